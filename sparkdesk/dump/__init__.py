@@ -1,0 +1,9 @@
+"""Reading raw data dumps (dump-format.md) into validated pandas tables, with an import report.
+
+No Qt here: the window and the command line both call ``load_dumps``.
+"""
+
+from sparkdesk.dump.model import Dump, DumpRefused, ImportReport, TableStats
+from sparkdesk.dump.reader import load_dumps
+
+__all__ = ["Dump", "DumpRefused", "ImportReport", "TableStats", "load_dumps"]

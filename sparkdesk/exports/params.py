@@ -1,0 +1,45 @@
+"""The user's choices for one export: type, time zone, date range, channels, content."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+
+from sparkdesk.dump.model import Dump
+
+
+class UnknownChannel(ValueError):
+    """A --channel id that is neither in `channels` nor any conversation's channel_id."""
+
+
+@dataclass(frozen=True)
+class ExportParams:
+    type: str
+    tz: str = "UTC"
+    first_day: dt.date | None = None  # None: the default range (first day with data)
+    last_day: dt.date | None = None  # inclusive; None: last day with data
+    channels: tuple[str, ...] = ()  # empty: every channel
+    include_content: bool = True
+
+
+def local_midnight(day: dt.date, tz: str) -> pd.Timestamp:
+    """The first instant of ``day`` in ``tz``, as a UTC timestamp.
+
+    Where local midnight does not exist (a DST gap) the day starts at the first instant
+    after the gap; where it happens twice (a fold) at its first occurrence.
+    """
+    naive = pd.Timestamp(day.year, day.month, day.day)
+    ts = naive.tz_localize(ZoneInfo(tz), ambiguous=True, nonexistent="shift_forward")
+    return ts.tz_convert("UTC").as_unit("ms")
+
+
+def default_range(dump: Dump, tz: str) -> tuple[dt.date, dt.date] | None:
+    """From the day of the earliest to the day of the latest timestamp, read in ``tz``."""
+    span = dump.time_span()
+    if span is None:
+        return None
+    lo, hi = (t.tz_convert(ZoneInfo(tz)) for t in span)
+    return lo.date(), hi.date()

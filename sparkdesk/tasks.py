@@ -1,0 +1,95 @@
+"""Progress and cancellation for long work, without Qt.
+
+Every long core function (reading a dump, computing an export, writing a file) takes a
+``progress`` callback and a ``cancel`` token, so that the window can run it on a thread
+pool and the command line can run it directly. The idea is Orange's ``TaskState``: the
+worker polls ``cancel.raise_if_cancelled()`` between steps, and reports progress as a
+fraction with a short text. Progress is throttled here (about ten calls a second), so a
+worker can report as often as it likes without flooding the UI thread's event queue.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+ProgressFn = Callable[[float, str], None]
+
+
+class Cancelled(Exception):
+    """Raised inside a worker when its cancel token was set."""
+
+
+class CancelToken:
+    """A flag a UI thread sets and a worker polls; thread-safe."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def cancel(self) -> None:
+        self._event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._event.is_set()
+
+    def raise_if_cancelled(self) -> None:
+        if self._event.is_set():
+            raise Cancelled()
+
+
+NEVER_CANCELLED = CancelToken()
+
+
+class Progress:
+    """Wraps a progress callback: throttles it, maps sub-steps into a range, checks cancel.
+
+    ``Progress(fn).step(0.4, "Reading messages")`` reports 40 %. ``sub(0.2, 0.6)`` gives a
+    Progress whose 0..1 maps onto 20..60 % of this one, so nested steps compose.
+    """
+
+    MIN_INTERVAL = 0.1  # seconds: about ten updates a second at most
+
+    def __init__(
+        self,
+        fn: ProgressFn | None = None,
+        cancel: CancelToken | None = None,
+        *,
+        _lo: float = 0.0,
+        _hi: float = 1.0,
+        _clock: list[float] | None = None,
+    ) -> None:
+        self._fn = fn
+        self.cancel = cancel or NEVER_CANCELLED
+        self._lo = _lo
+        self._hi = _hi
+        self._last = _clock if _clock is not None else [0.0]
+
+    def step(self, fraction: float, text: str = "", *, force: bool = False) -> None:
+        """Report ``fraction`` (0..1 of this range); raises Cancelled when cancelled."""
+        self.cancel.raise_if_cancelled()
+        if self._fn is None:
+            return
+        now = time.monotonic()
+        if not force and now - self._last[0] < self.MIN_INTERVAL:
+            return
+        self._last[0] = now
+        value = self._lo + (self._hi - self._lo) * min(max(fraction, 0.0), 1.0)
+        self._fn(value, text)
+
+    def sub(self, lo: float, hi: float) -> Progress:
+        span = self._hi - self._lo
+        return Progress(
+            self._fn, self.cancel, _lo=self._lo + span * lo, _hi=self._lo + span * hi, _clock=self._last
+        )
+
+    def check(self) -> None:
+        self.cancel.raise_if_cancelled()
+
+
+def as_progress(progress: Progress | ProgressFn | None, cancel: CancelToken | None = None) -> Progress:
+    """Accept a Progress, a plain callback or nothing."""
+    if isinstance(progress, Progress):
+        return progress
+    return Progress(progress, cancel)
