@@ -1,0 +1,515 @@
+"""Every shared definition of exports.md, computed once per dump and cached.
+
+None of these depend on the user's filters: a conversation's first response time, its
+lock sessions, its current topics are what they are at the snapshot. The exports then
+cut them by range and channel. Each definition lives here once; the twelve exports only
+select, filter and aggregate.
+
+Conventions: ``cx`` is an integer code for a conversation (its row in
+``conversations``), used as the grouping key everywhere because integer grouping and
+sorting is several times faster than on id strings. Events are in timeline order
+(``at``, then reading order) and carry ``pos``, their place in it.
+"""
+
+from __future__ import annotations
+
+import threading
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from sparkdesk.dump.model import Dump
+from sparkdesk.exports.business_hours import business_ms
+from sparkdesk.exports.grouping import duration_ms, join_ordered, next_in_group, run_starts
+
+HANDOVER_STARTS = ("VA_HANDED_OVER_CONVERSATION", "AR_HANDED_OVER_CONVERSATION")
+_LOCK = threading.Lock()
+
+
+def facts_for(dump: Dump) -> Facts:
+    """The dump's Facts, created on first use and kept with the dump."""
+    with _LOCK:
+        facts = getattr(dump, "_facts", None)
+        if facts is None:
+            facts = Facts(dump)
+            dump._facts = facts  # type: ignore[attr-defined]
+        return facts
+
+
+class Facts:
+    """Lazily computed, cached derived tables of one dump (thread-safe)."""
+
+    def __init__(self, dump: Dump) -> None:
+        self.dump = dump
+        self.snapshot = dump.snapshot
+        self._lock = threading.RLock()
+
+    def __getattribute__(self, name: str):
+        # cached_property is not thread-safe by itself since 3.12; serialise first computations.
+        if name in _CACHED:
+            with object.__getattribute__(self, "_lock"):
+                return object.__getattribute__(self, name)
+        return object.__getattribute__(self, name)
+
+    # ----- reference lookups -------------------------------------------------------------
+
+    def _ref(self, table: str, key: str) -> pd.DataFrame:
+        return self.dump.tables[table].set_index(key)
+
+    @cached_property
+    def users(self) -> pd.DataFrame:
+        return self._ref("users", "user_id")
+
+    @cached_property
+    def teams(self) -> pd.DataFrame:
+        return self._ref("teams", "team_id")
+
+    @cached_property
+    def virtual_agents(self) -> pd.DataFrame:
+        return self._ref("virtual_agents", "virtual_agent_id")
+
+    @cached_property
+    def channels(self) -> pd.DataFrame:
+        return self._ref("channels", "channel_id")
+
+    @cached_property
+    def contacts(self) -> pd.DataFrame:
+        return self._ref("contacts", "contact_id")
+
+    @cached_property
+    def topics(self) -> pd.DataFrame:
+        return self._ref("topics", "topic_id")
+
+    @cached_property
+    def tags(self) -> pd.DataFrame:
+        return self._ref("tags", "tag_id")
+
+    # ----- the fact tables, ordered and coded ---------------------------------------------
+
+    @cached_property
+    def conversations(self) -> pd.DataFrame:
+        """Conversations (row i has cx = i) with channel and contact columns and the URL."""
+        conv = self.dump.tables["conversations"].reset_index(drop=True)
+        conv = conv.assign(
+            medium=conv["channel_id"].map(self.channels["medium"]),
+            channel_name=conv["channel_id"].map(self.channels["name"]),
+            channel_display_name=conv["channel_id"].map(self.channels["display_name"]),
+            contact_primary_identifier=conv["contact_id"].map(self.contacts["primary_identifier"]),
+            contact_secondary_identifier=conv["contact_id"].map(self.contacts["secondary_identifier"]),
+        )
+        url = conv["url"]
+        template = self.dump.url_template
+        if template:
+            built = _fill_template(template, conv["conversation_id"])
+            url = url.fillna(built)
+        return conv.assign(conversation_url=url)
+
+    def cx_of(self, conversation_ids: pd.Series) -> np.ndarray:
+        return pd.Index(self.conversations["conversation_id"]).get_indexer(conversation_ids)
+
+    @cached_property
+    def messages(self) -> pd.DataFrame:
+        """Messages in (created_at, reading) order with cx and their kind."""
+        m = (
+            self.dump.tables["messages"]
+            .sort_values(["created_at", "_seq"], kind="stable")
+            .reset_index(drop=True)
+        )
+        outbound = (m["direction"] == "OUTBOUND").to_numpy(bool)
+        has_user = m["user_id"].notna().to_numpy(bool)
+        has_va = m["virtual_agent_id"].notna().to_numpy(bool)
+        return m.assign(
+            cx=self.cx_of(m["conversation_id"]),
+            inbound=~outbound,
+            outbound=outbound,
+            human=outbound & has_user,
+            va=outbound & has_va & ~has_user,
+        )
+
+    @cached_property
+    def human_replies(self) -> pd.DataFrame:
+        return self.messages[self.messages["human"]].reset_index(drop=True)
+
+    @cached_property
+    def events(self) -> pd.DataFrame:
+        """Conversation events in timeline order, with pos and cx."""
+        e = self.dump.tables["conversation_events"].sort_values(["at", "_seq"], kind="stable")
+        e = e.reset_index(drop=True)
+        return e.assign(pos=np.arange(len(e), dtype=np.int64), cx=self.cx_of(e["conversation_id"]))
+
+    @cached_property
+    def resolutions(self) -> pd.DataFrame:
+        """Every STATUS_CHANGED to RESOLVED, in timeline order, with its cycle's with_reply flag."""
+        e = self.events
+        res = e[(e["type"] == "STATUS_CHANGED") & (e["status"] == "RESOLVED")].reset_index(drop=True)
+        return res.assign(with_reply=self._cycle_has_reply(res))
+
+    def _cycle_has_reply(self, res: pd.DataFrame) -> np.ndarray:
+        """Resolution k closes (previous resolution's at, its at]; was a human reply made in it?
+
+        Replies and resolutions are merged in time order (a reply at the resolution's own
+        instant sorts before it, since the cycle includes its end); the number of
+        resolutions of the conversation before a reply is the index of its cycle.
+        """
+        hr = self.human_replies
+        both = pd.DataFrame(
+            {
+                "cx": np.concatenate([res["cx"].to_numpy(), hr["cx"].to_numpy()]),
+                "t": pd.concat([res["at"], hr["created_at"]], ignore_index=True),
+                "is_res": np.r_[np.ones(len(res), np.int8), np.zeros(len(hr), np.int8)],
+                "order": np.r_[res["pos"].to_numpy(), np.zeros(len(hr), np.int64)],
+            }
+        )
+        both = both.sort_values(["cx", "t", "is_res", "order"], kind="stable")
+        k = both.groupby("cx", sort=False)["is_res"].cumsum() - both["is_res"]
+        reply_cycles = pd.MultiIndex.from_arrays([both["cx"][both["is_res"] == 0], k[both["is_res"] == 0]])
+        res_k = res.groupby("cx", sort=False).cumcount()
+        res_keys = pd.MultiIndex.from_arrays([res["cx"], res_k])
+        return res_keys.isin(reply_cycles)
+
+    # ----- per-conversation facts ---------------------------------------------------------
+
+    @cached_property
+    def conversation_facts(self) -> pd.DataFrame:
+        """One row per conversation (index cx): status, resolutions, counts, FRT, times, topics, CSAT."""
+        conv = self.conversations
+        n = len(conv)
+        out = pd.DataFrame(index=pd.RangeIndex(n))
+        e = self.events
+        sc = e[e["type"] == "STATUS_CHANGED"]
+        last_sc = sc.drop_duplicates("cx", keep="last").set_index("cx")
+        out["current_status"] = last_sc["status"].reindex(out.index).fillna("NEW").astype("str")
+        closing = (
+            sc[sc["status"].isin(["PENDING", "RESOLVED"])].drop_duplicates("cx", keep="last").set_index("cx")
+        )
+        out["last_change_user_id"] = closing["user_id"].reindex(out.index)
+        out["last_change_team_id"] = closing["team_id"].reindex(out.index)
+        res = self.resolutions
+        first = res.drop_duplicates("cx", keep="first").set_index("cx")
+        latest = res.drop_duplicates("cx", keep="last").set_index("cx")
+        for col, src in (("at", "at"), ("user_id", "user_id"), ("team_id", "team_id")):
+            out["first_resolution_" + col] = first[src].reindex(out.index)
+        for col in ("resolved_by", "reason", "comment", "trigger", "at", "user_id"):
+            out["latest_resolution_" + col] = latest[col].reindex(out.index)
+        m = self.messages
+        out["inbound_messages"] = np.bincount(m["cx"][m["inbound"]], minlength=n).astype(np.int64)
+        out["outbound_messages"] = np.bincount(m["cx"][m["outbound"]], minlength=n).astype(np.int64)
+        first_in = m[m["inbound"]].drop_duplicates("cx", keep="first").set_index("cx")["created_at"]
+        out["first_inbound_at"] = first_in.reindex(out.index)
+        out = out.join(self.first_response)
+        rt = duration_ms(out["first_resolution_at"], out["first_inbound_at"])
+        out["resolution_time"] = rt.where(rt >= 0)
+        sess = self.lock_sessions
+        for klass in ("handle", "no_reply", "cherry_picking"):
+            s = sess[sess["klass"] == klass]
+            out[klass + "_time"] = np.bincount(s["cx"], weights=s["duration"], minlength=n).astype(np.int64)
+        out = out.join(self.current_topics)
+        out["last_updated"] = self._last_updated()
+        out = out.join(self.conversation_csat)
+        return out
+
+    @cached_property
+    def first_response(self) -> pd.DataFrame:
+        """FRT per conversation (exports.md "First response time"), index cx.
+
+        t0 is the first VA/AR handover strictly before the first human reply, else the
+        first inbound message; the first response is the first human reply at or after t0.
+        """
+        conv = self.conversations
+        hr = self.human_replies
+        first_reply = hr.drop_duplicates("cx", keep="first").set_index("cx")["created_at"]
+        e = self.events
+        q = e[(e["type"] == "QUEUED") & e["started_by"].str.upper().isin(HANDOVER_STARTS)]
+        q = q.assign(h1=q["cx"].map(first_reply))
+        q = q[q["at"] < q["h1"]].drop_duplicates("cx", keep="first").set_index("cx")["at"]
+        m = self.messages
+        first_in = m[m["inbound"]].drop_duplicates("cx", keep="first").set_index("cx")["created_at"]
+        idx = pd.RangeIndex(len(conv))
+        t0 = q.reindex(idx).fillna(first_in.reindex(idx))
+        left = pd.DataFrame({"cx": idx, "t0": t0}).dropna().sort_values("t0", kind="stable")
+        right = hr[["cx", "created_at", "user_id", "team_id"]].rename(columns={"created_at": "reply_at"})
+        fr = pd.merge_asof(left, right, left_on="t0", right_on="reply_at", by="cx", direction="forward")
+        fr = fr.set_index("cx").reindex(idx)
+        frt = business_ms(
+            conv["channel_id"],
+            fr["t0"],
+            fr["reply_at"],
+            self.dump.tables["business_hours"],
+            self.dump.tables["holidays"],
+        )
+        return pd.DataFrame(
+            {
+                "frt_t0": fr["t0"],
+                "first_response_at": fr["reply_at"],
+                "first_responder_user_id": fr["user_id"],
+                "first_responder_team_id": fr["team_id"],
+                "first_response_time": frt,
+            },
+            index=idx,
+        )
+
+    def _last_updated(self) -> pd.Series:
+        """Latest of created_at, messages' created/updated/deleted, events' at, surveys' times."""
+        n = len(self.conversations)
+        m = self.messages
+        e = self.events
+        s = self.dump.tables["csat_surveys"]
+        s_cx = self.cx_of(s["conversation_id"])
+        parts = [
+            pd.Series(self.conversations["created_at"].to_numpy(dtype="datetime64[ms]"), index=np.arange(n))
+        ]
+        for cx, col in (
+            (m["cx"], m["created_at"]),
+            (m["cx"], m["updated_at"]),
+            (m["cx"], m["deleted_at"]),
+            (e["cx"], e["at"]),
+            (s_cx, s["sent_at"]),
+            (s_cx, s["responded_at"]),
+        ):
+            parts.append(pd.Series(col.to_numpy(dtype="datetime64[ms]"), index=np.asarray(cx)))
+        allv = pd.concat(parts).dropna()
+        latest = allv.groupby(level=0).max().reindex(pd.RangeIndex(n))
+        return latest.astype("datetime64[ms]").dt.tz_localize("UTC")
+
+    @cached_property
+    def current_topics(self) -> pd.DataFrame:
+        """Topic ids and names of each conversation at S, ordered by (last) added time, then id."""
+        e = self.events
+        t = e[e["type"].isin(["TOPIC_ADDED", "TOPIC_REMOVED"])]
+        last = t.drop_duplicates(["cx", "topic_id"], keep="last")
+        cur = last[last["type"] == "TOPIC_ADDED"].sort_values(["cx", "at", "topic_id"], kind="stable")
+        joined = join_ordered(
+            cur["cx"],
+            {
+                "topic_ids": cur["topic_id"],
+                "topic_names": cur["topic_id"].map(self.topics["name"]),
+            },
+        )
+        return joined.reindex(pd.RangeIndex(len(self.conversations)))
+
+    @cached_property
+    def current_topic_pairs(self) -> pd.DataFrame:
+        """(cx, topic_id) pairs that hold at S."""
+        e = self.events
+        t = e[e["type"].isin(["TOPIC_ADDED", "TOPIC_REMOVED"])]
+        last = t.drop_duplicates(["cx", "topic_id"], keep="last")
+        return last.loc[last["type"] == "TOPIC_ADDED", ["cx", "topic_id"]]
+
+    @cached_property
+    def message_tags(self) -> pd.DataFrame:
+        """Message tag rows in time order, with the message's cx."""
+        mt = (
+            self.dump.tables["message_tags"].sort_values(["at", "_seq"], kind="stable").reset_index(drop=True)
+        )
+        msg_cx = pd.Series(self.messages["cx"].to_numpy(), index=self.messages["message_id"].to_numpy())
+        return mt.assign(cx=mt["message_id"].map(msg_cx).astype(np.int64))
+
+    @cached_property
+    def current_tag_pairs(self) -> pd.DataFrame:
+        """(message_id, tag_id, at of last ADDED) that hold at S."""
+        mt = self.message_tags
+        last = mt.drop_duplicates(["message_id", "tag_id"], keep="last")
+        return last.loc[last["action"] == "ADDED", ["message_id", "tag_id", "at"]]
+
+    @cached_property
+    def current_tags(self) -> pd.DataFrame:
+        """Tag ids and names per message id at S, ordered by (last) added time, then id."""
+        cur = self.current_tag_pairs.sort_values(["message_id", "at", "tag_id"], kind="stable")
+        return join_ordered(
+            cur["message_id"],
+            {
+                "tag_ids": cur["tag_id"],
+                "tag_names": cur["tag_id"].map(self.tags["name"]),
+            },
+        )
+
+    @cached_property
+    def conversation_csat(self) -> pd.DataFrame:
+        """The CSAT of each conversation: its latest survey by sent_at."""
+        s = self.dump.tables["csat_surveys"].sort_values(["sent_at", "_seq"], kind="stable")
+        s = s.assign(cx=self.cx_of(s["conversation_id"])).drop_duplicates("cx", keep="last").set_index("cx")
+        return pd.DataFrame(
+            {
+                "csat_score": s["score"],
+                "csat_status": s["status"],
+                "csat_question": s["followup_question"],
+                "csat_answer": s["followup_answer"],
+            }
+        ).reindex(pd.RangeIndex(len(self.conversations)))
+
+    @cached_property
+    def csat_attribution(self) -> pd.DataFrame:
+        """Scored surveys with the agent and team of the latest resolution at or before sent_at."""
+        s = self.dump.tables["csat_surveys"]
+        s = s[s["score"].notna() & s["responded_at"].notna()]
+        s = s.assign(cx=self.cx_of(s["conversation_id"])).sort_values("sent_at", kind="stable")
+        res = self.resolutions[["cx", "at", "user_id", "team_id"]]
+        a = pd.merge_asof(
+            s, res, left_on="sent_at", right_on="at", by="cx", direction="backward", suffixes=("", "_res")
+        )
+        team = a["team_id"].where(a["user_id"].notna())
+        return pd.DataFrame(
+            {
+                "cx": a["cx"],
+                "responded_at": a["responded_at"],
+                "score": a["score"],
+                "user_id": a["user_id"],
+                "team_id": team,
+            }
+        )
+
+    # ----- lock sessions -------------------------------------------------------------------
+
+    @cached_property
+    def lock_sessions(self) -> pd.DataFrame:
+        """Every lock session of the dump, all channels (exports.md "Lock sessions").
+
+        Columns: cx, user_id, team_id, open, close, duration (ms), klass
+        (handle / no_reply / cherry_picking), closed_by (unlock / steal / status /
+        next_lock / snapshot).
+        """
+        e = self.events
+        is_lock = (e["type"] == "LOCKED").to_numpy(bool)
+        is_unlock = (e["type"] == "UNLOCKED").to_numpy(bool)
+        is_release = ((e["type"] == "STATUS_CHANGED") & e["status"].isin(["PENDING", "RESOLVED"])).to_numpy(
+            bool
+        )
+        pos = e["pos"].astype("float64")
+
+        # next status change releasing the lock, per conversation, strictly after each event
+        nxt_release = next_in_group(pos.where(is_release), e["cx"])
+
+        # the agent's own lock/unlock events on one conversation
+        mine = e[(is_lock | is_unlock) & e["user_id"].notna().to_numpy(bool)]
+        mine_pos = mine["pos"].astype("float64")
+        keys = [mine["cx"], mine["user_id"]]
+        nxt_unlock = next_in_group(mine_pos.where(mine["type"] == "UNLOCKED"), keys)
+        unlocks_so_far = (mine["type"] == "UNLOCKED").astype(np.int64).groupby(keys, sort=False).cumsum()
+
+        locks = e[is_lock].copy()
+        locks["nxt_release"] = nxt_release[is_lock]
+        locks["nxt_unlock"] = nxt_unlock.reindex(locks.index)
+        locks["unlocks_so_far"] = unlocks_so_far.reindex(locks.index)
+        locks["releases_so_far"] = (
+            pd.Series(is_release.astype(np.int64)).groupby(e["cx"], sort=False).cumsum()[is_lock].to_numpy()
+        )
+        locks["locks_so_far"] = locks.groupby("cx", sort=False).cumcount()
+
+        # a steal: the next lock of the conversation by another agent (next run of agents)
+        steal_start = run_starts(locks["user_id"], locks["cx"])
+        locks["nxt_steal"] = next_in_group(locks["pos"].astype("float64").where(steal_start), locks["cx"])
+
+        # the agent's next lock on a different conversation, and the lock ignored rule
+        by_user = locks.sort_values(["user_id", "pos"], kind="stable")
+        conv_run = run_starts(by_user["cx"], by_user["user_id"])
+        nxt_other = next_in_group(by_user["pos"].astype("float64").where(conv_run), by_user["user_id"])
+        prev = by_user.groupby("user_id", sort=False)[
+            ["cx", "unlocks_so_far", "releases_so_far", "locks_so_far"]
+        ].shift(1)
+        ignored = (
+            (
+                (prev["cx"] == by_user["cx"])
+                & (by_user["releases_so_far"] == prev["releases_so_far"])
+                & (by_user["locks_so_far"] == prev["locks_so_far"] + 1)
+                & (by_user["unlocks_so_far"] == prev["unlocks_so_far"])
+            )
+            .fillna(False)
+            .astype(bool)
+        )
+        locks["nxt_other"] = nxt_other.reindex(locks.index)
+        locks["ignored"] = ignored.reindex(locks.index)
+        sess = locks[~locks["ignored"]]
+
+        cand = sess[["nxt_unlock", "nxt_steal", "nxt_release", "nxt_other"]].to_numpy(dtype="float64")
+        cand = np.where(np.isnan(cand), np.inf, cand)
+        which = cand.argmin(axis=1)
+        close_pos = cand.min(axis=1)
+        open_ended = ~np.isfinite(close_pos)
+        close_idx = np.where(open_ended, 0, close_pos).astype(np.int64)
+        close_at = e["at"].take(close_idx).reset_index(drop=True).mask(open_ended, self.snapshot)
+        closed_by = np.array(["unlock", "steal", "status", "next_lock"], dtype=object)[which]
+        closed_by = np.where(open_ended, "snapshot", closed_by)
+        closer_status = e["status"].to_numpy(dtype=object)[close_idx]
+        closer_user = e["user_id"].to_numpy(dtype=object)[close_idx]
+        resolved_by_me = (
+            (closed_by == "status")
+            & (closer_status == "RESOLVED")
+            & (closer_user == sess["user_id"].to_numpy(object))
+        )
+        out = pd.DataFrame(
+            {
+                "cx": sess["cx"].to_numpy(),
+                "conversation_id": sess["conversation_id"].reset_index(drop=True),
+                "user_id": sess["user_id"].reset_index(drop=True),
+                "team_id": sess["team_id"].reset_index(drop=True),
+                "open": sess["at"].reset_index(drop=True),
+                "close": close_at,
+                "closed_by": closed_by,
+                "resolved_by_me": resolved_by_me,
+            }
+        )
+        out["duration"] = duration_ms(out["close"], out["open"]).astype(np.int64)
+        out["klass"] = self._classify(out)
+        self.lock_warnings = {
+            "unpaired_unlocked": int(is_unlock.sum() - (closed_by == "unlock").sum()),
+            "open_at_snapshot": int(open_ended.sum()),
+        }
+        return out
+
+    def _classify(self, sess: pd.DataFrame) -> np.ndarray:
+        """handle if the agent replied in the conversation within [open, close]; else no reply
+        if the agent's own resolution closed it; else cherry picking."""
+        hr = self.human_replies[["cx", "user_id", "created_at"]]
+        left = sess[["cx", "user_id", "open"]].reset_index().sort_values("open", kind="stable")
+        hit = (
+            pd.merge_asof(
+                left, hr, left_on="open", right_on="created_at", by=["cx", "user_id"], direction="forward"
+            )
+            .set_index("index")
+            .reindex(sess.index)
+        )
+        handle = (hit["created_at"] <= sess["close"]).fillna(False).to_numpy(bool)
+        return np.where(handle, "handle", np.where(sess["resolved_by_me"], "no_reply", "cherry_picking"))
+
+    # ----- presence --------------------------------------------------------------------------
+
+    @cached_property
+    def presence_intervals(self) -> pd.DataFrame:
+        """AVAILABLE and AWAY intervals: from an event to the same agent's next one, the last open to S.
+
+        Columns: user_id, presence, away_status, start, end (NaT while open), end_eff.
+        Zero-length intervals are left out.
+        """
+        p = self.dump.tables["presence_events"].sort_values(["user_id", "at", "_seq"], kind="stable")
+        nxt = p.groupby("user_id", sort=False)["at"].shift(-1)
+        out = pd.DataFrame(
+            {
+                "user_id": p["user_id"],
+                "presence": p["presence"],
+                "away_status": p["away_status"].where(p["presence"] == "AWAY"),
+                "start": p["at"],
+                "end": nxt,
+            }
+        ).reset_index(drop=True)
+        out["end_eff"] = out["end"].fillna(self.snapshot)
+        keep = out["presence"].isin(["AVAILABLE", "AWAY"]) & (out["end_eff"] > out["start"])
+        return out[keep.to_numpy(bool)].reset_index(drop=True)
+
+
+def _fill_template(template: str, ids: pd.Series) -> pd.Series:
+    """The manifest's URL template with {conversation_id} filled in, vectorised."""
+    head, sep, tail = template.partition("{conversation_id}")
+    if not sep:
+        return pd.Series(template, index=ids.index, dtype="str")
+    rest = tail.replace("{conversation_id}", "\x00")
+    if "\x00" not in rest:
+        return head + ids + tail
+    pieces = rest.split("\x00")
+    out = head + ids
+    for piece in pieces[:-1]:
+        out = out + piece + ids
+    return out + pieces[-1]
+
+
+_CACHED = {name for name, value in vars(Facts).items() if isinstance(value, cached_property)}

@@ -1,0 +1,511 @@
+"""The twelve exports: each selects rows from the shared Facts, cuts by scope, aggregates.
+
+No metric is defined here: first response time, lock sessions, resolution cycles, CSAT
+attribution and the rest come from ``facts.Facts``. Each function returns a frame keyed
+by the catalogue's column keys; ``registry.compute`` types and orders it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sparkdesk.exports.facts import Facts
+from sparkdesk.exports.grouping import count_by, duration_ms, nunique_by
+from sparkdesk.exports.scope import Scope
+from sparkdesk.exports.shape import mean_ms, round_div
+
+# ----- helpers ---------------------------------------------------------------------------
+
+
+def _selected_cx(f: Facts, scope: Scope) -> np.ndarray:
+    """Boolean per conversation code: is its channel selected?"""
+    return scope.channel_ok(f.conversations["channel_id"]).to_numpy(bool)
+
+
+def _in_scope(f: Facts, scope: Scope, cx: pd.Series, times: pd.Series) -> np.ndarray:
+    """Rows of a fact table whose conversation is selected and whose time is in R."""
+    sel = _selected_cx(f, scope)
+    return sel[cx.to_numpy(np.int64)] & scope.in_range(times).to_numpy(bool)
+
+
+def _channel_columns(f: Facts, channel_ids: pd.Series) -> dict[str, pd.Series]:
+    ch = f.channels
+    return {
+        "medium": channel_ids.map(ch["medium"]),
+        "channel_name": channel_ids.map(ch["name"]),
+        "channel_display_name": channel_ids.map(ch["display_name"]),
+    }
+
+
+def _user_columns(f: Facts, user_ids: pd.Series, prefix: str) -> dict[str, pd.Series]:
+    return {
+        prefix + "name": user_ids.map(f.users["name"]),
+        prefix + "reference": user_ids.map(f.users["reference"]),
+    }
+
+
+def _score_counts(keys: pd.Series, scores: pd.Series) -> pd.DataFrame:
+    frame = pd.DataFrame({"k": keys.to_numpy(), "s": scores.to_numpy()}).dropna()
+    table = pd.crosstab(frame["k"], frame["s"]) if len(frame) else pd.DataFrame()
+    return pd.DataFrame({f"csat_{n}": table[n] if n in table else 0 for n in range(1, 6)}, index=table.index)
+
+
+# ----- conversations -----------------------------------------------------------------------
+
+
+def _conversation_rows(f: Facts, mask: np.ndarray) -> pd.DataFrame:
+    """The shared columns of the resolved and open conversation exports."""
+    conv = f.conversations[mask]
+    cf = f.conversation_facts[mask]
+    out = conv[
+        [
+            "conversation_id",
+            "medium",
+            "channel_name",
+            "channel_display_name",
+            "contact_id",
+            "contact_primary_identifier",
+            "contact_secondary_identifier",
+            "created_at",
+            "conversation_url",
+            "language",
+        ]
+    ].copy()
+    out["last_change_user_id"] = cf["last_change_user_id"]
+    out = out.assign(**_user_columns(f, cf["last_change_user_id"], "last_change_user_"))
+    out["last_change_team_id"] = cf["last_change_team_id"]
+    out["last_change_team_name"] = cf["last_change_team_id"].map(f.teams["name"])
+    out["current_status"] = cf["current_status"]
+    out["resolved_by"] = cf["latest_resolution_resolved_by"]
+    out["resolve_reason"] = cf["latest_resolution_reason"]
+    out["resolve_comment"] = cf["latest_resolution_comment"]
+    out["triggered_by"] = cf["latest_resolution_trigger"]
+    out["resolved_at"] = cf["latest_resolution_at"]
+    out["resolved_user_id"] = cf["latest_resolution_user_id"]
+    out = out.assign(**_user_columns(f, cf["latest_resolution_user_id"], "resolved_user_"))
+    for key in (
+        "inbound_messages",
+        "outbound_messages",
+        "first_response_time",
+        "handle_time",
+        "no_reply_time",
+        "cherry_picking_time",
+        "resolution_time",
+        "topic_ids",
+        "topic_names",
+        "last_updated",
+        "csat_score",
+        "csat_status",
+        "csat_question",
+        "csat_answer",
+        "first_resolution_at",
+    ):
+        out[key] = cf[key]
+    return out
+
+
+def resolved_conversation(f: Facts, scope: Scope, export) -> pd.DataFrame:
+    cf = f.conversation_facts
+    mask = _selected_cx(f, scope) & scope.in_range(cf["first_resolution_at"]).to_numpy(bool)
+    rows = _conversation_rows(f, mask)
+    return _sort(rows, ["first_resolution_at", "conversation_id"], export)
+
+
+def open_conversation(f: Facts, scope: Scope, export) -> pd.DataFrame:
+    cf = f.conversation_facts
+    mask = _selected_cx(f, scope) & cf["current_status"].isin(["NEW", "PENDING"]).to_numpy(bool)
+    mask &= scope.in_range(f.conversations["created_at"]).to_numpy(bool)
+    rows = _conversation_rows(f, mask)
+    return _sort(rows, ["created_at", "conversation_id"], export)
+
+
+# ----- messages, contacts, attributes -------------------------------------------------------
+
+
+def message(f: Facts, scope: Scope, export, include_content: bool = True) -> pd.DataFrame:
+    m = f.messages
+    m = m[_in_scope(f, scope, m["cx"], m["created_at"])]
+    conv = f.conversations.iloc[m["cx"].to_numpy()].set_index(m.index)
+    agent_id = m["user_id"].fillna(m["virtual_agent_id"].where(m["va"]))
+    agent_name = (
+        m["user_id"]
+        .map(f.users["name"])
+        .fillna(m["virtual_agent_id"].where(m["va"]).map(f.virtual_agents["name"]))
+    )
+    tags = f.current_tags
+    out = pd.DataFrame(
+        {
+            "message_id": m["message_id"],
+            "created_at": m["created_at"],
+            "conversation_id": m["conversation_id"],
+            "medium": conv["medium"],
+            "channel_name": conv["channel_name"],
+            "channel_display_name": conv["channel_display_name"],
+            "contact_id": conv["contact_id"],
+            "contact_primary_identifier": conv["contact_primary_identifier"],
+            "contact_secondary_identifier": conv["contact_secondary_identifier"],
+            "message_type": m["message_type"],
+            "origin": m["origin"],
+            "outbound_type": m["outbound_type"],
+            "direction": m["direction"],
+            "agent_id": agent_id,
+            "agent_name": agent_name,
+            "agent_reference": m["user_id"].map(f.users["reference"]),
+            "team_id": m["team_id"],
+            "team_name": m["team_id"].map(f.teams["name"]),
+            "tag_ids": m["message_id"].map(tags["tag_ids"]),
+            "tag_names": m["message_id"].map(tags["tag_names"]),
+            "content": m["content"] if include_content else pd.Series(pd.NA, index=m.index, dtype="str"),
+            "conversation_url": conv["conversation_url"],
+            "post_url": m["post_url"],
+            "last_updated": m["updated_at"].fillna(m["created_at"]),
+            "deleted_at": m["deleted_at"],
+            "system_user_type": m["system_user_type"],
+        }
+    )
+    return _sort(out, ["created_at", "message_id"], export)
+
+
+def contact(f: Facts, scope: Scope, export) -> pd.DataFrame:
+    m = f.messages
+    contact_of = f.conversations["contact_id"]
+    sel = _selected_cx(f, scope)
+    in_sel = sel[m["cx"].to_numpy()]
+    m_sel = m[in_sel].assign(contact_id=contact_of.to_numpy()[m["cx"].to_numpy()[in_sel]])
+    mr = m_sel[scope.in_range(m_sel["created_at"]).to_numpy(bool)]
+    g = mr.groupby("contact_id", sort=False)
+    out = pd.DataFrame(
+        {
+            "conversations": g["cx"].nunique(),
+            "inbound_messages": g["inbound"].sum(),
+            "outbound_messages": g["outbound"].sum(),
+        }
+    )
+    out["created_at"] = mr[mr["inbound"]].groupby("contact_id", sort=False)["created_at"].min()
+    latest_msg = m_sel.groupby("contact_id", sort=False)["created_at"].max()
+    out = out.rename_axis("contact_id").reset_index()
+    c = f.contacts
+    out["medium"] = out["contact_id"].map(c["medium"])
+    out["primary_identifier"] = out["contact_id"].map(c["primary_identifier"])
+    out["secondary_identifier"] = out["contact_id"].map(c["secondary_identifier"])
+    out["last_updated"] = out["contact_id"].map(c["updated_at"]).fillna(out["contact_id"].map(latest_msg))
+    return _sort(out, ["contact_id"], export)
+
+
+def _contacts_who_wrote(f: Facts, scope: Scope) -> pd.Index:
+    m = f.messages
+    mr = m[_in_scope(f, scope, m["cx"], m["created_at"]) & m["inbound"].to_numpy(bool)]
+    return pd.Index(f.conversations["contact_id"].to_numpy()[mr["cx"].to_numpy()]).unique()
+
+
+def contact_attribute(f: Facts, scope: Scope, export) -> pd.DataFrame:
+    attrs = f.dump.tables["contact_attributes"]
+    attrs = attrs[attrs["contact_id"].isin(_contacts_who_wrote(f, scope))]
+    c = f.contacts
+    out = pd.DataFrame(
+        {
+            "contact_id": attrs["contact_id"],
+            "contact_primary_identifier": attrs["contact_id"].map(c["primary_identifier"]),
+            "contact_secondary_identifier": attrs["contact_id"].map(c["secondary_identifier"]),
+            "attribute_id": attrs["attribute_id"],
+            "attribute_name": attrs["name"],
+            "attribute_value": attrs["value"],
+            "attribute_type": attrs["type"],
+        }
+    )
+    return _sort(out, ["contact_id", "attribute_name", "attribute_id"], export)
+
+
+# ----- topics and tags -------------------------------------------------------------------------
+
+
+def topic(f: Facts, scope: Scope, export) -> pd.DataFrame:
+    e = f.events
+    added = e[(e["type"] == "TOPIC_ADDED").to_numpy(bool) & _in_scope(f, scope, e["cx"], e["at"])]
+    added = added.assign(channel_id=f.conversations["channel_id"].to_numpy()[added["cx"].to_numpy()])
+    pairs = added[["topic_id", "channel_id", "cx"]].drop_duplicates()
+    current = pd.MultiIndex.from_frame(f.current_topic_pairs[["cx", "topic_id"]])
+    pairs = pairs.assign(current=pd.MultiIndex.from_frame(pairs[["cx", "topic_id"]]).isin(current))
+    g = pairs.groupby(["topic_id", "channel_id"], sort=False)
+    out = pd.DataFrame({"total_conversations": g.size(), "current_conversations": g["current"].sum()})
+    out = out.reset_index()
+    out["topic_name"] = out["topic_id"].map(f.topics["name"])
+    out["active"] = out["topic_id"].map(f.topics["active"])
+    out = out.assign(**_channel_columns(f, out["channel_id"]))
+    return _sort(out, ["topic_name", "topic_id", "channel_name", "channel_id"], export)
+
+
+def tag(f: Facts, scope: Scope, export) -> pd.DataFrame:
+    mt = f.message_tags
+    added = mt[(mt["action"] == "ADDED").to_numpy(bool) & _in_scope(f, scope, mt["cx"], mt["at"])]
+    conv = f.conversations
+    added = added.assign(
+        channel_id=conv["channel_id"].to_numpy()[added["cx"].to_numpy()],
+        contact_id=conv["contact_id"].to_numpy()[added["cx"].to_numpy()],
+    )
+    pairs = added[["tag_id", "channel_id", "message_id", "contact_id"]].drop_duplicates(
+        ["tag_id", "channel_id", "message_id"]
+    )
+    current = pd.MultiIndex.from_frame(f.current_tag_pairs[["message_id", "tag_id"]])
+    pairs = pairs.assign(current=pd.MultiIndex.from_frame(pairs[["message_id", "tag_id"]]).isin(current))
+    g = pairs.groupby(["tag_id", "channel_id"], sort=False)
+    out = pd.DataFrame(
+        {
+            "total_contacts": g["contact_id"].nunique(),
+            "total_messages": g.size(),
+            "current_messages": g["current"].sum(),
+        }
+    ).reset_index()
+    out["tag_name"] = out["tag_id"].map(f.tags["name"])
+    out["active"] = out["tag_id"].map(f.tags["active"])
+    out = out.assign(**_channel_columns(f, out["channel_id"]))
+    return _sort(out, ["tag_name", "tag_id", "channel_name", "channel_id"], export)
+
+
+# ----- presence --------------------------------------------------------------------------------
+
+
+def user_presence(f: Facts, scope: Scope, export) -> pd.DataFrame:
+    p = f.presence_intervals
+    keep = np.ones(len(p), bool)
+    if scope.end is not None:
+        keep &= (p["start"] < scope.end).to_numpy(bool)
+    if scope.start is not None:
+        keep &= (p["end_eff"] > scope.start).to_numpy(bool)
+    p = p[keep]
+    out = pd.DataFrame(
+        {
+            "user_id": p["user_id"],
+            "user_name": p["user_id"].map(f.users["name"]),
+            "user_email": p["user_id"].map(f.users["email"]),
+            "presence": p["presence"],
+            "away_status": p["away_status"],
+            "start": p["start"],
+            "end": p["end"],
+            "duration": duration_ms(p["end_eff"], p["start"]),
+        }
+    )
+    return _sort(out, ["user_name", "user_id", "start"], export)
+
+
+def _presence_time(f: Facts, scope: Scope) -> pd.DataFrame:
+    """Available and away milliseconds per agent, cut to R and to S."""
+    p = f.presence_intervals
+    lo = p["start"] if scope.start is None else p["start"].clip(lower=scope.start)
+    hi = p["end_eff"] if scope.end is None else p["end_eff"].clip(upper=scope.end)
+    cut = duration_ms(hi, lo).clip(lower=0)
+    frame = pd.DataFrame({"user_id": p["user_id"], "presence": p["presence"], "ms": cut})
+    frame = frame[frame["ms"] > 0]
+    table = frame.pivot_table(index="user_id", columns="presence", values="ms", aggfunc="sum", fill_value=0)
+    return pd.DataFrame(
+        {
+            "available_time": table["AVAILABLE"] if "AVAILABLE" in table else 0,
+            "away_time": table["AWAY"] if "AWAY" in table else 0,
+        },
+        index=table.index,
+    )
+
+
+# ----- agents and teams ------------------------------------------------------------------------
+
+
+class _Activity:
+    """The facts in scope that the user and team exports aggregate, computed once."""
+
+    def __init__(self, f: Facts, scope: Scope) -> None:
+        hr = f.human_replies
+        self.replies = hr[_in_scope(f, scope, hr["cx"], hr["created_at"])]
+        contact_of = f.conversations["contact_id"].to_numpy()
+        self.replies = self.replies.assign(contact_id=contact_of[self.replies["cx"].to_numpy()])
+        res = f.resolutions
+        self.resolutions = res[_in_scope(f, scope, res["cx"], res["at"])]
+        s = f.lock_sessions
+        self.sessions = s[_in_scope(f, scope, s["cx"], s["open"])]
+        mt = f.message_tags
+        self.tags_added = mt[
+            (mt["action"] == "ADDED").to_numpy(bool) & _in_scope(f, scope, mt["cx"], mt["at"])
+        ]
+        e = f.events
+        self.topics_added = e[
+            (e["type"] == "TOPIC_ADDED").to_numpy(bool) & _in_scope(f, scope, e["cx"], e["at"])
+        ]
+        a = f.csat_attribution
+        self.csat = a[_in_scope(f, scope, a["cx"], a["responded_at"])]
+
+    def per(self, who: str) -> pd.DataFrame:
+        """Figures per agent (who='user_id') or team (who='team_id')."""
+        s = self.sessions
+        handle = s[s["klass"] == "handle"]
+        r = self.resolutions
+        out = pd.DataFrame(
+            {
+                "replies": count_by(self.replies[who]),
+                "contacts_helped": nunique_by(self.replies[who], self.replies["contact_id"]),
+                "resolves_with_reply": count_by(r[who], r["with_reply"]),
+                "resolves_without_reply": count_by(r[who], ~r["with_reply"]),
+                "handle_time": handle.groupby(who, sort=False)["duration"].sum(),
+                "no_reply_time": s[s["klass"] == "no_reply"].groupby(who, sort=False)["duration"].sum(),
+                "cherry_picking_time": s[s["klass"] == "cherry_picking"]
+                .groupby(who, sort=False)["duration"]
+                .sum(),
+                "handled_conversations": nunique_by(handle[who], handle["cx"]),
+                "tags_added": count_by(self.tags_added[who]),
+                "topics_added": count_by(self.topics_added[who]),
+            }
+        )
+        out = out.join(_score_counts(self.csat[who], self.csat["score"]))
+        for col in ("handle_time", "no_reply_time", "cherry_picking_time"):
+            out[col] = out[col].fillna(0).astype(np.int64)
+        out["avg_handle_time"] = round_div(out["handle_time"], out["handled_conversations"])
+        return out.rename_axis(who)
+
+
+def team(f: Facts, scope: Scope, export) -> pd.DataFrame:
+    act = _Activity(f, scope)
+    teams = pd.Index(act.replies["team_id"].dropna().unique())
+    out = act.per("team_id").reindex(teams)
+    cf = f.conversation_facts
+    sel = _selected_cx(f, scope)
+    fr = cf[sel & scope.in_range(cf["first_response_at"]).to_numpy(bool)]
+    out["avg_first_response_time"] = mean_ms(fr["first_response_time"], fr["first_responder_team_id"])
+    fres = cf[sel & scope.in_range(cf["first_resolution_at"]).to_numpy(bool)]
+    out["avg_resolution_time"] = mean_ms(fres["resolution_time"], fres["first_resolution_team_id"])
+    out = out.rename_axis("team_id").reset_index()
+    out["team_name"] = out["team_id"].map(f.teams["name"])
+    out["created_at"] = out["team_id"].map(f.teams["created_at"])
+    for col in ("handle_time", "no_reply_time", "cherry_picking_time"):
+        out[col] = out[col].fillna(0)
+    return _sort(out, ["team_name", "team_id"], export)
+
+
+def user(f: Facts, scope: Scope, export) -> pd.DataFrame:
+    act = _Activity(f, scope)
+    presence = _presence_time(f, scope)
+    figures = act.per("user_id")
+    sources = [
+        figures.index[figures.drop(columns=["avg_handle_time"]).fillna(0).astype(bool).any(axis=1)],
+        presence.index,
+    ]
+    agents = sources[0].union(sources[1])
+    out = figures.reindex(agents).join(presence)
+    for col in ("available_time", "away_time", "handle_time", "no_reply_time", "cherry_picking_time"):
+        out[col] = out[col].fillna(0).astype(np.int64)
+    worked = out["handle_time"] + out["no_reply_time"] + out["cherry_picking_time"]
+    out["utilization"] = (round_div(worked * 10_000, out["available_time"]) / 100).astype("Float64")
+    out = out.rename_axis("user_id").reset_index()
+    out["user_name"] = out["user_id"].map(f.users["name"])
+    out["user_email"] = out["user_id"].map(f.users["email"])
+    out["user_reference"] = out["user_id"].map(f.users["reference"])
+    return _sort(out, ["user_name", "user_id"], export)
+
+
+# ----- response times and virtual agents -------------------------------------------------------
+
+
+def response_times(f: Facts, scope: Scope, export) -> pd.DataFrame:
+    e = f.events
+    sel = _selected_cx(f, scope)
+    q = e[(e["type"] == "QUEUED").to_numpy(bool) & sel[e["cx"].to_numpy()]]
+    q = q.assign(next_q=q.groupby("cx", sort=False)["at"].shift(-1))
+    hr = f.human_replies[["cx", "created_at", "user_id", "message_id"]]
+    a = pd.merge_asof(
+        q,
+        hr.rename(columns={"created_at": "replied_at", "user_id": "reply_user_id"}),
+        left_on="at",
+        right_on="replied_at",
+        by="cx",
+        direction="forward",
+    )
+    a = a[a["replied_at"].notna() & (a["next_q"].isna() | (a["replied_at"] < a["next_q"])).fillna(False)]
+    a = a[scope.in_range(a["replied_at"]).to_numpy(bool)]
+    m = f.messages
+    inbound = m.loc[m["inbound"], ["cx", "created_at", "message_id"]].rename(
+        columns={"created_at": "in_at", "message_id": "inbound_message_id"}
+    )
+    a = pd.merge_asof(
+        a.sort_values("at", kind="stable"),
+        inbound,
+        left_on="at",
+        right_on="in_at",
+        by="cx",
+        direction="backward",
+    )
+    conv = f.conversations.iloc[a["cx"].to_numpy()].set_index(a.index)
+    out = pd.DataFrame(
+        {
+            "conversation_id": a["conversation_id"],
+            "medium": conv["medium"],
+            "channel_name": conv["channel_name"],
+            "channel_display_name": conv["channel_display_name"],
+            "contact_id": conv["contact_id"],
+            "started_by": a["started_by"],
+            "handover_reason": a["handover_reason"],
+            "queued_at": a["at"],
+            "replied_at": a["replied_at"],
+            "response_time": duration_ms(a["replied_at"], a["at"]),
+            "user_id": a["reply_user_id"],
+            "inbound_message_id": a["inbound_message_id"],
+            "outbound_message_id": a["message_id"],
+            "conversation_url": conv["conversation_url"],
+        }
+    )
+    out = out.assign(**_user_columns(f, out["user_id"], "user_"))
+    return _sort(out, ["replied_at", "conversation_id", "queued_at"], export)
+
+
+def virtual_agent(f: Facts, scope: Scope, export) -> pd.DataFrame:
+    channel_of = f.conversations["channel_id"].to_numpy()
+    m = f.messages
+    vm = m[m["va"].to_numpy(bool) & _in_scope(f, scope, m["cx"], m["created_at"])]
+    e = f.events
+    ev = e[_in_scope(f, scope, e["cx"], e["at"]) & e["virtual_agent_id"].notna().to_numpy(bool)]
+    handover = ev[(ev["type"] == "QUEUED") & (ev["started_by"].str.upper() == "VA_HANDED_OVER_CONVERSATION")]
+    error = (handover["handover_reason"].str.upper() == "ERROR").fillna(False).astype(bool)
+    resolved = ev[(ev["type"] == "STATUS_CHANGED") & (ev["status"] == "RESOLVED")]
+    topics = ev[ev["type"] == "TOPIC_ADDED"]
+    mt = f.message_tags
+    tags = mt[
+        (mt["action"] == "ADDED").to_numpy(bool)
+        & mt["virtual_agent_id"].notna().to_numpy(bool)
+        & _in_scope(f, scope, mt["cx"], mt["at"])
+    ]
+
+    def key(frame: pd.DataFrame) -> pd.MultiIndex:
+        return pd.MultiIndex.from_arrays(
+            [frame["virtual_agent_id"].to_numpy(), channel_of[frame["cx"].to_numpy()]],
+            names=["virtual_agent_id", "channel_id"],
+        )
+
+    def distinct(frame: pd.DataFrame, col: str) -> pd.Series:
+        if not len(frame):
+            return pd.Series(dtype="int64")
+        k = key(frame).to_frame(index=False).assign(v=frame[col].to_numpy())
+        return k.drop_duplicates().groupby(["virtual_agent_id", "channel_id"], sort=False).size()
+
+    def rows(frame: pd.DataFrame) -> pd.Series:
+        if not len(frame):
+            return pd.Series(dtype="int64")
+        return key(frame).to_frame(index=False).groupby(["virtual_agent_id", "channel_id"], sort=False).size()
+
+    out = pd.DataFrame(
+        {
+            "total_conversations": distinct(vm, "cx"),
+            "handover_to_agent": distinct(handover[~error], "cx"),
+            "handover_by_error": distinct(handover[error], "cx"),
+            "resolved": distinct(resolved, "cx"),
+            "conversations_with_topic": distinct(topics, "cx"),
+            "tagged_messages": distinct(tags, "message_id"),
+            "message_tags": rows(tags),
+        }
+    )
+    out = out.rename_axis(["virtual_agent_id", "channel_id"]).reset_index()
+    out["virtual_agent_name"] = out["virtual_agent_id"].map(f.virtual_agents["name"])
+    out = out.assign(**_channel_columns(f, out["channel_id"]))
+    return _sort(out, ["virtual_agent_name", "virtual_agent_id", "channel_name", "channel_id"], export)
+
+
+def _sort(frame: pd.DataFrame, by: list[str], export) -> pd.DataFrame:
+    from sparkdesk.exports.shape import sort_rows
+
+    return sort_rows(frame, by, export)
