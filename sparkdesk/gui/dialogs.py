@@ -1,0 +1,179 @@
+"""Dialogs: errors (one sentence, details on demand), the import report, About."""
+
+from __future__ import annotations
+
+import platform
+
+from PySide6 import __version__ as pyside_version
+from PySide6.QtCore import QCoreApplication, Qt, qVersion
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+import sparkdesk
+from sparkdesk.gui.models import FrameModel
+
+
+def show_error(parent: QWidget | None, sentence: str, details: str = "") -> QMessageBox:
+    """A non-blocking error box: one sentence; the traceback only under "Show Details"."""
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Warning)
+    box.setWindowTitle(QCoreApplication.translate("Dialogs", "SparkDesk"))
+    box.setText(sentence)
+    if details:
+        box.setDetailedText(details)
+    box.setStandardButtons(QMessageBox.StandardButton.Ok)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.setObjectName("errorBox")
+    box.open()
+    return box
+
+
+def make_table_view(parent: QWidget | None = None) -> QTableView:
+    """A QTableView set up for big models: fixed row heights, no resize-to-contents."""
+    view = QTableView(parent)
+    vh = view.verticalHeader()
+    vh.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+    vh.setDefaultSectionSize(view.fontMetrics().height() + 6)
+    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    view.setWordWrap(False)
+    view.setAlternatingRowColors(True)
+    view.setSelectionBehavior(QTableView.SelectionBehavior.SelectItems)
+    view.setHorizontalScrollMode(QTableView.ScrollMode.ScrollPerPixel)
+    return view
+
+
+class ReportDialog(QDialog):
+    """The import report of one dump: counts per reason, every rejected row, every warning."""
+
+    def __init__(self, name: str, report, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("reportDialog")
+        self.report = report
+        self.resize(900, 520)
+        layout = QVBoxLayout(self)
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        self.summary.setTextFormat(Qt.TextFormat.PlainText)
+        layout.addWidget(self.summary)
+        self.tabs = QTabWidget()
+        self.reasons_model = FrameModel(self)
+        self.rejected_model = FrameModel(self)
+        self.warnings_model = FrameModel(self)
+        self.reasons_view = make_table_view()
+        self.rejected_view = make_table_view()
+        self.warnings_view = make_table_view()
+        for view, model in (
+            (self.reasons_view, self.reasons_model),
+            (self.rejected_view, self.rejected_model),
+            (self.warnings_view, self.warnings_model),
+        ):
+            view.setModel(model)
+        self.tabs.addTab(self.reasons_view, "")
+        self.tabs.addTab(self.rejected_view, "")
+        self.tabs.addTab(self.warnings_view, "")
+        layout.addWidget(self.tabs, 1)
+        row = QHBoxLayout()
+        self.save_button = QPushButton()
+        self.save_button.setObjectName("saveReportButton")
+        row.addWidget(self.save_button)
+        row.addStretch(1)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        self.buttons.rejected.connect(self.reject)
+        row.addWidget(self.buttons)
+        layout.addLayout(row)
+        self._name = name
+        self._fill()
+        self.retranslate()
+
+    def _fill(self) -> None:
+        r = self.report
+        counts = r.reason_counts()
+        self.reasons_model.set_frame(counts)
+        self.rejected_model.set_frame(r.rejected)
+        self.warnings_model.set_frame(r.warnings)
+        for view in (self.reasons_view, self.rejected_view, self.warnings_view):
+            view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+            view.horizontalHeader().setStretchLastSection(True)
+            for c in range(view.model().columnCount()):
+                view.setColumnWidth(c, 160)
+
+    def _headers(self) -> None:
+        tr = self.tr
+        names = {
+            "table": tr("Table"),
+            "file": tr("File"),
+            "line": tr("Line"),
+            "column": tr("Column"),
+            "reason": tr("Reason"),
+            "raw": tr("Row as read"),
+            "kind": tr("Kind"),
+            "count": tr("Count"),
+        }
+        for model, frame in (
+            (self.reasons_model, self.report.reason_counts()),
+            (self.rejected_model, self.report.rejected),
+            (self.warnings_model, self.report.warnings),
+        ):
+            model.set_headers([names.get(str(c), str(c)) for c in frame.columns])
+
+    def retranslate(self) -> None:
+        r = self.report
+        self.setWindowTitle(self.tr("Import report — %1").replace("%1", self._name))
+        self.summary.setText(
+            self.tr(
+                "%1 rows rejected and %2 warnings while reading %3. Rejected rows are left out of every export."
+            )
+            .replace("%1", f"{len(r.rejected):,}")
+            .replace("%2", f"{len(r.warnings):,}")
+            .replace("%3", self._name)
+        )
+        self.tabs.setTabText(0, self.tr("Summary"))
+        self.tabs.setTabText(1, self.tr("Rejected rows (%1)").replace("%1", f"{len(r.rejected):,}"))
+        self.tabs.setTabText(2, self.tr("Warnings (%1)").replace("%1", f"{len(r.warnings):,}"))
+        self.save_button.setText(self.tr("&Save report…"))
+        self.save_button.setToolTip(self.tr("Save every rejected row with its reason as a CSV file"))
+        self._headers()
+
+
+class AboutDialog(QDialog):
+    def __init__(self, parent: QWidget | None = None, icon: QIcon | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("aboutDialog")
+        layout = QHBoxLayout(self)
+        if icon is not None and not icon.isNull():
+            pic = QLabel()
+            pic.setPixmap(icon.pixmap(96, 96))
+            pic.setAlignment(Qt.AlignmentFlag.AlignTop)
+            layout.addWidget(pic)
+        col = QVBoxLayout()
+        self.text = QLabel()
+        self.text.setWordWrap(True)
+        self.text.setTextFormat(Qt.TextFormat.RichText)
+        self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        col.addWidget(self.text)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        col.addWidget(buttons)
+        layout.addLayout(col)
+        self.setWindowTitle(self.tr("About SparkDesk"))
+        versions = f"Python {platform.python_version()} · Qt {qVersion()} · PySide6 {pyside_version}"
+        self.text.setText(
+            "<h2>SparkDesk {v}</h2><p>{desc}</p><p>{offline}</p><p><small>{versions}</small></p>".format(
+                v=sparkdesk.__version__,
+                desc=self.tr("Sparkcentral's twelve data exports, built on the desktop from raw data dumps."),
+                offline=self.tr("Everything runs on this computer: no data leaves it."),
+                versions=versions,
+            )
+        )

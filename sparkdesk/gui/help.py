@@ -1,0 +1,65 @@
+"""Help texts for the twelve exports, after the platform's help article "Exportaciones de datos".
+
+English is the source text; the Spanish translation (resources/i18n) follows the article.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QCoreApplication
+
+
+def export_help(type_id: str) -> str:
+    """A paragraph on what the export holds, in the window's language."""
+    texts = {
+        "resolved-conversation": QCoreApplication.translate(
+            "ExportHelp",
+            "All conversations resolved for the first time in the selected range, one row per "
+            "conversation, with the data the conversation had at the time of the export.",
+        ),
+        "open-conversation": QCoreApplication.translate(
+            "ExportHelp",
+            "All conversations that are New or Pending at the time of the export, one row per "
+            "conversation. The date range is optional: it keeps the conversations created in it.",
+        ),
+        "message": QCoreApplication.translate(
+            "ExportHelp",
+            "Every message created in the selected range, one row per message, with the data the "
+            "message had at the time of the export.",
+        ),
+        "team": QCoreApplication.translate(
+            "ExportHelp",
+            "Team-level figures: only teams with at least one outbound message in the range are "
+            "included, one row per team.",
+        ),
+        "contact": QCoreApplication.translate(
+            "ExportHelp", "Every contact with at least one message in the selected range."
+        ),
+        "topic": QCoreApplication.translate(
+            "ExportHelp", "Every topic applied at least once in the selected range, per channel."
+        ),
+        "tag": QCoreApplication.translate(
+            "ExportHelp", "Every tag applied at least once in the selected range, per channel."
+        ),
+        "user-presence": QCoreApplication.translate(
+            "ExportHelp",
+            "Every Available or Away interval of the agents that overlaps the selected range. An "
+            "interval that starts or ends outside the range is included whole. Channels do not apply.",
+        ),
+        "user": QCoreApplication.translate(
+            "ExportHelp", "Metrics gathered per agent over the selected range."
+        ),
+        "response-times": QCoreApplication.translate(
+            "ExportHelp",
+            "Every reply for which an outbound agent message was created in the selected range, "
+            "measured from the moment the conversation entered the queue.",
+        ),
+        "virtual-agent": QCoreApplication.translate(
+            "ExportHelp", "Metrics gathered per virtual agent and channel over the selected range."
+        ),
+        "contact-attribute": QCoreApplication.translate(
+            "ExportHelp",
+            "Every stored contact attribute (filled in by agents or bots, or collected from a CRM) "
+            "of the contacts who sent messages in the selected range.",
+        ),
+    }
+    return texts.get(type_id, "")

@@ -1,0 +1,1057 @@
+"""The main window: drop a dump, choose an export, generate it on the pool, preview, save.
+
+The window holds no metric logic: it builds ``ExportParams`` and ``WriteOptions`` from
+the controls and calls the core through ``sparkdesk.gui.jobs`` on a ``TaskRunner``.
+pandas is imported only by those jobs (on a worker) and when a result arrives, so the
+window shows before pandas loads.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QEvent, Qt, QUrl, Signal
+from PySide6.QtGui import QAction, QActionGroup, QDesktopServices, QIcon, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QFileDialog,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from sparkdesk.catalogue import EXPORTS, export_type
+from sparkdesk.gui import jobs
+from sparkdesk.gui import settings as settings_mod
+from sparkdesk.gui.dialogs import AboutDialog, ReportDialog, show_error
+from sparkdesk.gui.i18n import LANGUAGE_NAMES, LANGUAGES, Translations
+from sparkdesk.gui.panels import DumpEntry, DumpPanel, MessageBar, OptionsPanel, PreviewPanel, fmt_int
+from sparkdesk.gui.runner import TaskRunner
+
+log = logging.getLogger(__name__)
+
+SORT_INLINE_ROWS = 50_000  # smaller tables sort and filter on the UI thread
+
+
+def local_zone() -> str:
+    """The computer's IANA zone name (the same as the command line's default), else UTC."""
+    from sparkdesk.localzone import local_zone_name
+
+    return local_zone_name()
+
+
+def all_zones() -> list[str]:
+    from zoneinfo import available_timezones
+
+    return sorted(z for z in available_timezones() if "/" in z or z == "UTC")
+
+
+class MainWindow(QMainWindow):
+    """SparkDesk's window. Signals make its background work observable (tests, screenshots)."""
+
+    dumps_ready = Signal()  # the working dump (all loaded dumps combined) is ready
+    result_ready = Signal()  # a generated export is in the preview
+    generate_failed = Signal(str)
+    generate_cancelled = Signal()
+    saved = Signal(str)
+    load_failed = Signal(str)
+    idle = Signal()  # nothing runs in the background any more
+
+    def __init__(
+        self, settings: settings_mod.Settings | None = None, translations: Translations | None = None
+    ):
+        super().__init__()
+        self.setObjectName("mainWindow")
+        self.settings = settings if settings is not None else settings_mod.load()
+        app = QApplication.instance()
+        self.translations = translations or Translations.for_app(app)
+        self.runner = TaskRunner(self)
+        self.runner.finished.connect(self._task_finished)
+        self.entries: list[DumpEntry] = []
+        self._serial = 0
+        self.dump: Any = None  # the working Dump
+        self.result: jobs.Computed | None = None
+        self._busy: dict[str, str] = {}
+        self._last_error_box: QMessageBox | None = None
+        self._report_dialog: ReportDialog | None = None
+        self.demo_mode = False
+
+        icon_file = Path(__file__).resolve().parents[2] / "resources" / "icons" / "sparkdesk.svg"
+        from sparkdesk.gui.paths import icon_path
+
+        for candidate in (icon_path("svg"), icon_path("png"), icon_file):
+            if candidate.exists():
+                self.setWindowIcon(QIcon(str(candidate)))
+                break
+
+        # -- layout --------------------------------------------------------------------
+        central = QWidget()
+        outer = QVBoxLayout(central)
+        outer.setContentsMargins(6, 6, 6, 0)
+        self.message_bar = MessageBar()
+        self.message_bar.action_triggered.connect(self._message_action)
+        outer.addWidget(self.message_bar)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        left = QWidget()
+        left_lay = QVBoxLayout(left)
+        left_lay.setContentsMargins(0, 0, 4, 0)
+        self.dump_panel = DumpPanel()
+        self.options = OptionsPanel()
+        self.options.ui_lang = self.translations.lang
+        left_lay.addWidget(self.dump_panel)
+        left_lay.addWidget(self.options, 1)
+        self.left_scroll = QScrollArea()
+        self.left_scroll.setWidget(left)
+        self.left_scroll.setWidgetResizable(True)
+        self.left_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.left_scroll.setMinimumWidth(340)
+        self.preview = PreviewPanel()
+        self.splitter.addWidget(self.left_scroll)
+        self.splitter.addWidget(self.preview)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([400, 880])
+        outer.addWidget(self.splitter, 1)
+        self.setCentralWidget(central)
+
+        sb = self.statusBar()
+        self.status_label = QLabel()
+        self.status_label.setObjectName("statusLabel")
+        self.progress_label = QLabel()
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setObjectName("progressBar")
+        self.progress_bar.setRange(0, 1000)
+        self.progress_bar.setMaximumWidth(240)
+        self.progress_bar.setTextVisible(False)
+        self.cancel_button = QPushButton()
+        self.cancel_button.setObjectName("cancelButton")
+        sb.addWidget(self.status_label, 1)
+        sb.addPermanentWidget(self.progress_label)
+        sb.addPermanentWidget(self.progress_bar)
+        sb.addPermanentWidget(self.cancel_button)
+        self.cancel_button.clicked.connect(self.cancel_work)
+        self._show_progress(False)
+
+        self._make_actions()
+        self._make_menus()
+
+        # -- wiring --------------------------------------------------------------------
+        self.dump_panel.open_requested.connect(self.open_files)
+        self.dump_panel.remove_requested.connect(self.remove_dump)
+        self.dump_panel.report_requested.connect(self.show_report)
+        self.options.generate_requested.connect(self.generate)
+        self.options.changed.connect(self._options_changed)
+        self.preview.sort_requested.connect(self.sort_preview)
+        self.preview.filter_requested.connect(self.filter_preview)
+
+        # Drops anywhere: line edits would take the URL as text, so they pass drops up.
+        self.setAcceptDrops(True)
+        for edit in self.findChildren(QLineEdit):
+            edit.setAcceptDrops(False)
+
+        self.options.fill_zones(all_zones(), self.settings.tz or local_zone())
+        self._restore_choices()
+        self._update_actions()
+        self.retranslate()
+        self._restore_geometry()
+
+    # ---------------------------------------------------------------------------------
+    # actions and menus
+    def _action(self, name: str, slot, shortcut: QKeySequence | str | None = None) -> QAction:
+        act = QAction(self)
+        act.setObjectName(name)
+        if shortcut is not None:
+            act.setShortcut(QKeySequence(shortcut))
+        act.triggered.connect(slot)
+        self.addAction(act)
+        return act
+
+    def _make_actions(self) -> None:
+        self.act_open = self._action("actOpen", self.open_files, QKeySequence.StandardKey.Open)
+        self.act_open_folder = self._action("actOpenFolder", self.open_folder, "Ctrl+Shift+O")
+        self.act_save = self._action("actSave", self.save_dialog, QKeySequence.StandardKey.Save)
+        self.act_export_all = self._action("actExportAll", self.export_all_dialog, "Ctrl+Shift+S")
+        self.act_save_report = self._action("actSaveReport", self.save_report_dialog)
+        self.act_quit = self._action("actQuit", self.close, QKeySequence.StandardKey.Quit)
+        self.act_generate = self._action("actGenerate", self.generate, "Ctrl+E")
+        self.act_cancel = self._action("actCancel", self.cancel_work, "Esc")
+        self.act_copy = self._action("actCopy", self.copy_selection, QKeySequence.StandardKey.Copy)
+        self.act_select_all = self._action(
+            "actSelectAll", self.select_all, QKeySequence.StandardKey.SelectAll
+        )
+        self.act_filter = self._action("actFilter", self._focus_filter, QKeySequence.StandardKey.Find)
+        self.act_about = self._action("actAbout", self.about)
+        self.act_about_qt = self._action("actAboutQt", QApplication.aboutQt)
+        self.act_demo = self._action("actDemo", self.open_demo)
+        self.act_copy.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.act_select_all.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.preview.view.addAction(self.act_copy)
+        self.preview.view.addAction(self.act_select_all)
+        self.removeAction(self.act_copy)
+        self.removeAction(self.act_select_all)
+        self.lang_group = QActionGroup(self)
+        self.lang_actions: dict[str, QAction] = {}
+        for lang in LANGUAGES:
+            act = QAction(LANGUAGE_NAMES[lang], self)
+            act.setObjectName(f"actLang_{lang}")
+            act.setCheckable(True)
+            act.setChecked(lang == self.translations.lang)
+            act.triggered.connect(lambda _c=False, lang=lang: self.set_ui_language(lang))
+            self.lang_group.addAction(act)
+            self.lang_actions[lang] = act
+
+    def _make_menus(self) -> None:
+        mb = self.menuBar()
+        self.menu_file = mb.addMenu("")
+        self.menu_file.addAction(self.act_open)
+        self.menu_file.addAction(self.act_open_folder)
+        self.menu_recent = self.menu_file.addMenu("")
+        self.menu_recent.aboutToShow.connect(self._fill_recent)
+        self.menu_file.addAction(self.act_demo)
+        self.menu_file.addSeparator()
+        self.menu_file.addAction(self.act_save)
+        self.menu_file.addAction(self.act_export_all)
+        self.menu_file.addAction(self.act_save_report)
+        self.menu_file.addSeparator()
+        self.menu_file.addAction(self.act_quit)
+        self.menu_export = mb.addMenu("")
+        self.menu_export.addAction(self.act_generate)
+        self.menu_export.addAction(self.act_cancel)
+        self.menu_edit = mb.addMenu("")
+        self.menu_edit.addAction(self.act_copy)
+        self.menu_edit.addAction(self.act_select_all)
+        self.menu_edit.addAction(self.act_filter)
+        self.menu_view = mb.addMenu("")
+        self.menu_lang = self.menu_view.addMenu("")
+        for act in self.lang_actions.values():
+            self.menu_lang.addAction(act)
+        self.menu_help = mb.addMenu("")
+        self.menu_help.addAction(self.act_about)
+        self.menu_help.addAction(self.act_about_qt)
+
+    def _fill_recent(self) -> None:
+        self.menu_recent.clear()
+        for path in self.settings.recent_dumps:
+            act = self.menu_recent.addAction(path)
+            act.triggered.connect(lambda _c=False, p=path: self.add_dumps([p]))
+        if not self.settings.recent_dumps:
+            act = self.menu_recent.addAction(self.tr("(none)"))
+            act.setEnabled(False)
+        else:
+            self.menu_recent.addSeparator()
+            self.menu_recent.addAction(self.tr("Clear list"), self._clear_recent)
+
+    def _clear_recent(self) -> None:
+        self.settings.recent_dumps = []
+        settings_mod.save(self.settings)
+
+    def retranslate(self) -> None:
+        tr = self.tr
+        self.setWindowTitle(self._title())
+        self.menu_file.setTitle(tr("&File"))
+        self.menu_recent.setTitle(tr("Open &Recent"))
+        self.menu_export.setTitle(tr("E&xport"))
+        self.menu_edit.setTitle(tr("&Edit"))
+        self.menu_view.setTitle(tr("&View"))
+        self.menu_lang.setTitle(tr("&Language"))
+        self.menu_help.setTitle(tr("&Help"))
+        self.act_open.setText(tr("&Open Dump Files…"))
+        self.act_open.setToolTip(tr("Open table files or a .zip dump (Ctrl+O)"))
+        self.act_open_folder.setText(tr("Open Dump &Folder…"))
+        self.act_demo.setText(tr("Open the &Demo Dump"))
+        self.act_save.setText(tr("&Save Export…"))
+        self.act_export_all.setText(tr("Export &All…"))
+        self.act_save_report.setText(tr("Save Import &Report…"))
+        self.act_quit.setText(tr("&Quit"))
+        self.act_generate.setText(tr("&Generate"))
+        self.act_cancel.setText(tr("&Cancel"))
+        self.act_copy.setText(tr("&Copy"))
+        self.act_select_all.setText(tr("Select &All"))
+        self.act_filter.setText(tr("&Filter Rows"))
+        self.act_about.setText(tr("&About SparkDesk"))
+        self.act_about_qt.setText(tr("About &Qt"))
+        self.cancel_button.setText(tr("Cancel"))
+        self.cancel_button.setToolTip(tr("Stop the work in progress (Esc)"))
+        self.options.ui_lang = self.translations.lang
+        self.dump_panel.retranslate()
+        self.options.retranslate()
+        self.preview.retranslate()
+        if self._report_dialog is not None:
+            self._report_dialog.retranslate()
+        self._refresh_result_labels()
+        for lang, act in self.lang_actions.items():
+            act.setChecked(lang == self.translations.lang)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def set_ui_language(self, lang: str) -> None:
+        self.translations.set_language(lang)  # sends LanguageChange → retranslate()
+        self.settings.ui_lang = self.translations.lang
+        self.retranslate()
+
+    def _title(self) -> str:
+        orgs = [e.dump.organization for e in self.entries if e.dump is not None and e.dump.organization]
+        if orgs:
+            return self.tr("%1 — SparkDesk").replace("%1", ", ".join(dict.fromkeys(orgs)))
+        return "SparkDesk"
+
+    # ---------------------------------------------------------------------------------
+    # settings
+    def _restore_choices(self) -> None:
+        s = self.settings
+        self.options.set_type(s.export_type)
+        i = self.options.lang_combo.findData(s.header_lang)
+        self.options.lang_combo.setCurrentIndex(max(i, 0))
+        i = self.options.time_combo.findData(s.time_format)
+        self.options.time_combo.setCurrentIndex(max(i, 0))
+        self.options.content_check.setChecked(s.include_content)
+        self.options.bom_check.setChecked(s.bom)
+        self.options.guard_check.setChecked(s.formula_guard)
+
+    def _restore_geometry(self) -> None:
+        ok = False
+        if self.settings.geometry:
+            ok = self.restoreGeometry(QByteArray.fromBase64(self.settings.geometry.encode("ascii")))
+        if not ok:
+            self.resize(1280, 720)
+
+    def store_settings(self) -> None:
+        s = self.settings
+        o = self.options
+        s.export_type = o.type_id()
+        s.tz = o.tz() if o.tz_valid() else s.tz
+        s.header_lang = o.header_lang()
+        s.time_format = o.time_format()
+        s.include_content = o.content_check.isChecked()
+        s.bom = o.bom_check.isChecked()
+        s.formula_guard = o.guard_check.isChecked()
+        s.ui_lang = self.translations.lang if s.ui_lang or self.translations.lang != "en" else s.ui_lang
+        s.geometry = bytes(self.saveGeometry().toBase64()).decode("ascii")
+        settings_mod.save(s)
+
+    def closeEvent(self, event) -> None:
+        self.store_settings()
+        self.runner.shutdown()
+        super().closeEvent(event)
+
+    # ---------------------------------------------------------------------------------
+    # drag and drop
+    @staticmethod
+    def _local_paths(mime) -> list[str]:
+        if not mime.hasUrls():
+            return []
+        return [u.toLocalFile() for u in mime.urls() if u.isLocalFile() and u.toLocalFile()]
+
+    def dragEnterEvent(self, event) -> None:
+        if self._local_paths(event.mimeData()):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event) -> None:
+        if self._local_paths(event.mimeData()):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event) -> None:
+        paths = self._local_paths(event.mimeData())
+        if not paths:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        self.add_dumps(self._group_loose_files(paths))
+
+    @staticmethod
+    def _group_loose_files(paths: list[str]) -> list[list[str]]:
+        """Folders and .zip files are dumps each; loose table files dropped together are one dump."""
+        groups: list[list[str]] = []
+        loose: list[str] = []
+        for p in paths:
+            if Path(p).is_dir() or p.lower().endswith(".zip"):
+                groups.append([p])
+            else:
+                if not loose:
+                    groups.append(loose)
+                loose.append(p)
+        return groups
+
+    # ---------------------------------------------------------------------------------
+    # loading
+    def open_files(self) -> None:
+        files, _ = QFileDialog.getOpenFileNames(
+            self,
+            self.tr("Open dump files"),
+            self.settings.last_dir,
+            self.tr(
+                "Dumps and tables (*.zip *.csv *.csv.gz *.jsonl *.jsonl.gz *.ndjson *.parquet *.json);;"
+                "All files (*)"
+            ),
+        )
+        if files:
+            self.settings.last_dir = str(Path(files[0]).parent)
+            self.add_dumps(self._group_loose_files(files))
+
+    def open_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Open dump folder"), self.settings.last_dir)
+        if folder:
+            self.settings.last_dir = str(Path(folder).parent)
+            self.add_dumps([[folder]])
+
+    def open_demo(self) -> None:
+        from sparkdesk.gui.paths import demo_dump_path
+
+        path = demo_dump_path()
+        if path is None:
+            self.message_bar.show_message("warning", self.tr("This build has no demo dump."))
+            return
+        self.demo_mode = True
+        self.add_dumps([[str(path)]], remember=False)
+        self.message_bar.show_message(
+            "info",
+            self.tr(
+                "You are looking at the bundled demo dump (synthetic data). Drop your own dump "
+                "anywhere on the window, or use File ▸ Open (Ctrl+O)."
+            ),
+        )
+
+    def add_dumps(self, groups: list[list[str]] | list[str], remember: bool = True) -> None:
+        """Load dumps in the background: each group is one dump (a folder, a zip, or loose files)."""
+        for group in groups:
+            paths = [group] if isinstance(group, str) else list(group)
+            if not paths:
+                continue
+            key = "\n".join(paths)
+            if any(e.path == key for e in self.entries):
+                continue
+            self._serial += 1
+            entry = DumpEntry(path=key, serial=self._serial)
+            entry.extra["paths"] = paths
+            entry.extra["remember"] = remember
+            self.entries.append(entry)
+            slot = f"load:{entry.serial}"
+            self._set_busy(slot, self.tr("Reading %1…").replace("%1", entry.name))
+            self.runner.submit(
+                slot,
+                jobs.load,
+                paths,
+                on_done=lambda dump, e=entry: self._loaded(e, dump),
+                on_error=lambda exc, details, e=entry: self._load_failed(e, exc, details),
+                on_progress=lambda v, t, s=slot: self._progress(s, v, t),
+                on_cancelled=lambda e=entry: self._drop_entry(e),
+            )
+        self.dump_panel.set_entries(self.entries)
+        self._update_actions()
+
+    def _loaded(self, entry: DumpEntry, dump) -> None:
+        if entry not in self.entries:
+            return
+        entry.dump = dump
+        entry.state = "loaded"
+        if entry.extra.get("remember") and len(entry.extra["paths"]) == 1:
+            self.settings.add_recent(entry.extra["paths"][0])
+        self.dump_panel.set_entries(self.entries)
+        self.setWindowTitle(self._title())
+        self._rebuild_working_dump()
+
+    def _load_failed(self, entry: DumpEntry, exc: BaseException, details: str) -> None:
+        self._drop_entry(entry)
+        from sparkdesk.dump import DumpRefused
+
+        if isinstance(exc, DumpRefused):
+            sentence = str(exc)
+            self.message_bar.show_message("error", sentence)
+        else:
+            sentence = (
+                self.tr("Could not read %1: %2").replace("%1", entry.name).replace("%2", _one_line(exc))
+            )
+            log.error("Loading %s failed:\n%s", entry.path, details)
+            self._last_error_box = show_error(self, sentence, details)
+        self.load_failed.emit(sentence)
+
+    def _drop_entry(self, entry: DumpEntry) -> None:
+        if entry in self.entries:
+            self.entries.remove(entry)
+        self.dump_panel.set_entries(self.entries)
+
+    def remove_dump(self, serial: int) -> None:
+        for entry in list(self.entries):
+            if entry.serial == serial:
+                self.runner.cancel(f"load:{serial}")
+                self.entries.remove(entry)
+        self.dump_panel.set_entries(self.entries)
+        self.setWindowTitle(self._title())
+        self._rebuild_working_dump()
+
+    def _rebuild_working_dump(self) -> None:
+        """One loaded dump is the working dump; several are read again together (combined)."""
+        if any(e.state == "loading" for e in self.entries):
+            return
+        loaded = [e for e in self.entries if e.dump is not None]
+        if not loaded:
+            self.runner.cancel("combine")
+            self._set_dump(None)
+            return
+        if len(loaded) == 1:
+            self.runner.cancel("combine")
+            self._set_dump(loaded[0].dump)
+            return
+        paths = [p for e in loaded for p in e.extra["paths"]]
+        self._set_busy("combine", self.tr("Combining %1 dumps…").replace("%1", str(len(loaded))))
+        self.runner.submit(
+            "combine",
+            jobs.load,
+            paths,
+            on_done=self._set_dump,
+            on_error=lambda exc, details: self._combine_failed(exc, details),
+            on_progress=lambda v, t: self._progress("combine", v, t),
+        )
+
+    def _combine_failed(self, exc: BaseException, details: str) -> None:
+        self._last_error_box = show_error(
+            self, self.tr("These dumps cannot be combined: %1").replace("%1", _one_line(exc)), details
+        )
+        self._set_dump(None)
+
+    def _set_dump(self, dump) -> None:
+        self.dump = dump
+        self._clear_result()
+        if dump is not None:
+            ch = dump.channels()
+            rows = [
+                (
+                    str(r.channel_id),
+                    None if _isna(r.medium) else str(r.medium),
+                    None if _isna(r.name) else str(r.name),
+                )
+                for r in ch.itertuples(index=False)
+            ]
+            self.options.set_channels(rows)
+            self._update_span()
+        else:
+            self.options.set_channels([])
+            self.options.set_span(None, None)
+        self.options.set_data_available(dump is not None)
+        self._update_actions()
+        if dump is not None:
+            self.dumps_ready.emit()
+
+    def _update_span(self) -> None:
+        if self.dump is None or not self.options.tz_valid():
+            return
+        from sparkdesk.exports import default_range
+
+        tz = self.options.tz()
+        rng = default_range(self.dump, tz)
+        anchor = self.dump.snapshot.tz_convert(tz).date() if rng is not None else None
+        self.options.set_span(rng, anchor)
+
+    def show_report(self, serial: int) -> None:
+        entry = next((e for e in self.entries if e.serial == serial), None)
+        if entry is None or entry.dump is None:
+            return
+        if self._report_dialog is not None:
+            self._report_dialog.close()
+        dlg = ReportDialog(entry.name, entry.dump.report, self)
+        dlg.save_button.clicked.connect(lambda: self.save_report_dialog(entry))
+        self._report_dialog = dlg
+        dlg.finished.connect(lambda _r: setattr(self, "_report_dialog", None))
+        dlg.show()
+
+    def save_report_dialog(self, entry: DumpEntry | None = None) -> None:
+        entry = entry if isinstance(entry, DumpEntry) else self.dump_panel.current_entry()
+        if entry is None or entry.dump is None:
+            return
+        path, _ = QFileDialog.getSaveFileName(
+            self,
+            self.tr("Save import report"),
+            str(Path(self.settings.last_dir or ".") / f"import-report_{Path(entry.name).stem}.csv"),
+            self.tr("CSV files (*.csv)"),
+        )
+        if path:
+            self.save_report_to(entry, path)
+
+    def save_report_to(self, entry: DumpEntry, path: str) -> None:
+        self._set_busy("report", self.tr("Saving the import report…"))
+        self.runner.submit(
+            "report",
+            jobs.save_report,
+            entry.dump.report,
+            path,
+            on_done=self._saved,
+            on_error=lambda exc, details: self._save_failed(path, exc, details),
+        )
+
+    # ---------------------------------------------------------------------------------
+    # generating
+    def _options_changed(self) -> None:
+        if self.sender() is self.options and self.dump is not None:
+            tz = self.options.tz()
+            if self.options.tz_valid() and getattr(self, "_span_tz", None) != tz:
+                self._span_tz = tz
+                self._update_span()
+        if self.result is not None:
+            self._apply_write_options_to_preview()
+        self._update_actions()
+
+    def current_params(self, type_id: str | None = None):
+        from sparkdesk.exports import ExportParams
+
+        o = self.options
+        type_id = type_id or o.type_id()
+        e = export_type(type_id)
+        first, last = o.date_range() if type_id == o.type_id() else self._range_for(e)
+        return ExportParams(
+            type=type_id,
+            tz=o.tz(),
+            first_day=first,
+            last_day=last,
+            channels=o.channels() if e.uses_channels else (),
+            include_content=o.content_check.isChecked(),
+        )
+
+    def _range_for(self, e) -> tuple[dt.date | None, dt.date | None]:
+        """The range another type gets in "Export all": the open export keeps its own rule."""
+        o = self.options
+        if o.preset() == "all":
+            return None, None
+        if e.range_optional and not o.range_check.isChecked():
+            return None, None
+        return o.from_edit.date().toPython(), o.to_edit.date().toPython()
+
+    def write_options(self, tz: str | None = None, formula_guard: bool | None = None):
+        from sparkdesk.writers import WriteOptions
+
+        o = self.options
+        return WriteOptions(
+            lang=o.header_lang(),
+            tz=tz or o.tz(),
+            time_format=o.time_format(),
+            bom=o.bom_check.isChecked(),
+            formula_guard=o.guard_check.isChecked() if formula_guard is None else formula_guard,
+        )
+
+    def _cannot_generate(self) -> str:
+        o = self.options
+        if self.dump is None:
+            return self.tr("Load a dump first: drop it on the window or use File ▸ Open.")
+        if not o.tz_valid():
+            return self.tr("Choose a time zone from the list.")
+        if not o.range_valid():
+            return self.tr("The first day of the range is after the last day.")
+        if export_type(o.type_id()).uses_channels and o.no_channel_checked():
+            return self.tr("Check at least one channel.")
+        return ""
+
+    def generate(self) -> None:
+        problem = self._cannot_generate()
+        if problem:
+            self.message_bar.show_message("warning", problem)
+            return
+        params = self.current_params()
+        name = export_type(params.type).name(self.translations.lang)
+        self._set_busy("compute", self.tr("Computing %1…").replace("%1", name))
+        self.runner.submit(
+            "compute",
+            jobs.compute,
+            self.dump,
+            params,
+            on_done=self._computed,
+            on_error=self._compute_failed,
+            on_progress=lambda v, t: self._progress("compute", v, t),
+            on_cancelled=self._compute_cancelled,
+        )
+        self._update_actions()
+
+    def _computed(self, computed: jobs.Computed) -> None:
+        self.result = computed
+        self.runner.cancel("sort")
+        self.runner.cancel("filter")
+        self.preview.filter_edit.blockSignals(True)
+        self.preview.filter_edit.clear()
+        self.preview.filter_edit.blockSignals(False)
+        e = export_type(computed.params.type)
+        self.preview.model.set_frame(
+            computed.frame,
+            e.headers(self.options.header_lang()),
+            [c.kind for c in e.columns],
+            self._preview_formatter(computed.params.tz),
+            self._header_tooltips(e),
+        )
+        self.preview.show_sort_indicator()
+        self.preview.show_table(True)
+        self.preview.fit_columns()
+        self._refresh_result_labels()
+        self._update_actions()
+        self.result_ready.emit()
+
+    def _compute_failed(self, exc: BaseException, details: str) -> None:
+        from sparkdesk.exports import UnknownChannel
+
+        if isinstance(exc, UnknownChannel | ValueError):
+            sentence = _one_line(exc)
+        else:
+            sentence = self.tr("The export could not be computed: %1").replace("%1", _one_line(exc))
+        log.error("Generating failed:\n%s", details)
+        self._last_error_box = show_error(self, sentence, details)
+        self.generate_failed.emit(sentence)
+
+    def _compute_cancelled(self) -> None:
+        self.status_label.setText(self.tr("Generation cancelled."))
+        self.generate_cancelled.emit()
+
+    def _clear_result(self) -> None:
+        self.runner.cancel("compute")
+        self.result = None
+        self.preview.model.set_frame(None)
+        self.preview.show_table(False)
+        self._refresh_result_labels()
+
+    def _preview_formatter(self, tz: str):
+        from sparkdesk.writers import format_column
+
+        # The grid shows values as written, without the formula guard's quote.
+        options = self.write_options(tz=tz, formula_guard=False)
+
+        def fmt(series, kind: str):
+            return format_column(series, kind, options)
+
+        return fmt
+
+    def _header_tooltips(self, e) -> list[str]:
+        kinds = {
+            "id": self.tr("Identifier (text)"),
+            "text": self.tr("Text"),
+            "enum": self.tr("Value from a fixed list"),
+            "timestamp": self.tr("Date and time in the chosen zone"),
+            "duration": self.tr("Duration in seconds"),
+            "count": self.tr("Count"),
+            "score": self.tr("Score"),
+            "percent": self.tr("Percentage"),
+            "bool": self.tr("true or false"),
+        }
+        other = "es" if self.options.header_lang() == "en" else "en"
+        return [f"{c.header(other)}\n{kinds.get(c.kind, c.kind)}" for c in e.columns]
+
+    def _apply_write_options_to_preview(self) -> None:
+        if self.result is None:
+            return
+        e = export_type(self.result.params.type)
+        model = self.preview.model
+        model.set_headers(e.headers(self.options.header_lang()), self._header_tooltips(e))
+        model.set_formatter(self._preview_formatter(self.result.params.tz))
+
+    def _refresh_result_labels(self) -> None:
+        r = self.result
+        if r is None:
+            self.preview.title.setText(self.tr("Preview"))
+            if not self._busy:
+                self.status_label.setText(
+                    self.tr("Ready.") if self.dump is not None else self.tr("Drop a dump to begin.")
+                )
+            return
+        e = export_type(r.params.type)
+        first, last = self._result_range()
+        rng = f"{first} – {last}" if first else self.tr("all open conversations")
+        self.preview.title.setText(f"{e.name(self.translations.lang)} · {rng} · {r.params.tz}")
+        total = self.preview.model.total_rows
+        shown = self.preview.model.rowCount()
+        cols = self.preview.model.columnCount()
+        if shown != total:
+            rows = self.tr("%1 of %2 rows").replace("%1", fmt_int(shown)).replace("%2", fmt_int(total))
+        else:
+            rows = self.tr("%1 rows").replace("%1", fmt_int(total))
+        self.status_label.setText(
+            self.tr("%1 × %2 columns · computed in %3 s")
+            .replace("%1", rows)
+            .replace("%2", fmt_int(cols))
+            .replace("%3", QLocaleFloat(r.seconds))
+        )
+
+    def _result_range(self) -> tuple[str, str]:
+        r = self.result
+        if r is None:
+            return "", ""
+        p = r.params
+        if p.first_day is not None:
+            return p.first_day.isoformat(), p.last_day.isoformat()
+        e = export_type(p.type)
+        if e.range_optional:
+            return "", ""
+        from sparkdesk.exports import default_range
+
+        rng = default_range(self.dump, p.tz) if self.dump is not None else None
+        return (rng[0].isoformat(), rng[1].isoformat()) if rng else ("", "")
+
+    # ---------------------------------------------------------------------------------
+    # preview: sort, filter, copy
+    def sort_preview(self, column: int, ascending: bool) -> None:
+        model = self.preview.model
+        if not 0 <= column < model.columnCount():
+            return
+        from sparkdesk.gui.models import sort_order
+
+        series = model.columns[column]
+        if model.total_rows <= SORT_INLINE_ROWS:
+            model.set_sort(column, ascending, sort_order(series, ascending))
+            self.preview.show_sort_indicator()
+            self._refresh_result_labels()
+            return
+        self._set_busy("sort", self.tr("Sorting…"))
+        self.runner.submit(
+            "sort",
+            _sort_job,
+            series,
+            ascending,
+            on_done=lambda order: self._sorted(column, ascending, order),
+            on_error=self._compute_failed,
+        )
+
+    def _sorted(self, column: int, ascending: bool, order) -> None:
+        self.preview.model.set_sort(column, ascending, order)
+        self.preview.show_sort_indicator()
+        self._refresh_result_labels()
+
+    def filter_preview(self, text: str) -> None:
+        model = self.preview.model
+        if not text.strip():
+            self.runner.cancel("filter")
+            model.set_mask(None)
+            self._refresh_result_labels()
+            return
+        from sparkdesk.gui.models import filter_mask
+
+        args = (model.columns, model.kinds, model.formatter, text.strip())
+        if model.total_rows <= SORT_INLINE_ROWS:
+            model.set_mask(filter_mask(*args))
+            self._refresh_result_labels()
+            return
+        self._set_busy("filter", self.tr("Filtering…"))
+        self.runner.submit(
+            "filter",
+            filter_mask,
+            *args,
+            on_done=self._filtered,
+            on_error=self._compute_failed,
+            on_progress=lambda v, t: self._progress("filter", v, t),
+        )
+
+    def _filtered(self, mask) -> None:
+        self.preview.model.set_mask(mask)
+        self._refresh_result_labels()
+
+    def copy_selection(self) -> None:
+        n = self.preview.copy_selection()
+        if n:
+            self.statusBar().showMessage(self.tr("Copied %1 cells.").replace("%1", fmt_int(n)), 3000)
+
+    def select_all(self) -> None:
+        self.preview.view.selectAll()
+
+    def _focus_filter(self) -> None:
+        self.preview.filter_edit.setFocus()
+        self.preview.filter_edit.selectAll()
+
+    # ---------------------------------------------------------------------------------
+    # saving
+    def suggested_name(self, ext: str = "csv") -> str:
+        r = self.result
+        if r is None:
+            return f"export.{ext}"
+        first, last = self._result_range()
+        stem = f"{r.params.type}_{first}_{last}" if first else r.params.type
+        return f"{stem}.{ext}"
+
+    def save_dialog(self) -> None:
+        if self.result is None:
+            self.message_bar.show_message("warning", self.tr("Generate an export first (Ctrl+E)."))
+            return
+        csv_filter, xlsx_filter = self.tr("CSV file (*.csv)"), self.tr("Excel workbook (*.xlsx)")
+        start = str(Path(self.settings.last_dir or str(Path.home())) / self.suggested_name())
+        path, chosen = QFileDialog.getSaveFileName(
+            self, self.tr("Save export"), start, f"{csv_filter};;{xlsx_filter}", csv_filter
+        )
+        if not path:
+            return
+        fmt = _format_for(path, "xlsx" if chosen == xlsx_filter else "csv")
+        if Path(path).suffix.lower() not in (".csv", ".xlsx"):
+            path += f".{fmt}"
+        self.settings.last_dir = str(Path(path).parent)
+        self.save_to(path, fmt)
+
+    def save_to(self, path: str, fmt: str | None = None) -> None:
+        """Write the previewed export to ``path`` in the background (the same writer as the CLI)."""
+        if self.result is None:
+            return
+        options = self.write_options(tz=self.result.params.tz)
+        fmt = fmt or _format_for(path, "csv")
+        self._set_busy("save", self.tr("Saving %1…").replace("%1", Path(path).name))
+        self.runner.submit(
+            "save",
+            jobs.save,
+            self.result,
+            path,
+            options,
+            fmt,
+            on_done=self._saved,
+            on_error=lambda exc, details: self._save_failed(path, exc, details),
+            on_progress=lambda v, t: self._progress("save", v, t),
+        )
+
+    def export_all_dialog(self) -> None:
+        problem = self._cannot_generate()
+        if problem:
+            self.message_bar.show_message("warning", problem)
+            return
+        box = QMessageBox(self)
+        box.setWindowTitle(self.tr("Export all"))
+        box.setText(self.tr("Write all twelve exports with the current choices:"))
+        folder = box.addButton(self.tr("One CSV file each, in a &folder…"), QMessageBox.ButtonRole.AcceptRole)
+        book = box.addButton(self.tr("One &workbook, a sheet each…"), QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        if box.clickedButton() is folder:
+            out = QFileDialog.getExistingDirectory(
+                self, self.tr("Folder for the exports"), self.settings.last_dir
+            )
+            if out:
+                self.export_all_to(out, "csv")
+        elif box.clickedButton() is book:
+            out, _ = QFileDialog.getSaveFileName(
+                self,
+                self.tr("Save all exports"),
+                str(Path(self.settings.last_dir or str(Path.home())) / "sparkdesk-exports.xlsx"),
+                self.tr("Excel workbook (*.xlsx)"),
+            )
+            if out:
+                if not out.lower().endswith(".xlsx"):
+                    out += ".xlsx"
+                self.export_all_to(out, "xlsx")
+
+    def export_all_to(self, out: str, fmt: str | None = None) -> None:
+        params = {e.id: self.current_params(e.id) for e in EXPORTS}
+        self._set_busy("save", self.tr("Writing all twelve exports…"))
+        self.runner.submit(
+            "save",
+            jobs.export_all,
+            self.dump,
+            params,
+            out,
+            self.write_options(),
+            fmt,
+            on_done=self._saved,
+            on_error=lambda exc, details: self._save_failed(out, exc, details),
+            on_progress=lambda v, t: self._progress("save", v, t),
+        )
+
+    def _saved(self, path: str) -> None:
+        self._saved_path = path
+        self.message_bar.show_message(
+            "ok", self.tr("Saved %1").replace("%1", str(path)), self.tr("Open &Folder"), "open-folder"
+        )
+        self.saved.emit(str(path))
+
+    def _save_failed(self, path: str, exc: BaseException, details: str) -> None:
+        log.error("Saving %s failed:\n%s", path, details)
+        sentence = self.tr("Could not save %1: %2").replace("%1", str(path)).replace("%2", _one_line(exc))
+        self._last_error_box = show_error(self, sentence, details)
+
+    def _message_action(self, action_id: str) -> None:
+        if action_id == "open-folder" and getattr(self, "_saved_path", None):
+            p = Path(self._saved_path)
+            folder = p if p.is_dir() else p.parent
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
+
+    # ---------------------------------------------------------------------------------
+    # busy state and progress
+    def _set_busy(self, slot: str, text: str) -> None:
+        self._busy[slot] = text
+        self.progress_label.setText(text)
+        self.progress_bar.setValue(0)
+        self._show_progress(True)
+        self._update_actions()
+
+    def _progress(self, slot: str, value: float, text: str) -> None:
+        if slot not in self._busy:
+            return
+        self.progress_bar.setValue(int(value * 1000))
+        if text:
+            self.progress_label.setText(f"{self._busy[slot]} {text}")
+
+    def _task_finished(self, slot: str) -> None:
+        self._busy.pop(slot, None)
+        if self._busy:
+            self.progress_label.setText(next(reversed(self._busy.values())))
+        else:
+            self._show_progress(False)
+            self._refresh_result_labels()
+        self._update_actions()
+        if not self._busy:
+            self.idle.emit()
+
+    def _show_progress(self, shown: bool) -> None:
+        for w in (self.progress_label, self.progress_bar, self.cancel_button):
+            w.setVisible(shown)
+
+    def cancel_work(self) -> None:
+        for slot in list(self._busy):
+            self.runner.cancel(slot)
+
+    def is_busy(self) -> bool:
+        return bool(self._busy)
+
+    def _update_actions(self) -> None:
+        has_dump = self.dump is not None
+        computing = "compute" in self._busy
+        self.act_generate.setEnabled(has_dump)
+        self.options.generate_button.setEnabled(has_dump and not self._cannot_generate())
+        self.act_save.setEnabled(self.result is not None and "save" not in self._busy)
+        self.act_export_all.setEnabled(has_dump and "save" not in self._busy)
+        entry = self.dump_panel.current_entry()
+        self.act_save_report.setEnabled(entry is not None and entry.dump is not None)
+        self.act_cancel.setEnabled(bool(self._busy))
+        self.options.generate_button.setText(self.tr("Generating…") if computing else self.tr("&Generate"))
+
+    def about(self) -> None:
+        AboutDialog(self, self.windowIcon()).exec()
+
+
+def _sort_job(series, ascending: bool, progress=None, cancel=None):
+    from sparkdesk.gui.models import sort_order
+
+    return sort_order(series, ascending)
+
+
+def _format_for(path: str, default: str) -> str:
+    suffix = Path(path).suffix.lower()
+    return {".xlsx": "xlsx", ".csv": "csv"}.get(suffix, default)
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def _isna(value) -> bool:
+    import pandas as pd
+
+    return bool(pd.isna(value))
+
+
+def QLocaleFloat(value: float) -> str:  # noqa: N802
+    from PySide6.QtCore import QLocale
+
+    return QLocale().toString(float(value), "f", 2)
