@@ -1,0 +1,325 @@
+"""The `sparkdesk` command line (cli.md): a thin layer over the same core the window uses.
+
+Errors are one sentence on standard error and an exit status (1: the dump was refused,
+2: the command line is wrong); a traceback never reaches the user, it goes to the log.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sparkdesk import __version__
+from sparkdesk.catalogue import EXPORT_IDS, export_type
+from sparkdesk.localzone import local_zone_name
+
+log = logging.getLogger("sparkdesk")
+
+EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """The command line is wrong; the message is one sentence."""
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date in the form YYYY-MM-DD: {text!r}") from None
+
+
+def _zone(text: str) -> str:
+    try:
+        ZoneInfo(text)
+    except (ValueError, OSError, KeyError):
+        raise argparse.ArgumentTypeError(f"unknown time zone: {text!r}") from None
+    return text
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sparkdesk", description="Sparkcentral data exports, built offline from raw data dumps."
+    )
+    parser.add_argument("--version", action="version", version=f"sparkdesk {__version__}")
+    sub = parser.add_subparsers(dest="command")
+
+    gui = sub.add_parser("gui", help="open the window (the default)")
+    gui.add_argument("dumps", nargs="*", metavar="DUMP")
+    gui.add_argument("--screenshot", metavar="PATH", help="render the window to a PNG and exit")
+    gui.add_argument(
+        "--type", dest="export_type", choices=EXPORT_IDS, help="with --screenshot: generate this export"
+    )
+    gui.add_argument("--tz", type=_zone, help="time zone to preselect")
+
+    exp = sub.add_parser("export", help="write one export (or all) from dumps")
+    exp.add_argument("dumps", nargs="+", metavar="DUMP")
+    exp.add_argument("--type", required=True, help="one of: " + ", ".join(EXPORT_IDS) + ", or all")
+    exp.add_argument("--tz", type=_zone, default=None, help="IANA time zone (default: the computer's)")
+    exp.add_argument("--from", dest="first_day", type=_date, help="first day, YYYY-MM-DD")
+    exp.add_argument("--to", dest="last_day", type=_date, help="last day (inclusive), YYYY-MM-DD")
+    exp.add_argument("--channel", action="append", default=[], help="keep this channel id (repeatable)")
+    exp.add_argument("--lang", choices=["en", "es"], default="en")
+    exp.add_argument("--format", dest="fmt", choices=["csv", "xlsx"])
+    exp.add_argument("--out", default="-", help="file to write ('-': CSV on standard output)")
+    exp.add_argument("--time-format", choices=["local", "iso"], default="local")
+    exp.add_argument("--no-content", action="store_true")
+    exp.add_argument("--no-bom", action="store_true")
+    exp.add_argument("--no-formula-guard", action="store_true")
+    exp.add_argument("--report", metavar="PATH", help="write the import report as CSV")
+
+    ins = sub.add_parser("inspect", help="what is in the dumps, and what is wrong with them")
+    ins.add_argument("dumps", nargs="+", metavar="DUMP")
+    ins.add_argument("--json", action="store_true")
+
+    demo = sub.add_parser("demo", help="write a synthetic dump")
+    demo.add_argument("out_dir", metavar="OUT_DIR")
+    demo.add_argument("--conversations", type=int, default=500)
+    demo.add_argument("--seed", type=int, default=1)
+    demo.add_argument("--zip", action="store_true")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `sparkdesk` console script and `python -m sparkdesk`."""
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command in (None, "gui"):
+            return _gui(args)
+        if args.command == "export":
+            return _export(args)
+        if args.command == "inspect":
+            return _inspect(args)
+        if args.command == "demo":
+            return _demo(args)
+    except UsageError as err:
+        print(f"sparkdesk: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("sparkdesk: interrupted.", file=sys.stderr)
+        return 130
+    except Exception as err:  # never a traceback on the terminal
+        from sparkdesk.dump import DumpRefused
+
+        if isinstance(err, DumpRefused):
+            print(f"sparkdesk: {err}", file=sys.stderr)
+            return EXIT_REFUSED
+        path = _log_exception(err)
+        print(f"sparkdesk: unexpected error: {err}. Details: {path}", file=sys.stderr)
+        return EXIT_REFUSED
+    return EXIT_USAGE
+
+
+def _log_exception(err: BaseException) -> str:
+    """Write the traceback to the user's log folder; return where."""
+    import traceback
+
+    from platformdirs import user_log_dir
+
+    folder = Path(user_log_dir("SparkDesk", appauthor=False))
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / "sparkdesk.log"
+        with open(path, "a", encoding="utf-8") as out:
+            out.write(f"--- {dt.datetime.now().isoformat()}\n")
+            out.write("".join(traceback.format_exception(err)))
+        return str(path)
+    except OSError:
+        return "(the log folder is not writable)"
+
+
+# ----- gui -------------------------------------------------------------------------------------
+
+
+def _gui(args: argparse.Namespace) -> int:
+    from sparkdesk.gui.app import run
+
+    return run(
+        list(getattr(args, "dumps", []) or []),
+        screenshot=getattr(args, "screenshot", None),
+        export_type=getattr(args, "export_type", None),
+        tz=getattr(args, "tz", None),
+    )
+
+
+# ----- export ----------------------------------------------------------------------------------
+
+
+def _export(args: argparse.Namespace) -> int:
+    from sparkdesk.dump import load_dumps
+    from sparkdesk.exports import ExportParams, UnknownChannel, compute
+    from sparkdesk.writers import WriteOptions
+
+    types = _export_types(args.type)
+    if args.first_day and args.last_day and args.last_day < args.first_day:
+        raise UsageError(f"--to ({args.last_day}) is before --from ({args.first_day}).")
+    fmt = _format_of(args)
+    if len(types) > 1 and args.out == "-":
+        raise UsageError("--type all needs --out: a folder, or an .xlsx file.")
+    if fmt == "xlsx" and args.out == "-":
+        raise UsageError("XLSX cannot be written to standard output; give --out FILE.xlsx.")
+    tz = args.tz or local_zone_name()
+    dump = load_dumps(args.dumps)
+    _summarise_report(dump)
+    if args.report:
+        from sparkdesk.dump.report_csv import write_report_csv
+
+        write_report_csv(dump.report, args.report)
+    options = WriteOptions(
+        lang=args.lang,
+        tz=tz,
+        time_format=args.time_format,
+        bom=not args.no_bom,
+        formula_guard=not args.no_formula_guard,
+    )
+    tables = {}
+    for type_id in types:
+        params = ExportParams(
+            type_id,
+            tz,
+            args.first_day,
+            args.last_day,
+            tuple(args.channel),
+            include_content=not args.no_content,
+        )
+        try:
+            tables[type_id] = compute(dump, params)
+        except UnknownChannel as err:
+            raise UsageError(str(err)) from None
+    _write(tables, args.out, options, fmt)
+    return EXIT_OK
+
+
+def _export_types(value: str) -> list[str]:
+    if value == "all":
+        return list(EXPORT_IDS)
+    if value not in EXPORT_IDS:
+        raise UsageError(f"unknown export type {value!r}; choose one of: {', '.join(EXPORT_IDS)}, or all.")
+    return [value]
+
+
+def _format_of(args: argparse.Namespace) -> str | None:
+    if args.fmt:
+        return args.fmt
+    if args.out.lower().endswith(".xlsx"):
+        return "xlsx"
+    if args.type == "all" and args.out != "-":
+        return None  # a folder: CSV files, unless --format says otherwise
+    return "csv"
+
+
+def _write(tables: dict, out: str, options, fmt: str | None) -> None:
+    from sparkdesk.writers import write_all, write_export
+
+    if len(tables) == 1:
+        ((type_id, table),) = tables.items()
+        write_export(table, export_type(type_id), out, options, fmt=fmt or "csv")
+    else:
+        write_all(tables, out, options, fmt=fmt)
+
+
+def _summarise_report(dump) -> None:
+    """Rejected rows and warnings as counts per table and reason, on standard error."""
+    counts = dump.report.reason_counts()
+    for row in counts.itertuples(index=False):  # one line per (table, reason): a short list
+        print(f"sparkdesk: {row.table}: {row.count} {row.kind}: {row.reason}", file=sys.stderr)
+
+
+# ----- inspect ---------------------------------------------------------------------------------
+
+
+def inspect_summary(dump) -> dict:
+    """What `inspect` prints, as plain data (also its --json form)."""
+    rep = dump.report
+    span = dump.time_span()
+    channels = dump.channels()
+    return {
+        "sources": [str(s) for s in dump.sources],
+        "organization": dump.organization,
+        "snapshot": dump.snapshot.isoformat() if dump.snapshot is not None else None,
+        "time_span": [span[0].isoformat(), span[1].isoformat()] if span else None,
+        "tables": {
+            name: {
+                "files": list(st.files),
+                "read": st.read,
+                "accepted": st.accepted,
+                "rejected": st.rejected,
+                "duplicates": st.duplicates,
+                "after_snapshot": st.after_snapshot,
+            }
+            for name, st in rep.stats.items()
+        },
+        "channels": [
+            {"channel_id": r.channel_id, "medium": _none(r.medium), "name": _none(r.name)}
+            for r in channels.itertuples(index=False)
+        ],
+        "ignored_files": list(rep.ignored_files),
+        "problems": [
+            {"table": r.table, "kind": r.kind, "reason": r.reason, "count": int(r.count)}
+            for r in rep.reason_counts().itertuples(index=False)
+        ],
+    }
+
+
+def _none(value):
+    return None if value is None or value != value else value
+
+
+def _inspect(args: argparse.Namespace) -> int:
+    from sparkdesk.dump import load_dumps
+
+    summary = inspect_summary(load_dumps(args.dumps))
+    if args.json:
+        print(json.dumps(summary, indent=2, ensure_ascii=False))
+        return EXIT_OK
+    print(f"Dump: {', '.join(summary['sources'])}")
+    if summary["organization"]:
+        print(f"Organization: {summary['organization']}")
+    print(f"Snapshot: {summary['snapshot']}")
+    span = summary["time_span"]
+    print(f"Time span: {span[0]} to {span[1]}" if span else "Time span: no data")
+    print()
+    print(f"{'table':<22}{'read':>10}{'accepted':>10}{'rejected':>10}{'duplicates':>12}  files")
+    for name, st in summary["tables"].items():
+        files = ", ".join(st["files"]) or "-"
+        print(
+            f"{name:<22}{st['read']:>10}{st['accepted']:>10}{st['rejected']:>10}{st['duplicates']:>12}  {files}"
+        )
+    print()
+    print(f"Channels ({len(summary['channels'])}):")
+    for ch in summary["channels"]:
+        print(f"  {ch['channel_id']}  {ch['medium'] or '-'}  {ch['name'] or '-'}")
+    if summary["ignored_files"]:
+        print()
+        print("Ignored files:")
+        for name in summary["ignored_files"]:
+            print(f"  {name}")
+    if summary["problems"]:
+        print()
+        print("Warnings and rejections:")
+        for p in summary["problems"]:
+            print(f"  {p['table']}: {p['count']} {p['kind']}: {p['reason']}")
+    return EXIT_OK
+
+
+# ----- demo ------------------------------------------------------------------------------------
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from sparkdesk.demo import write_demo
+
+    if args.conversations < 1:
+        raise UsageError("--conversations must be at least 1.")
+    path = write_demo(args.out_dir, conversations=args.conversations, seed=args.seed, as_zip=args.zip)
+    print(path)
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())
