@@ -1,12 +1,118 @@
 """Writers: computed export tables to CSV and XLSX files. No Qt here, ever.
 
 ``format_column`` is also the preview grid's cell formatter, so the window shows the
-same text the CSV will hold.
+same text the CSV will hold. Every file is written whole or not at all (a temporary
+file in the destination folder, renamed into place at the end).
 """
 
 from __future__ import annotations
 
-from .cells import WriteOptions, format_column
-from .csv import write_csv
+import os
+from collections.abc import Mapping
+from pathlib import Path
 
-__all__ = ["WriteOptions", "format_column", "write_csv"]
+import pandas as pd
+
+from sparkdesk import catalogue
+from sparkdesk.catalogue import ExportType
+from sparkdesk.tasks import CancelToken, Progress, ProgressFn, as_progress
+
+from .cells import WriteOptions, format_column
+from .csv import resolve_type, write_csv
+from .xlsx import unique_sheet_name, write_xlsx
+
+__all__ = [
+    "FORMATS",
+    "WriteOptions",
+    "format_column",
+    "format_for",
+    "write_all",
+    "write_csv",
+    "write_export",
+    "write_xlsx",
+]
+
+FORMATS = ("csv", "xlsx")
+PathArg = str | os.PathLike[str]
+
+
+def format_for(path: PathArg, fmt: str | None = None) -> str:
+    """``fmt`` when given, else from the extension: ``.xlsx`` is XLSX, anything else CSV."""
+    if fmt is not None:
+        if fmt not in FORMATS:
+            raise ValueError(f"unknown format {fmt!r} (expected 'csv' or 'xlsx')")
+        return fmt
+    return "xlsx" if Path(os.fspath(path)).suffix.lower() == ".xlsx" else "csv"
+
+
+def write_export(
+    table: pd.DataFrame,
+    export_type: ExportType | str,
+    path: PathArg,
+    options: WriteOptions,
+    fmt: str | None = None,
+    progress: Progress | ProgressFn | None = None,
+    cancel: CancelToken | None = None,
+) -> None:
+    """Write one export as CSV or XLSX (one sheet, named by the export in ``options.lang``)."""
+    etype = resolve_type(export_type)
+    if format_for(path, fmt) == "xlsx":
+        write_xlsx([(etype.name(options.lang), table, etype)], path, options, progress, cancel)
+    else:
+        write_csv(table, etype, path, options, progress, cancel)
+
+
+def write_all(
+    tables: Mapping[str, pd.DataFrame],
+    out: PathArg,
+    options: WriteOptions,
+    fmt: str | None = None,
+    progress: Progress | ProgressFn | None = None,
+    cancel: CancelToken | None = None,
+) -> list[Path]:
+    """Write several exports (type id -> table), in catalogue order; returns the files written.
+
+    ``out`` ending in ``.xlsx`` is one workbook with a sheet per export (named by the
+    export in the header language, cut to 31 characters, unique). Anything else is a
+    folder, created if needed, holding ``<type>.<csv|xlsx>`` per export; each file is
+    whole, but a cancel part-way leaves the files already finished.
+    """
+    ordered = [(catalogue.export_type(t), tables[t]) for t in catalogue.EXPORT_IDS if t in tables]
+    unknown = set(tables) - set(catalogue.EXPORT_IDS)
+    if unknown:
+        raise KeyError(f"unknown export type(s): {', '.join(sorted(unknown))}")
+    prog = as_progress(progress, cancel)
+    target = Path(os.fspath(out))
+    if target.suffix.lower() == ".xlsx":
+        if fmt not in (None, "xlsx"):
+            raise ValueError(f"{target.name} is a workbook; format {fmt!r} cannot go in it")
+        _workbook(ordered, target, options, prog)
+        return [target]
+    return _folder(ordered, target, options, format_for("", fmt), prog)
+
+
+def _workbook(
+    ordered: list[tuple[ExportType, pd.DataFrame]], target: Path, options: WriteOptions, prog: Progress
+) -> None:
+    taken: set[str] = set()
+    sheets = [(unique_sheet_name(e.name(options.lang), taken), t, e) for e, t in ordered]
+    write_xlsx(sheets, target, options, prog)
+
+
+def _folder(
+    ordered: list[tuple[ExportType, pd.DataFrame]],
+    folder: Path,
+    options: WriteOptions,
+    fmt: str,
+    prog: Progress,
+) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    total = sum(len(t) + 1 for _, t in ordered)  # +1: an empty export still takes a step
+    done, written = 0, []
+    for etype, table in ordered:
+        path = folder / f"{etype.id}.{fmt}"
+        sub = prog.sub(done / total, (done + len(table) + 1) / total)
+        write_export(table, etype, path, options, fmt, sub)
+        written.append(path)
+        done += len(table) + 1
+    return written
