@@ -235,35 +235,28 @@ class DumpPanel(QGroupBox):
         span_text = (
             f"{span[0].strftime(fmt)} – {span[1].strftime(fmt)} UTC" if span else self.tr("no dated rows")
         )
-        rows = []
+        parts = []
         for name, table in d.tables.items():
             stats = d.report.stats.get(name)
             if len(table) == 0 and not (stats and stats.read):
                 continue
-            rej = stats.rejected if stats else 0
-            rows.append(
-                f"<tr><td>{esc(name)}</td><td align='right'>{fmt_int(len(table))}</td>"
-                f"<td align='right'>{fmt_int(rej) if rej else ''}</td></tr>"
-            )
-        t_table, t_rows, t_rejected = self.tr("Table"), self.tr("Rows"), self.tr("Rejected")
-        t_org, t_span, t_snap, t_chan = (
+            parts.append(f"{esc(name)}&nbsp;{fmt_int(len(table))}")
+        t_org, t_span, t_snap, t_chan, t_tables = (
             self.tr("Organisation:"),
             self.tr("Time span:"),
             self.tr("Snapshot:"),
             self.tr("Channels:"),
+            self.tr("Rows per table:"),
         )
         org = d.organization or self.tr("(not named)")
-        head = (
-            f"<tr><th align='left'>{esc(t_table)}</th><th align='right'>{esc(t_rows)}</th>"
-            f"<th align='right'>{esc(t_rejected)}</th></tr>"
-        )
         lines = [
             f"<b>{esc(t_org)}</b> {esc(org)}",
             f"<b>{esc(t_span)}</b> {esc(span_text)}",
             f"<b>{esc(t_snap)}</b> {esc(d.snapshot.strftime('%Y-%m-%d %H:%M:%S'))} UTC",
             f"<b>{esc(t_chan)}</b> {fmt_int(len(d.channels()))}",
+            f"<b>{esc(t_tables)}</b> {' · '.join(parts)}",
         ]
-        return "<br>".join(lines) + f"<table cellspacing='0' cellpadding='1'>{head}{''.join(rows)}</table>"
+        return "<br>".join(lines)
 
     def retranslate(self) -> None:
         self.setTitle(self.tr("&Data"))
@@ -366,8 +359,8 @@ class OptionsPanel(QWidget):
         self.channel_view.setObjectName("channelView")
         self.channel_view.setModel(self.channel_model)
         self.channel_view.setHeaderHidden(True)
-        self.channel_view.setMinimumHeight(90)
-        self.channel_view.setMaximumHeight(150)
+        self.channel_view.setMinimumHeight(80)
+        self.channel_view.setMaximumHeight(130)
         self.channel_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         grid.addRow(self.channel_view)
         buttons = QHBoxLayout()
@@ -486,7 +479,9 @@ class OptionsPanel(QWidget):
 
         e = export_type(self.type_id())
         lang = self.ui_lang
-        self.type_desc.setText(f"{e.row_es if lang == 'es' else e.row_en} {export_help(e.id)}")
+        self.type_desc.setText(e.row_es if lang == "es" else e.row_en)
+        self.type_desc.setToolTip(export_help(e.id))
+        self.type_combo.setToolTip(export_help(e.id))
         has_data = self._span is not None
         self.range_check.setVisible(e.range_optional)
         range_on = (not e.range_optional) or self.range_check.isChecked()
@@ -655,7 +650,6 @@ class OptionsPanel(QWidget):
             self.type_combo.setItemData(
                 i, e.row_es if lang == "es" else e.row_en, Qt.ItemDataRole.ToolTipRole
             )
-        self.type_combo.setToolTip(tr("Which of the twelve exports to build"))
         self.filter_box.setTitle(tr("Filters"))
         self.tz_label.setText(tr("Time &zone:"))
         self.tz_combo.setToolTip(
