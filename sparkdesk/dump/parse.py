@@ -1,0 +1,337 @@
+"""Reading one table file into an Arrow table of raw cells, and finding rows again later.
+
+Every cell of a CSV is read as a string (never inferred: ``007`` stays ``007``). JSON
+Lines go through pyarrow with an explicit all-string schema; when a file holds JSON
+numbers or booleans where that schema says string, a slower exact Python reader takes
+over for that file. Parquet keeps its native types; ``validate.py`` copes with both.
+
+Line numbers and raw rows are only needed for rejected or warned rows, so they are not
+computed while reading: ``locate`` re-scans a file for just the rows asked for.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.json as pajson
+import pyarrow.parquet as pq
+
+from sparkdesk.dump.containers import TableFile, as_buffer_reader
+from sparkdesk.dump.model import DumpRefused
+from sparkdesk.dump.schema import table_spec
+
+csv.field_size_limit(2**31 - 1)
+
+
+@dataclass
+class BadRecord:
+    """A record the reader could not even split into cells (wrong cell count, not JSON)."""
+
+    line: int | None
+    raw: str
+    reason: str
+
+
+@dataclass
+class RawFile:
+    """A file's rows as read: one Arrow column per known spec column present in the file."""
+
+    table: pa.Table  # columns named by spec column name
+    headers: list[str]  # the header names as written, in file order
+    unknown: list[str] = field(default_factory=list)  # header names matching no column
+    duplicate: list[str] = field(default_factory=list)  # repeated header names (first kept)
+    bad_records: list[BadRecord] = field(default_factory=list)
+    malformed: int = 0  # CSV records with a wrong cell count; found again by ``locate``
+    n_rows: int = -1  # rows in ``table`` (set even when it has no known column)
+
+    def __post_init__(self) -> None:
+        if self.n_rows < 0:
+            self.n_rows = self.table.num_rows
+
+
+def _not_utf8(tf: TableFile) -> DumpRefused:
+    return DumpRefused(f"{tf.label} cannot be read: it is not UTF-8 text.")
+
+
+def _unreadable(tf: TableFile, err: Exception) -> DumpRefused:
+    msg = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+    if "utf8" in msg.lower() or "utf-8" in msg.lower():
+        return _not_utf8(tf)
+    return DumpRefused(f"{tf.label} cannot be read ({msg}).")
+
+
+def map_headers(
+    tf: TableFile, headers: list[str], require: bool = True
+) -> tuple[dict[str, int], list[str], list[str]]:
+    """Spec column -> position, matched case-insensitively after trimming; refuse missing required."""
+    spec = table_spec(tf.table)
+    known = set(spec.column_names)
+    pos: dict[str, int] = {}
+    unknown: list[str] = []
+    dup: list[str] = []
+    for i, h in enumerate(headers):
+        key = h.strip().lower()
+        if key not in known:
+            unknown.append(h)
+        elif key in pos:
+            dup.append(h)
+        else:
+            pos[key] = i
+    missing = [c for c in spec.required if c not in pos]
+    if missing and require:
+        cols = ", ".join(missing)
+        raise DumpRefused(f"{tf.label} lacks the required column{'s' if len(missing) > 1 else ''} {cols}.")
+    return pos, unknown, dup
+
+
+# ---------------------------------------------------------------- CSV
+
+
+def _csv_text(tf: TableFile) -> io.TextIOWrapper:
+    return io.TextIOWrapper(tf.open_binary(), encoding="utf-8-sig", newline="")
+
+
+def read_csv_header(tf: TableFile) -> list[str]:
+    """The first record of the file (the header may hold quoted new lines too)."""
+    try:
+        with _csv_text(tf) as fh:
+            for rec in csv.reader(fh):
+                if rec:
+                    return rec
+    except UnicodeDecodeError:
+        raise _not_utf8(tf) from None
+    except (OSError, EOFError, csv.Error) as err:
+        raise _unreadable(tf, err) from None
+    raise DumpRefused(f"{tf.label} is empty: a CSV table file needs a header line.")
+
+
+def read_csv(tf: TableFile) -> RawFile:
+    """All cells as strings, empty cells as null, RFC 4180 quoting with new lines in values."""
+    headers = read_csv_header(tf)
+    pos, unknown, dup = map_headers(tf, headers)
+    names = [f"c{i}" for i in range(len(headers))]
+    malformed = [0]
+
+    def on_invalid(_row: object) -> str:
+        malformed[0] += 1
+        return "skip"
+
+    try:
+        with tf.open_arrow() as stream:
+            t = pacsv.read_csv(
+                stream,
+                read_options=pacsv.ReadOptions(
+                    column_names=names, skip_rows_after_names=1, block_size=1 << 24
+                ),
+                parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_invalid),
+                convert_options=pacsv.ConvertOptions(
+                    column_types={n: pa.string() for n in names},
+                    null_values=[""],
+                    strings_can_be_null=True,
+                    quoted_strings_can_be_null=True,
+                    include_columns=[names[i] for i in pos.values()],
+                ),
+            )
+    except (pa.ArrowInvalid, OSError, EOFError) as err:
+        raise _unreadable(tf, err) from None
+    n = t.num_rows
+    t = t.rename_columns(list(pos.keys()))
+    return RawFile(t, headers, unknown, dup, malformed=malformed[0], n_rows=n)
+
+
+def _csv_records(tf: TableFile):
+    """(start line, cells) of every non-blank record, the header included."""
+    with _csv_text(tf) as fh:
+        reader = csv.reader(fh)
+        prev = 0
+        for rec in reader:
+            start = prev + 1
+            prev = reader.line_num
+            if rec:
+                yield start, rec
+
+
+# ---------------------------------------------------------------- JSON Lines
+
+
+def _json_token_text(token: str) -> str:
+    """A JSON number as decimal text: integers without ``.0``, no exponent."""
+    try:
+        d = Decimal(token)
+    except InvalidOperation:
+        return token
+    if d == d.to_integral_value():
+        return str(int(d))
+    return format(d.normalize(), "f")
+
+
+def _json_cell(v: object) -> str | None:
+    if v is None or isinstance(v, str):
+        return v
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return str(v)
+    raise ValueError("nested")
+
+
+def read_jsonl(tf: TableFile) -> RawFile:
+    """pyarrow with an all-string schema; an exact Python reader when that is not enough."""
+    spec = table_spec(tf.table)
+    schema = pa.schema([(c, pa.string()) for c in spec.column_names])
+    try:
+        with tf.open_arrow() as stream:
+            t = pajson.read_json(
+                stream,
+                parse_options=pajson.ParseOptions(
+                    explicit_schema=schema, unexpected_field_behavior="infer", newlines_in_values=False
+                ),
+            )
+    except pa.ArrowInvalid as err:
+        if "utf8" in str(err).lower() or "utf-8" in str(err).lower():
+            raise _not_utf8(tf) from None
+        return _read_jsonl_python(tf)
+    except (OSError, EOFError) as err:
+        raise _unreadable(tf, err) from None
+    known = set(spec.column_names)
+    if any(n not in known and n.strip().lower() in known for n in t.column_names):
+        return _read_jsonl_python(tf)  # keys in another case: let the exact reader sort them
+    return _from_named_table(tf, t, require=False)
+
+
+def _from_named_table(tf: TableFile, t: pa.Table, require: bool) -> RawFile:
+    """Keep the spec columns of a table whose columns are named; note unknown ones.
+
+    JSON Lines have no header: a key missing everywhere only makes cells empty (the rows
+    are then rejected one by one), so ``require`` is off for them.
+    """
+    headers = list(t.column_names)
+    pos, unknown, dup = map_headers(tf, headers, require=require)
+    cols = {c: t.column(i) for c, i in pos.items()}
+    return RawFile(pa.table(cols), headers, unknown, dup, n_rows=t.num_rows)
+
+
+def _read_jsonl_python(tf: TableFile) -> RawFile:
+    """Exact reader: JSON numbers become their decimal text, whatever their size."""
+    rows: list[dict[str, str | None]] = []
+    bad: list[BadRecord] = []
+    keys: dict[str, None] = {}
+    try:
+        with tf.open_binary() as fh:
+            for lineno, line in enumerate(io.TextIOWrapper(fh, encoding="utf-8-sig", newline=None), 1):
+                if not line.strip():
+                    continue
+                try:
+                    obj = json.loads(line, parse_float=_json_token_text, parse_int=str)
+                    if not isinstance(obj, dict):
+                        raise ValueError("not an object")
+                    row = {k: _json_cell(v) for k, v in obj.items()}
+                except ValueError:
+                    bad.append(BadRecord(lineno, line.rstrip("\r\n"), "the line is not a flat JSON object"))
+                    continue
+                for k in row:
+                    keys.setdefault(k, None)
+                rows.append(row)
+    except UnicodeDecodeError:
+        raise _not_utf8(tf) from None
+    except (OSError, EOFError) as err:
+        raise _unreadable(tf, err) from None
+    names = list(keys)
+    t = pa.table({k: pa.array([r.get(k) for r in rows], pa.string()) for k in names})
+    raw = _from_named_table(tf, t, require=False)
+    raw.bad_records = bad
+    return raw
+
+
+def _jsonl_lines(tf: TableFile):
+    """(line number, text) of every non-blank line."""
+    with tf.open_binary() as fh:
+        for lineno, line in enumerate(io.TextIOWrapper(fh, encoding="utf-8-sig", newline=None), 1):
+            if line.strip():
+                yield lineno, line.rstrip("\r\n")
+
+
+# ---------------------------------------------------------------- Parquet
+
+
+def read_parquet(tf: TableFile) -> RawFile:
+    try:
+        t = pq.read_table(as_buffer_reader(tf))
+    except (pa.ArrowException, OSError, EOFError) as err:
+        raise _unreadable(tf, err) from None
+    return _from_named_table(tf, t, require=True)
+
+
+# ---------------------------------------------------------------- dispatch and locate
+
+READERS = {"csv": read_csv, "jsonl": read_jsonl, "parquet": read_parquet}
+
+
+def read_file(tf: TableFile) -> RawFile:
+    return READERS[tf.fmt](tf)
+
+
+def _json_default(v: object) -> str:
+    return str(v)
+
+
+def locate(
+    tf: TableFile, rows: set[int], want_malformed: bool, ncols: int
+) -> tuple[dict[int, tuple[int, str]], list[BadRecord]]:
+    """Line number (CSV/JSONL; Parquet: row index) and raw row text of the given data rows.
+
+    For CSV the line is the physical line where the record starts, counting the header
+    as line 1, right even when quoted cells hold new lines. Records with a wrong cell
+    count (skipped by the fast reader) are returned as BadRecords when asked for.
+    """
+    found: dict[int, tuple[int, str]] = {}
+    bad: list[BadRecord] = []
+    last = max(rows) if rows else -1
+    if tf.fmt == "csv":
+        header: list[str] | None = None
+        idx = -1
+        for line, rec in _csv_records(tf):
+            if header is None:
+                header = rec
+                continue
+            if len(rec) != ncols:
+                if want_malformed:
+                    bad.append(
+                        BadRecord(
+                            line,
+                            json.dumps(rec, ensure_ascii=False),
+                            f"the record has {len(rec)} cells where the header has {ncols}",
+                        )
+                    )
+                continue
+            idx += 1
+            if idx in rows:
+                found[idx] = (line, json.dumps(dict(zip(header, rec, strict=True)), ensure_ascii=False))
+            if idx >= last and not want_malformed:
+                break
+    elif tf.fmt == "jsonl":
+        idx = -1
+        for line, text in _jsonl_lines(tf):
+            try:
+                ok = isinstance(json.loads(text), dict)
+            except ValueError:
+                ok = False
+            if not ok:
+                continue
+            idx += 1
+            if idx in rows:
+                found[idx] = (line, text)
+            if idx >= last:
+                break
+    else:
+        t = pq.read_table(as_buffer_reader(tf))
+        for i in sorted(rows):
+            rec = t.slice(i, 1).to_pylist()[0]
+            found[i] = (i, json.dumps(rec, ensure_ascii=False, default=_json_default))
+    return found, bad

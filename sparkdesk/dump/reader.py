@@ -1,0 +1,570 @@
+"""``load_dumps``: read one or several dumps into validated tables and an import report.
+
+The steps follow dump-format.md: find the table files of every dump (``containers``),
+read each file's cells (``parse``), check every row on its own (``validate``), then,
+per table over all dumps, drop duplicates by key (last read wins), reject orphans
+(cascading), fix the snapshot and leave out what comes after it, and finally note
+references to unknown ids. Line numbers and raw rows of rejected or warned rows are
+looked up at the very end, re-scanning only the files that have any.
+
+Everything stays in Arrow until the end (pandas conversion of strings is zero-copy),
+and no step loops over rows in Python.
+"""
+
+from __future__ import annotations
+
+import os
+import zipfile
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from sparkdesk.dump.containers import DumpSource, TableFile, discover
+from sparkdesk.dump.model import (
+    REJECTED_COLUMNS,
+    WARNING_COLUMNS,
+    Dump,
+    DumpRefused,
+    ImportReport,
+    TableStats,
+)
+from sparkdesk.dump.parse import BadRecord, RawFile, locate, read_file
+from sparkdesk.dump.schema import SNAPSHOT_COLUMNS, TABLE_NAMES, TABLES, TableSpec, table_spec
+from sparkdesk.dump.validate import Checked, _py_timestamp, arrow_type, check_file, np_mask
+from sparkdesk.tasks import CancelToken, Progress, ProgressFn, as_progress
+
+DEFAULT_MAX_UNPACKED = 20 * 2**30
+READ_SHARE = 0.85  # of the progress bar: reading and checking files; the rest is combining
+
+# (table, column, reference table, reference column): unknown ids only warn.
+REFERENCES: tuple[tuple[str, str, str, str], ...] = (
+    ("conversations", "channel_id", "channels", "channel_id"),
+    ("conversations", "contact_id", "contacts", "contact_id"),
+    ("contact_attributes", "contact_id", "contacts", "contact_id"),
+    *(
+        (t, c, ref, c)
+        for t in ("messages", "conversation_events", "message_tags")
+        for c, ref in (("user_id", "users"), ("team_id", "teams"), ("virtual_agent_id", "virtual_agents"))
+    ),
+    ("conversation_events", "topic_id", "topics", "topic_id"),
+    ("message_tags", "tag_id", "tags", "tag_id"),
+    ("presence_events", "user_id", "users", "user_id"),
+)
+
+# Child tables whose rows belong to a parent row: (child, column, parent, parent key).
+OWNERS: tuple[tuple[str, str, str, str], ...] = (
+    ("messages", "conversation_id", "conversations", "conversation_id"),
+    ("conversation_events", "conversation_id", "conversations", "conversation_id"),
+    ("csat_surveys", "conversation_id", "conversations", "conversation_id"),
+    ("message_tags", "message_id", "messages", "message_id"),
+)
+
+
+@dataclass
+class FileRun:
+    """One table file as read: where its rows sit in reading order, what it could not split."""
+
+    tf: TableFile
+    dump: int
+    seq_start: int
+    n_rows: int
+    ncols: int
+    malformed: int
+    bad_records: list[BadRecord]
+
+
+@dataclass
+class Pending:
+    """Rejections and warnings found by ``_seq``; lines and raw rows are looked up at the end."""
+
+    rejected: list[tuple[str, np.ndarray, str, str]] = field(default_factory=list)  # table, seqs, col, why
+    warnings: list[tuple[str, np.ndarray, str, str]] = field(default_factory=list)
+    table_warnings: list[dict] = field(default_factory=list)  # ready rows (file-level or table-level)
+
+
+@dataclass
+class State:
+    """Everything gathered while reading, table by table."""
+
+    sources: list[DumpSource]
+    runs: list[FileRun] = field(default_factory=list)
+    parts: dict[str, list[pa.Table]] = field(default_factory=lambda: defaultdict(list))
+    stats: dict[str, TableStats] = field(default_factory=dict)
+    pending: Pending = field(default_factory=Pending)
+    dump_seq_start: list[int] = field(default_factory=list)
+    next_seq: int = 0
+
+    def __post_init__(self) -> None:
+        self.stats = {t: TableStats() for t in TABLE_NAMES}
+
+
+def load_dumps(
+    paths: Sequence[str | os.PathLike],
+    progress: Progress | ProgressFn | None = None,
+    cancel: CancelToken | None = None,
+    *,
+    max_unpacked_bytes: int = DEFAULT_MAX_UNPACKED,
+) -> Dump:
+    """Read, check and combine the dumps given (folders, .zip archives, loose table files).
+
+    Raises ``DumpRefused`` (one sentence naming the file and why) on a fatal error and
+    ``sparkdesk.tasks.Cancelled`` when ``cancel`` is set.
+    """
+    prog = as_progress(progress, cancel)
+    zips: list[zipfile.ZipFile] = []
+    try:
+        sources = discover(paths, max_unpacked_bytes, zips)
+        state = State(sources)
+        _read_sources(state, prog.sub(0.0, READ_SHARE))
+        return _combine(state, prog.sub(READ_SHARE, 1.0))
+    finally:
+        for zf in zips:
+            zf.close()
+
+
+# ---------------------------------------------------------------- reading
+
+
+def _read_sources(state: State, prog: Progress) -> None:
+    """Read and check every file, dumps in the order given, files in path order."""
+    total = sum(f.size for s in state.sources for f in s.files) or 1
+    done = 0
+    for d, src in enumerate(state.sources):
+        state.dump_seq_start.append(state.next_seq)
+        for label in src.ignored:
+            state.pending.table_warnings.append(
+                _warn_row("", label, None, "", "file ignored: its name matches no table")
+            )
+        for tf in src.files:
+            prog.step(done / total, f"Reading {tf.label}")
+            _read_one(state, d, tf)
+            done += tf.size
+    prog.step(1.0, "Read every file", force=True)
+
+
+def _read_one(state: State, dump: int, tf: TableFile) -> None:
+    """Read, check and file away one table file."""
+    raw = read_file(tf)
+    _file_warnings(state, tf, raw)
+    checked = check_file(tf.table, raw)
+    run = FileRun(tf, dump, state.next_seq, raw.n_rows, len(raw.headers), raw.malformed, raw.bad_records)
+    state.runs.append(run)
+    state.next_seq += raw.n_rows
+    st = state.stats[tf.table]
+    st.files.append(tf.label)
+    st.read += raw.n_rows + raw.malformed + len(raw.bad_records)
+    st.rejected += raw.malformed + len(raw.bad_records)
+    seq = np.arange(run.seq_start, run.seq_start + raw.n_rows, dtype=np.int64)
+    _note_step_one(state, tf.table, checked, seq)
+    ok = checked.errors.code == 0
+    tbl = checked.table.append_column("_seq", pa.array(seq, pa.int64()))
+    if not ok.all():
+        tbl = tbl.filter(pa.array(ok))
+    state.parts[tf.table].append(tbl)
+
+
+def _file_warnings(state: State, tf: TableFile, raw: RawFile) -> None:
+    for h in raw.unknown:
+        state.pending.table_warnings.append(
+            _warn_row(tf.table, tf.label, None, h, "unknown column ignored: it is not part of the table")
+        )
+    for h in raw.duplicate:
+        state.pending.table_warnings.append(
+            _warn_row(tf.table, tf.label, None, h, "repeated column ignored: the first one is read")
+        )
+
+
+def _note_step_one(state: State, table: str, checked: Checked, seq: np.ndarray) -> None:
+    """Record rejections (first rule broken) and naive-timestamp warnings of one file."""
+    code = checked.errors.code
+    for i, (column, reason) in enumerate(checked.errors.reasons, 1):
+        rows = seq[code == i]
+        state.pending.rejected.append((table, rows, column, reason))
+        state.stats[table].rejected += len(rows)
+    for column, mask in checked.naive.items():
+        rows = seq[mask & (code == 0)]
+        if len(rows):
+            state.pending.warnings.append(
+                (table, rows, column, "timestamp without a UTC offset, read as UTC")
+            )
+
+
+# ---------------------------------------------------------------- combining
+
+
+def _combine(state: State, prog: Progress) -> Dump:
+    """Steps two and three, the snapshot, reference warnings, then the report."""
+    tables = {t.name: _concat(state.parts.pop(t.name, []), t) for t in TABLES}
+    prog.step(0.05, "Removing duplicates")
+    for spec in TABLES:
+        tables[spec.name] = _dedup(state, spec, tables[spec.name])
+    prog.step(0.3, "Checking orphans")
+    _orphans(state, tables)
+    prog.step(0.45, "Applying the snapshot")
+    snapshot = _snapshot(state, tables)
+    _cut_at_snapshot(state, tables, snapshot)
+    prog.step(0.6, "Checking references")
+    _reference_warnings(state, tables)
+    for name, st in state.stats.items():
+        st.accepted = tables[name].num_rows + st.after_snapshot
+    prog.step(0.7, "Writing the import report")
+    report = _build_report(state)
+    prog.step(0.85, "Preparing tables")
+    frames = {name: _to_pandas(tbl) for name, tbl in tables.items()}
+    prog.step(1.0, "Done", force=True)
+    org, url = _manifest_fields(state.sources)
+    return Dump(
+        sources=[s.label for s in state.sources],
+        tables=frames,
+        snapshot=snapshot,
+        report=report,
+        organization=org,
+        url_template=url,
+    )
+
+
+def _empty_table(spec: TableSpec) -> pa.Table:
+    fields = [pa.field(c.name, arrow_type(c)) for c in spec.columns] + [pa.field("_seq", pa.int64())]
+    return pa.schema(fields).empty_table()
+
+
+def _concat(parts: list[pa.Table], spec: TableSpec) -> pa.Table:
+    if not parts:
+        return _empty_table(spec)
+    return pa.concat_tables(parts).combine_chunks() if len(parts) > 1 else parts[0]
+
+
+def _codes(a: pa.ChunkedArray) -> np.ndarray:
+    """Dense int codes of a column's values (nulls share one code), by hashing in Arrow."""
+    enc = pc.dictionary_encode(a)
+    if isinstance(enc, pa.ChunkedArray):
+        enc = enc.unify_dictionaries() if enc.num_chunks > 1 else enc
+        idx = pa.chunked_array([c.indices for c in enc.chunks], enc.type.index_type)
+    else:
+        idx = enc.indices
+    return pc.fill_null(idx, -1).to_numpy().astype(np.int64)
+
+
+def duplicated_last(cols: list[pa.ChunkedArray]) -> np.ndarray:
+    """True for every row that a later row with the same values (in ``cols``) replaces."""
+    n = len(cols[0]) if cols else 0
+    if n == 0:
+        return np.zeros(0, bool)
+    codes = [_codes(c) for c in cols]
+    if len(codes) == 1:
+        c = codes[0] + 1
+        last = np.full(int(c.max()) + 1, -1, np.int64)
+        last[c] = np.arange(n)  # with repeated indices, the last assignment wins
+        return last[c] != np.arange(n)
+    frame = pd.DataFrame({i: c for i, c in enumerate(codes)})
+    return frame.duplicated(keep="last").to_numpy()
+
+
+def _key_groups(spec: TableSpec, tbl: pa.Table) -> list[tuple[np.ndarray | None, list[str]]]:
+    """(rows mask or None for all, key columns) per way of comparing rows of this table."""
+    every = spec.column_names
+    if not spec.key:
+        return [(None, every)]
+    if spec.name == "conversation_events" or spec.alt_key:
+        has = ~np_mask(pc.is_null(tbl[spec.key[0]]))
+        other = list(spec.alt_key) if spec.alt_key else every
+        return [(has, list(spec.key)), (~has, other)]
+    return [(None, list(spec.key))]
+
+
+def _dedup(state: State, spec: TableSpec, tbl: pa.Table) -> pa.Table:
+    """Step two: among accepted rows with the same key, the last one read wins."""
+    if tbl.num_rows < 2:
+        return tbl
+    drop = np.zeros(tbl.num_rows, bool)
+    for rows, key in _key_groups(spec, tbl):
+        if rows is None:
+            drop |= duplicated_last([tbl[k] for k in key])
+        elif rows.any():
+            sub = tbl.filter(pa.array(rows))
+            d = duplicated_last([sub[k] for k in key])
+            drop[np.flatnonzero(rows)[d]] = True
+    count = int(drop.sum())
+    if not count:
+        return tbl
+    state.stats[spec.name].duplicates += count
+    key_text = "+".join(spec.key) if spec.key else "every column"
+    state.pending.table_warnings.append(
+        _warn_row(
+            spec.name,
+            "",
+            None,
+            key_text,
+            f"{count} duplicate row{'s' if count > 1 else ''} dropped (same key; the last one read is kept)",
+        )
+    )
+    return tbl.filter(pa.array(~drop))
+
+
+def _flat(a: pa.ChunkedArray | pa.Array) -> pa.Array:
+    """One contiguous array (``is_in`` wants its value set as an Array)."""
+    return a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a
+
+
+def _orphans(state: State, tables: dict[str, pa.Table]) -> None:
+    """Step three: rows whose conversation (or message) has no accepted row; cascades in order."""
+    for child, col, parent, key in OWNERS:
+        tbl = tables[child]
+        if not tbl.num_rows:
+            continue
+        orphan = ~np_mask(pc.is_in(tbl[col], value_set=_flat(tables[parent][key])))
+        if not orphan.any():
+            continue
+        seqs = tbl["_seq"].to_numpy()[orphan]
+        what = "conversation" if parent == "conversations" else "message"
+        state.pending.rejected.append(
+            (child, seqs, col, f"orphan: its {what} ({col}) has no accepted row in {parent}")
+        )
+        state.stats[child].rejected += len(seqs)
+        tables[child] = tbl.filter(pa.array(~orphan))
+
+
+# ---------------------------------------------------------------- snapshot
+
+
+def _dump_snapshot(state: State, d: int, tables: dict[str, pa.Table]) -> pd.Timestamp | None:
+    """The manifest's snapshot_at, else the latest timestamp of the dump's accepted rows."""
+    src = state.sources[d]
+    if src.manifest and src.manifest.get("snapshot_at") not in (None, ""):
+        return _manifest_snapshot(state, src)
+    lo = state.dump_seq_start[d]
+    hi = state.dump_seq_start[d + 1] if d + 1 < len(state.dump_seq_start) else state.next_seq
+    best: int | None = None
+    for spec in TABLES:
+        tbl = tables[spec.name]
+        if not tbl.num_rows:
+            continue
+        seq = tbl["_seq"].to_numpy()
+        a, b = np.searchsorted(seq, [lo, hi])
+        if a == b:
+            continue
+        for c in spec.columns:
+            if c.type == "ts":
+                m = pc.max(tbl[c.name].slice(a, b - a)).cast(pa.int64()).as_py()
+                if m is not None and (best is None or m > best):
+                    best = m
+    return None if best is None else pd.Timestamp(best, unit="ms", tz="UTC")
+
+
+def _manifest_snapshot(state: State, src: DumpSource) -> pd.Timestamp:
+    value = src.manifest["snapshot_at"] if src.manifest else None
+    parsed = (
+        _py_timestamp(str(value)) if isinstance(value, (str, int)) and not isinstance(value, bool) else None
+    )
+    if not isinstance(parsed, tuple):
+        raise DumpRefused(f"{src.manifest_label} has a snapshot_at that is not a timestamp ({value!r}).")
+    ms, naive = parsed
+    if naive:
+        state.pending.table_warnings.append(
+            _warn_row(
+                "",
+                src.manifest_label or "",
+                None,
+                "snapshot_at",
+                "timestamp without a UTC offset, read as UTC",
+            )
+        )
+    return pd.Timestamp(ms, unit="ms", tz="UTC")
+
+
+def _snapshot(state: State, tables: dict[str, pa.Table]) -> pd.Timestamp:
+    """The latest snapshot of the dumps combined; the time of reading if there is none."""
+    found = [s for d in range(len(state.sources)) if (s := _dump_snapshot(state, d, tables)) is not None]
+    if found:
+        return max(found)
+    now = pd.Timestamp.now(tz="UTC").floor("ms")
+    state.pending.table_warnings.append(
+        _warn_row(
+            "",
+            "",
+            None,
+            "snapshot_at",
+            "no snapshot_at in a manifest and no timestamp in any row: the snapshot is the time of reading",
+        )
+    )
+    return now
+
+
+def _cut_at_snapshot(state: State, tables: dict[str, pa.Table], snapshot: pd.Timestamp) -> None:
+    """Leave out what happens strictly after the snapshot, with everything that belongs to it."""
+    s = pa.scalar(int(snapshot.value // 1_000_000), pa.int64()).cast(
+        arrow_type(table_spec("messages").col("created_at"))
+    )
+    gone: dict[str, pa.Array] = {}
+    for child in (
+        "conversations",
+        "messages",
+        "conversation_events",
+        "csat_surveys",
+        "message_tags",
+        "presence_events",
+    ):
+        tbl = tables[child]
+        if not tbl.num_rows:
+            continue
+        late = np_mask(pc.greater(tbl[SNAPSHOT_COLUMNS[child]], s))
+        for c, col, parent, _key in OWNERS:
+            if c == child and parent in gone:
+                late |= np_mask(pc.is_in(tbl[col], value_set=gone[parent]))
+        if not late.any():
+            continue
+        parent_key = {"conversations": "conversation_id", "messages": "message_id"}.get(child)
+        if parent_key:
+            gone[child] = pc.filter(tbl[parent_key], pa.array(late)).combine_chunks()
+        state.stats[child].after_snapshot += int(late.sum())
+        tables[child] = tbl.filter(pa.array(~late))
+
+
+# ---------------------------------------------------------------- references
+
+
+def _reference_warnings(state: State, tables: dict[str, pa.Table]) -> None:
+    """Ids not found in their reference table: the row is kept, with a warning."""
+    for table, col, ref, ref_col in REFERENCES:
+        tbl = tables[table]
+        if not tbl.num_rows:
+            continue
+        values = tbl[col]
+        if not state.stats[ref].files:
+            n = len(values) - values.null_count
+            if n:
+                state.pending.table_warnings.append(
+                    _warn_row(
+                        table,
+                        "",
+                        None,
+                        col,
+                        f"{n} row{'s' if n > 1 else ''} refer to a {col}, but the dump has no {ref} table",
+                    )
+                )
+            continue
+        known = pc.is_in(values, value_set=_flat(tables[ref][ref_col]))
+        missing = np_mask(pc.invert(known)) & ~np_mask(pc.is_null(values))
+        if missing.any():
+            state.pending.warnings.append(
+                (table, tbl["_seq"].to_numpy()[missing], col, f"{col} not found in {ref}")
+            )
+
+
+# ---------------------------------------------------------------- the report
+
+
+def _warn_row(table: str, file: str, line: int | None, column: str, reason: str) -> dict:
+    return {"table": table, "file": file, "line": line, "column": column, "reason": reason}
+
+
+def _locate_all(state: State) -> dict[int, dict[int, tuple[int, str]]]:
+    """Per file run, the line and raw row of every row the report mentions (re-scanning files)."""
+    starts = np.array([r.seq_start for r in state.runs], np.int64)
+    need: dict[int, set[int]] = defaultdict(set)
+    for _t, seqs, _c, _r in state.pending.rejected + state.pending.warnings:
+        if not len(seqs):
+            continue
+        fid = np.searchsorted(starts, seqs, side="right") - 1
+        for f in np.unique(fid):
+            need[int(f)].update((seqs[fid == f] - starts[f]).tolist())
+    found: dict[int, dict[int, tuple[int, str]]] = {}
+    for i, run in enumerate(state.runs):
+        if i in need or run.malformed:
+            rows, bad = locate(run.tf, need.get(i, set()), run.malformed > 0, run.ncols)
+            found[i] = rows
+            run.bad_records = run.bad_records + bad
+    return found
+
+
+def _build_report(state: State) -> ImportReport:
+    """Rejected rows (in reading order: file, then line) and warnings, with lines and raw rows."""
+    found = _locate_all(state)
+    starts = np.array([r.seq_start for r in state.runs], np.int64)
+    rej = _pending_rows(state, state.pending.rejected, found, starts, with_raw=True)
+    for i, run in enumerate(state.runs):
+        for b in run.bad_records:
+            rej.append(
+                {
+                    "table": run.tf.table,
+                    "file": run.tf.label,
+                    "line": b.line,
+                    "column": "",
+                    "reason": b.reason,
+                    "raw": b.raw,
+                    "_order": (i, b.line or 0),
+                }
+            )
+    warn = _pending_rows(state, state.pending.warnings, found, starts, with_raw=False)
+    rejected = _report_frame(rej, REJECTED_COLUMNS)
+    warnings = pd.concat(
+        [
+            pd.DataFrame(state.pending.table_warnings, columns=WARNING_COLUMNS),
+            _report_frame(warn, WARNING_COLUMNS),
+        ],
+        ignore_index=True,
+    )
+    warnings["line"] = warnings["line"].astype("Int64")
+    ignored = [label for s in state.sources for label in s.ignored]
+    return ImportReport(stats=state.stats, rejected=rejected, warnings=warnings, ignored_files=ignored)
+
+
+def _report_frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
+    rows.sort(key=lambda r: r["_order"])
+    frame = pd.DataFrame(rows, columns=columns)
+    frame["line"] = frame["line"].astype("Int64")
+    return frame
+
+
+def _pending_rows(state: State, items: list, found: dict, starts: np.ndarray, with_raw: bool) -> list[dict]:
+    """Report rows for pending rejections or warnings, each with its sort key ``_order``."""
+    out: list[dict] = []
+    for table, seqs, column, reason in items:
+        fid = np.searchsorted(starts, seqs, side="right") - 1
+        for s, f in zip(seqs.tolist(), fid.tolist(), strict=True):
+            run = state.runs[f]
+            line, raw = found.get(f, {}).get(s - run.seq_start, (None, ""))
+            row = {
+                "table": table,
+                "file": run.tf.label,
+                "line": line,
+                "column": column,
+                "reason": reason,
+                "_order": (f, line if line is not None else s - run.seq_start),
+            }
+            if with_raw:
+                row["raw"] = raw
+            out.append(row)
+    return out
+
+
+# ---------------------------------------------------------------- pandas
+
+
+def _pandas_type(t: pa.DataType) -> object:
+    if t == pa.int64():
+        return pd.Int64Dtype()
+    return None
+
+
+def _to_pandas(tbl: pa.Table) -> pd.DataFrame:
+    """Arrow to the dtypes of schema.py; ``_seq`` as plain int64."""
+    seq = tbl["_seq"].to_numpy()
+    df = tbl.drop_columns(["_seq"]).to_pandas(types_mapper=_pandas_type)
+    df["_seq"] = seq.astype(np.int64)
+    return df
+
+
+def _manifest_fields(sources: list[DumpSource]) -> tuple[str | None, str | None]:
+    """organization and conversation_url_template: the last dump given that has them wins."""
+    org = url = None
+    for s in sources:
+        m = s.manifest or {}
+        org = m.get("organization") or org
+        url = m.get("conversation_url_template") or url
+    return org, url

@@ -1,0 +1,400 @@
+"""Step one of the checks: every row on its own (types, required cells, enumerations).
+
+Everything is vectorised over Arrow arrays. Where a cell form is unusual (odd timestamp
+forms, booleans, clock times, zone names) the Python work is done once per *distinct*
+value, never once per row, so a 10-million-row file costs a few passes of C code.
+
+The result of a file is its converted columns (Arrow, typed as in ``schema.py``) and,
+per row, the code of the first rule it breaks (0: accepted), plus masks of cells that
+deserve a warning (naive timestamps).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from sparkdesk.dump.parse import RawFile
+from sparkdesk.dump.schema import EVENT_REQUIRES, Col, TableSpec, table_spec
+
+TS_TYPE = pa.timestamp("ms", tz="UTC")
+ARROW_TYPES = {"ts": TS_TYPE, "bool": pa.bool_(), "int": pa.int64(), "hhmm": pa.int64()}
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_INT_RE = r"^\s*[+-]?\d{1,18}\s*$"
+_AWARE_RE = r"^\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d{1,9})?)?(Z|z|[+-]\d\d(:?\d\d)?)$"
+_NAIVE_RE = r"^\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d{1,9})?)?$"
+_INVALID = object()
+
+
+def arrow_type(col: Col) -> pa.DataType:
+    return ARROW_TYPES.get(col.type, pa.string())
+
+
+@dataclass
+class RowErrors:
+    """Per row, the first rule broken (index into ``reasons`` + 1; 0 means none)."""
+
+    n: int
+    code: np.ndarray = field(init=False)
+    reasons: list[tuple[str, str]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.code = np.zeros(self.n, dtype=np.int32)
+
+    def add(self, mask: np.ndarray, column: str, reason: str) -> None:
+        """Mark rows of ``mask`` not yet rejected as breaking (column, reason)."""
+        new = mask & (self.code == 0)
+        if new.any():
+            self.reasons.append((column, reason))
+            self.code[new] = len(self.reasons)
+
+
+@dataclass
+class Checked:
+    """One file after step one: typed columns (all rows) and what is wrong with which row."""
+
+    table: pa.Table
+    errors: RowErrors
+    naive: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+def np_mask(a: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """A boolean Arrow array as numpy, null counting as False."""
+    filled = pc.fill_null(a, False)
+    if isinstance(filled, pa.ChunkedArray):
+        filled = filled.combine_chunks() if filled.num_chunks != 1 else filled.chunk(0)
+    return filled.to_numpy(zero_copy_only=False)
+
+
+def _chunked(a: pa.Array | pa.ChunkedArray) -> pa.ChunkedArray:
+    return a if isinstance(a, pa.ChunkedArray) else pa.chunked_array([a])
+
+
+# ---------------------------------------------------------------- text
+
+
+def _format_float(v: float) -> str:
+    if v == int(v) and abs(v) < 1e18:
+        return str(int(v))
+    return repr(v)
+
+
+def as_text(a: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Any native column as text: numbers as decimal text, booleans as true/false; "" is null."""
+    t = a.type
+    if pa.types.is_dictionary(t):
+        a = a.cast(t.value_type)
+        t = a.type
+    if pa.types.is_large_string(t) or pa.types.is_string_view(t):
+        a = a.cast(pa.string())
+    elif pa.types.is_boolean(t):
+        a = pc.if_else(a, "true", "false")
+    elif pa.types.is_floating(t):
+        vals = [None if v is None else _format_float(v) for v in a.to_pylist()]
+        a = pa.chunked_array([pa.array(vals, pa.string())])
+    elif pa.types.is_timestamp(t):
+        a = pc.strftime(a, "%Y-%m-%dT%H:%M:%S")
+    elif not pa.types.is_string(t):
+        a = a.cast(pa.string())
+    a = _chunked(a)
+    if a.null_count < len(a) and pc.any(pc.equal(a, "")).as_py():
+        a = pc.if_else(pc.equal(a, ""), pa.scalar(None, pa.string()), a)
+    return _chunked(a)
+
+
+def map_distinct(
+    a: pa.ChunkedArray, fn: Callable[[str], object], out_type: pa.DataType
+) -> tuple[pa.ChunkedArray, np.ndarray]:
+    """Apply ``fn`` once per distinct non-null value; (converted, invalid mask).
+
+    ``fn`` returns ``_INVALID`` for a value that cannot be read.
+    """
+    uniq = pc.unique(a).drop_null()
+    out = [fn(v) for v in uniq.to_pylist()]
+    bad = pa.array([v is _INVALID for v in out], pa.bool_())
+    vals = pa.array([None if v is _INVALID else v for v in out], out_type)
+    idx = pc.index_in(a, value_set=uniq)
+    return _chunked(pc.take(vals, idx)), np_mask(_chunked(pc.take(bad, idx)))
+
+
+# ---------------------------------------------------------------- timestamps
+
+
+def _py_timestamp(v: str) -> tuple[int, bool] | object:
+    """(epoch ms, naive) for any form ``datetime.fromisoformat`` reads; digits past ms truncated."""
+    s = v.strip()
+    if re.fullmatch(r"[+-]?\d+", s):
+        return int(s), False
+    try:
+        d = datetime.fromisoformat(s)
+    except ValueError:
+        return _INVALID
+    naive = d.tzinfo is None
+    if naive:
+        d = d.replace(tzinfo=UTC)
+    delta = d - _EPOCH
+    return (delta.days * 86_400_000 + delta.seconds * 1000 + delta.microseconds // 1000), naive
+
+
+def _ns_to_ms(a: pa.ChunkedArray) -> np.ndarray:
+    """Timestamp (any unit, any zone) to int64 epoch ms, flooring (= truncating the digits)."""
+    unit = a.type.unit
+    div = {"s": None, "ms": 1, "us": 1000, "ns": 1_000_000}[unit]
+    ints = pc.fill_null(a.cast(pa.int64()), 0).to_numpy()
+    if div is None:
+        return ints * 1000
+    return ints // div if div != 1 else ints
+
+
+def _ts_from_ms(ms: np.ndarray, valid: np.ndarray) -> pa.ChunkedArray:
+    arr = pa.array(ms, pa.int64(), mask=~valid).cast(TS_TYPE)
+    return pa.chunked_array([arr])
+
+
+def parse_timestamps(a: pa.ChunkedArray) -> tuple[pa.ChunkedArray, np.ndarray, np.ndarray]:
+    """(timestamps, invalid mask, naive mask). Fast path: one Arrow cast of the whole column."""
+    n = len(a)
+    t = a.type
+    if pa.types.is_timestamp(t):
+        naive = np.full(n, t.tz is None) & ~np_mask(pc.is_null(a))
+        return _ts_from_ms(_ns_to_ms(a), ~np_mask(pc.is_null(a))), np.zeros(n, bool), naive
+    if pa.types.is_integer(t):
+        return _chunked(a.cast(pa.int64()).cast(TS_TYPE)), np.zeros(n, bool), np.zeros(n, bool)
+    a = as_text(a)
+    present = ~np_mask(pc.is_null(a))
+    try:
+        ts = a.cast(pa.timestamp("ns", tz="UTC"))
+        return _ts_from_ms(_ns_to_ms(ts), present), np.zeros(n, bool), np.zeros(n, bool)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
+    return _parse_timestamps_mixed(a, present)
+
+
+def _parse_timestamps_mixed(
+    a: pa.ChunkedArray, present: np.ndarray
+) -> tuple[pa.ChunkedArray, np.ndarray, np.ndarray]:
+    """Column with several forms: epoch ms, ISO with offset, naive ISO, then Python for the rest."""
+    n = len(a)
+    ms = np.zeros(n, np.int64)
+    done = np.zeros(n, bool)
+    naive = np.zeros(n, bool)
+    for pattern, is_naive in ((_INT_RE, None), (_AWARE_RE, False), (_NAIVE_RE, True)):
+        sel = np_mask(pc.match_substring_regex(a, pattern)) & ~done
+        if not sel.any():
+            continue
+        part = pc.filter(a, pa.array(sel))
+        try:
+            if is_naive is None:
+                vals = pc.utf8_trim_whitespace(part).cast(pa.int64()).to_numpy()
+            else:
+                tz = None if is_naive else "UTC"
+                vals = _ns_to_ms(_chunked(part.cast(pa.timestamp("ns", tz=tz))))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            continue  # some value of this form is odd: the Python path reads them all
+        ms[sel] = vals
+        done |= sel
+        naive |= sel & bool(is_naive)
+    rest = present & ~done
+    bad = np.zeros(n, bool)
+    if rest.any():
+        part = pc.filter(a, pa.array(rest))
+        conv, part_bad = map_distinct(part, _py_timestamp_packed, pa.int64())
+        vals = pc.fill_null(conv, 0).to_numpy()
+        ms[rest] = vals >> 1
+        naive[rest] = (vals & 1).astype(bool) & ~part_bad
+        bad[rest] = part_bad
+    valid = present & ~bad
+    return _ts_from_ms(ms, valid), bad, naive & valid
+
+
+def _py_timestamp_packed(v: str) -> int | object:
+    """``_py_timestamp`` packed into one int (ms << 1 | naive), so map_distinct can carry it."""
+    r = _py_timestamp(v)
+    if r is _INVALID:
+        return _INVALID
+    ms, naive = r  # type: ignore[misc]
+    if not -(2**61) < ms < 2**61 or not (-62135596800000 <= ms <= 253402300799999):
+        return _INVALID
+    return (ms << 1) | int(naive)
+
+
+# ---------------------------------------------------------------- other types
+
+
+def _py_bool(v: str) -> bool | object:
+    s = v.strip().lower()
+    if s in ("true", "1", "yes"):
+        return True
+    if s in ("false", "0", "no"):
+        return False
+    return _INVALID
+
+
+def _py_hhmm(v: str) -> int | object:
+    m = re.fullmatch(r"\s*(\d{1,2}):(\d\d)\s*", v)
+    if not m:
+        return _INVALID
+    h, mi = int(m.group(1)), int(m.group(2))
+    if (h < 24 and mi < 60) or (h == 24 and mi == 0):
+        return h * 60 + mi
+    return _INVALID
+
+
+def _py_date(v: str) -> str | object:
+    s = v.strip()
+    if not re.fullmatch(r"\d{4}-\d\d-\d\d", s):
+        return _INVALID
+    try:
+        date.fromisoformat(s)
+    except ValueError:
+        return _INVALID
+    return s
+
+
+def _py_tz(v: str) -> str | object:
+    s = v.strip()
+    try:
+        ZoneInfo(s)
+    except (ValueError, KeyError, OSError, Exception):  # noqa: BLE001 - any failure: not a zone
+        return _INVALID
+    return s
+
+
+def parse_bool(a: pa.ChunkedArray, default: object) -> tuple[pa.ChunkedArray, np.ndarray]:
+    if pa.types.is_boolean(a.type):
+        return _chunked(pc.fill_null(a, bool(default))), np.zeros(len(a), bool)
+    if pa.types.is_integer(a.type):
+        a = a.cast(pa.string())
+    vals, bad = map_distinct(as_text(a), _py_bool, pa.bool_())
+    return _chunked(pc.fill_null(vals, bool(default))), bad
+
+
+def parse_int(a: pa.ChunkedArray) -> tuple[pa.ChunkedArray, np.ndarray]:
+    t = a.type
+    if pa.types.is_integer(t):
+        return _chunked(a.cast(pa.int64())), np.zeros(len(a), bool)
+    a = as_text(a)
+    ok = np_mask(pc.match_substring_regex(a, _INT_RE))
+    present = ~np_mask(pc.is_null(a))
+    clean = pc.if_else(pa.array(ok), a, pa.scalar(None, pa.string()))
+    vals = pc.utf8_trim_whitespace(clean).cast(pa.int64())
+    return _chunked(vals), present & ~ok
+
+
+def parse_enum(a: pa.ChunkedArray, values: tuple[str, ...]) -> tuple[pa.ChunkedArray, np.ndarray]:
+    """Trimmed and upper-cased, worked out on the distinct values only; blank counts as empty."""
+    a = as_text(a)
+    uniq = pc.unique(a).drop_null()
+    up = pc.utf8_upper(pc.utf8_trim_whitespace(uniq))
+    up = pc.if_else(pc.equal(up, ""), pa.scalar(None, pa.string()), up)
+    bad = pc.invert(pc.fill_null(pc.is_in(up, value_set=pa.array(values)), True))
+    idx = pc.index_in(a, value_set=uniq)
+    return _chunked(pc.take(up, idx)), np_mask(_chunked(pc.take(bad, idx)))
+
+
+# ---------------------------------------------------------------- a whole file
+
+
+def _null_column(col: Col, n: int) -> pa.ChunkedArray:
+    if col.type == "bool":
+        return pa.chunked_array([pa.array(np.full(n, bool(col.default)), pa.bool_())])
+    return pa.chunked_array([pa.nulls(n, arrow_type(col))])
+
+
+def convert_column(
+    col: Col, a: pa.ChunkedArray, errors: RowErrors, naive: dict[str, np.ndarray]
+) -> pa.ChunkedArray:
+    """Convert one column to its type; record unreadable cells and empty required cells."""
+    kind = col.type
+    bad: np.ndarray | None = None
+    if kind == "ts":
+        out, bad, nv = parse_timestamps(a)
+        if nv.any():
+            naive[col.name] = nv
+        what = "is not a timestamp (ISO 8601 or epoch milliseconds)"
+    elif kind == "enum":
+        out, bad = parse_enum(a, col.values)
+        what = f"is not one of {', '.join(col.values)}"
+    elif kind == "bool":
+        out, bad = parse_bool(a, col.default)
+        what = "is not a boolean (true/false, 1/0, yes/no)"
+    elif kind == "int":
+        out, bad = parse_int(a)
+        what = "is not an integer"
+    elif kind == "hhmm":
+        out, bad = map_distinct(as_text(a), _py_hhmm, pa.int64())
+        what = "is not a time of day HH:MM (00:00 to 24:00)"
+    elif kind == "date":
+        out, bad = map_distinct(as_text(a), _py_date, pa.string())
+        what = "is not a date YYYY-MM-DD"
+    elif kind == "tz":
+        out, bad = map_distinct(as_text(a), _py_tz, pa.string())
+        what = "is not a time zone name known to this computer (IANA, e.g. Europe/Madrid)"
+    else:
+        out = as_text(a)
+        what = ""
+    if col.required:
+        empty = np_mask(pc.is_null(out))
+        errors.add(empty if bad is None else empty & ~bad, col.name, f"{col.name} is required but empty")
+    if bad is not None:
+        errors.add(bad, col.name, f"{col.name} {what}")
+    return out
+
+
+def check_file(table: str, raw: RawFile) -> Checked:
+    """Step one for one file: typed columns plus the first rule each row breaks."""
+    spec = table_spec(table)
+    n = raw.n_rows
+    errors = RowErrors(n)
+    naive: dict[str, np.ndarray] = {}
+    cols: dict[str, pa.ChunkedArray] = {}
+    for col in spec.columns:
+        if col.name in raw.table.column_names:
+            cols[col.name] = convert_column(col, _chunked(raw.table[col.name]), errors, naive)
+        else:
+            cols[col.name] = _null_column(col, n)
+            if col.required:
+                errors.add(np.ones(n, bool), col.name, f"{col.name} is required but empty")
+    table_rules(spec, cols, errors)
+    return Checked(pa.table(cols), errors, naive)
+
+
+# ---------------------------------------------------------------- rules across columns
+
+
+def _isset(a: pa.ChunkedArray) -> np.ndarray:
+    return ~np_mask(pc.is_null(a))
+
+
+def table_rules(spec: TableSpec, cols: dict[str, pa.ChunkedArray], errors: RowErrors) -> None:
+    """Rules that look at several cells of one row (dump-format.md, per table)."""
+    name = spec.name
+    if name == "messages":
+        user, va = _isset(cols["user_id"]), _isset(cols["virtual_agent_id"])
+        errors.add(
+            user & va, "virtual_agent_id", "a message cannot have both a user_id and a virtual_agent_id"
+        )
+        inbound = np_mask(pc.equal(cols["direction"], "INBOUND"))
+        errors.add(inbound & user, "user_id", "an INBOUND message cannot have a user_id")
+        errors.add(inbound & va, "virtual_agent_id", "an INBOUND message cannot have a virtual_agent_id")
+    elif name == "conversation_events":
+        for etype, need in EVENT_REQUIRES.items():
+            mask = np_mask(pc.equal(cols["type"], etype)) & ~_isset(cols[need])
+            errors.add(mask, need, f"a {etype} event needs a {need}")
+    elif name == "csat_surveys":
+        score = cols["score"]
+        out = np_mask(pc.or_(pc.less(score, 1), pc.greater(score, 5)))
+        errors.add(out, "score", "score must be an integer from 1 to 5")
+        has_score = pc.is_valid(score)
+        default = pc.if_else(has_score, "COMPLETED", "SENT")
+        cols["status"] = _chunked(pc.coalesce(cols["status"], default))
+    elif name == "business_hours":
+        start, end = cols["start"], cols["end"]
+        errors.add(np_mask(pc.less_equal(end, start)), "end", "end must be after start")
