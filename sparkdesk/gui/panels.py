@@ -139,7 +139,6 @@ class DumpPanel(QGroupBox):
         lay.addWidget(self.empty)
         self.list = QListWidget()
         self.list.setObjectName("dumpList")
-        self.list.setMaximumHeight(72)
         self.list.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         lay.addWidget(self.list)
         self.details = QLabel()
@@ -193,6 +192,10 @@ class DumpPanel(QGroupBox):
             self.list.addItem(item)
         row = self.entries.index(keep) if keep in self.entries else len(self.entries) - 1
         self.list.setCurrentRow(row)
+        rows = min(max(len(self.entries), 1), 4)
+        self.list.setFixedHeight(
+            rows * (self.list.fontMetrics().height() + 6) + 2 * self.list.frameWidth() + 2
+        )
         self.list.blockSignals(False)
         self._show_details()
 

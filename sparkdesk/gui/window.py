@@ -85,6 +85,7 @@ class MainWindow(QMainWindow):
         self._last_error_box: QMessageBox | None = None
         self._report_dialog: ReportDialog | None = None
         self.demo_mode = False
+        self._cancelled_note = False
 
         icon_file = Path(__file__).resolve().parents[2] / "resources" / "icons" / "sparkdesk.svg"
         from sparkdesk.gui.paths import icon_path
@@ -668,6 +669,7 @@ class MainWindow(QMainWindow):
             self.message_bar.show_message("warning", problem)
             return
         params = self.current_params()
+        self._cancelled_note = False
         name = export_type(params.type).name(self.translations.lang)
         self._set_busy("compute", self.tr("Computing %1…").replace("%1", name))
         self.runner.submit(
@@ -716,7 +718,8 @@ class MainWindow(QMainWindow):
         self.generate_failed.emit(sentence)
 
     def _compute_cancelled(self) -> None:
-        self.status_label.setText(self.tr("Generation cancelled."))
+        self._cancelled_note = True
+        self._refresh_result_labels()
         self.generate_cancelled.emit()
 
     def _clear_result(self) -> None:
@@ -765,9 +768,12 @@ class MainWindow(QMainWindow):
         if r is None:
             self.preview.title.setText(self.tr("Preview"))
             if not self._busy:
-                self.status_label.setText(
-                    self.tr("Ready.") if self.dump is not None else self.tr("Drop a dump to begin.")
-                )
+                if self._cancelled_note:
+                    self.status_label.setText(self.tr("Generation cancelled."))
+                elif self.dump is not None:
+                    self.status_label.setText(self.tr("Ready."))
+                else:
+                    self.status_label.setText(self.tr("Drop a dump to begin."))
             return
         e = export_type(r.params.type)
         first, last = self._result_range()
