@@ -168,6 +168,14 @@ def test_chunks_join_seamlessly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     assert column(rows, "contact_id")[::3] == ["pk-009"] * 5
 
 
+def test_rows_follow_position_not_index_labels(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    table = pd.concat([response_times_table()] * 2, ignore_index=True).iloc[::-1]
+    table.index = [10, 3, 7, 1, 0, 99]
+    monkeypatch.setattr(csv_writer, "CHUNK_ROWS", 4)
+    rows = write_and_read(tmp_path, table)
+    assert column(rows, "conversation_id") == ["pc-3", "pc-10002", "pc-026"] * 2
+
+
 def test_progress_is_reported(tmp_path: Path) -> None:
     seen: list[float] = []
     write_csv(

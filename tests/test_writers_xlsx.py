@@ -187,14 +187,20 @@ def test_sheet_names() -> None:
     assert unique_sheet_name(long, taken) == "x" * 27 + " (2)"
 
 
-def _openpyxl_temp_files() -> set[str]:
-    return {n for n in os.listdir(tempfile.gettempdir()) if n.startswith("openpyxl.")}
+@pytest.fixture
+def private_tempdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """openpyxl streams each sheet to a temporary file: keep ours apart to count them."""
+    folder = tmp_path / "system-temp"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder
 
 
-def test_cancel_keeps_the_old_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cancel_keeps_the_old_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, private_tempdir: Path
+) -> None:
     path = tmp_path / "out.xlsx"
     path.write_bytes(b"old content")
-    before = _openpyxl_temp_files()
     table = pd.concat([response_times_table()] * 4, ignore_index=True)
     monkeypatch.setattr(xlsx_writer, "CHUNK_ROWS", 2)
     monkeypatch.setattr(Progress, "MIN_INTERVAL", 0.0)
@@ -207,8 +213,13 @@ def test_cancel_keeps_the_old_file(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     with pytest.raises(Cancelled):
         write_xlsx([("RT", table, RT)], path, MADRID, progress=Progress(cancel_midway, token))
     assert path.read_bytes() == b"old content"
-    assert os.listdir(tmp_path) == ["out.xlsx"]
-    assert _openpyxl_temp_files() <= before
+    assert sorted(os.listdir(tmp_path)) == ["out.xlsx", "system-temp"]
+    assert os.listdir(private_tempdir) == []  # openpyxl's sheet files are gone too
+
+
+def test_openpyxl_sheet_files_removed_after_success(private_tempdir: Path, tmp_path: Path) -> None:
+    write_one(tmp_path, response_times_table(), "response-times")
+    assert os.listdir(private_tempdir) == []
 
 
 def test_failure_while_saving_leaves_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

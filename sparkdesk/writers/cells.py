@@ -36,7 +36,7 @@ TEXT_KINDS = frozenset({"id", "text", "enum"})
 GUARD_CHARS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _LS(text: str) -> pa.Scalar:  # noqa: N802 - reads like a literal
+def _lit(text: str) -> pa.Scalar:
     return pa.scalar(text, pa.large_string())
 
 
@@ -211,7 +211,7 @@ def join(*parts: pa.Array | str, sep: str = "") -> pa.Array:
 
 def _blank_missing(text: pa.Array, missing: np.ndarray) -> pa.Array:
     if missing.any():
-        text = pc.if_else(pa.array(missing), _LS(""), text)
+        text = pc.if_else(pa.array(missing), _lit(""), text)
     return text
 
 
@@ -238,7 +238,7 @@ def _bool(series: pd.Series, options: WriteOptions) -> pa.Array:
     values = series.astype("boolean")
     missing = np.asarray(values.isna(), dtype=bool)
     truth = values.to_numpy(dtype=bool, na_value=False)
-    text = pc.if_else(pa.array(truth), _LS("true"), _LS("false"))
+    text = pc.if_else(pa.array(truth), _lit("true"), _lit("false"))
     return _blank_missing(text, missing)
 
 
