@@ -351,3 +351,24 @@ def test_conversation_mix(t: dict[str, pd.DataFrame]) -> None:
     assert 0.05 * n < open_ < 0.5 * n
     resolutions = e[(e.type == "STATUS_CHANGED") & (e.status == "RESOLVED")].groupby("conversation_id").size()
     assert (resolutions >= 2).any()  # reopened and resolved again
+
+
+# -- the reader accepts every row ------------------------------------------------------------
+
+
+def test_demo_loads_without_rejections_or_warnings(demo: pathlib.Path, tmp_path: pathlib.Path) -> None:
+    from sparkdesk.dump import load_dumps
+
+    zipped = write_demo(tmp_path / "demo.zip", conversations=500, seed=1, as_zip=True)
+    for source in (demo, zipped):
+        dump = load_dumps([source])
+        report = dump.report
+        assert len(report.rejected) == 0, report.rejected.head().to_string()
+        assert len(report.warnings) == 0, report.warnings.head().to_string()
+        assert report.ignored_files == []
+        assert dump.snapshot == pd.Timestamp(SNAPSHOT)
+        for name in TABLE_NAMES:
+            stats = report.stats[name]
+            assert stats.read == stats.accepted > 0, name
+            assert stats.after_snapshot == 0, name
+            assert len(dump.tables[name]) == stats.accepted, name
