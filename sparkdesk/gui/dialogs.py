@@ -110,16 +110,15 @@ class ReportDialog(QDialog):
                 view.setColumnWidth(c, 160)
 
     def _headers(self) -> None:
-        tr = self.tr
         names = {
-            "table": tr("Table"),
-            "file": tr("File"),
-            "line": tr("Line"),
-            "column": tr("Column"),
-            "reason": tr("Reason"),
-            "raw": tr("Row as read"),
-            "kind": tr("Kind"),
-            "count": tr("Count"),
+            "table": self.tr("Table"),
+            "file": self.tr("File"),
+            "line": self.tr("Line"),
+            "column": self.tr("Column"),
+            "reason": self.tr("Reason"),
+            "raw": self.tr("Row as read"),
+            "kind": self.tr("Kind"),
+            "count": self.tr("Count"),
         }
         for model, frame in (
             (self.reasons_model, self.report.reason_counts()),

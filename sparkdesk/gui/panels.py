@@ -645,62 +645,61 @@ class OptionsPanel(QWidget):
         return self.time_combo.currentData()
 
     def retranslate(self) -> None:
-        tr = self.tr
         lang = self.ui_lang
-        self.export_box.setTitle(tr("&Export"))
+        self.export_box.setTitle(self.tr("&Export"))
         for i, e in enumerate(EXPORTS):
             self.type_combo.setItemText(i, e.name(lang))
             self.type_combo.setItemData(
                 i, e.row_es if lang == "es" else e.row_en, Qt.ItemDataRole.ToolTipRole
             )
-        self.filter_box.setTitle(tr("Filters"))
-        self.tz_label.setText(tr("Time &zone:"))
+        self.filter_box.setTitle(self.tr("Filters"))
+        self.tz_label.setText(self.tr("Time &zone:"))
         self.tz_combo.setToolTip(
-            tr("IANA time zone: days and times are read and written in it. Type to search.")
+            self.tr("IANA time zone: days and times are read and written in it. Type to search.")
         )
-        self.tz_warning.setText(tr("Unknown time zone: choose one from the list."))
-        self.range_check.setText(tr("Only conversations &created in these days"))
-        self.preset_label.setText(tr("&Range:"))
+        self.tz_warning.setText(self.tr("Unknown time zone: choose one from the list."))
+        self.range_check.setText(self.tr("Only conversations &created in these days"))
+        self.preset_label.setText(self.tr("&Range:"))
         names = {
-            "all": tr("All data"),
-            "today": tr("Today"),
-            "yesterday": tr("Yesterday"),
-            "last7": tr("Last 7 days"),
-            "last30": tr("Last 30 days"),
-            "this_month": tr("This month"),
-            "last_month": tr("Last month"),
-            "custom": tr("Custom"),
+            "all": self.tr("All data"),
+            "today": self.tr("Today"),
+            "yesterday": self.tr("Yesterday"),
+            "last7": self.tr("Last 7 days"),
+            "last30": self.tr("Last 30 days"),
+            "this_month": self.tr("This month"),
+            "last_month": self.tr("Last month"),
+            "custom": self.tr("Custom"),
         }
         for i in range(self.preset_combo.count()):
             self.preset_combo.setItemText(i, names[self.preset_combo.itemData(i)])
         self.preset_combo.setToolTip(
-            tr("Presets count back from the dump's snapshot day and stay within the data's span.")
+            self.tr("Presets count back from the dump's snapshot day and stay within the data's span.")
         )
-        self.from_label.setText(tr("&From:"))
-        self.to_label.setText(tr("to"))
-        self.from_edit.setToolTip(tr("First day of the range, inclusive"))
-        self.to_edit.setToolTip(tr("Last day of the range, inclusive"))
-        self.channel_label.setText(tr("Channels:"))
-        self.channel_search.setPlaceholderText(tr("Search channels"))
-        self.channel_view.setToolTip(tr("Only conversations of the checked channels are counted"))
-        self.all_button.setText(tr("&All"))
-        self.all_button.setToolTip(tr("Check every channel"))
-        self.none_button.setText(tr("&None"))
-        self.none_button.setToolTip(tr("Uncheck every channel"))
-        self.file_box.setTitle(tr("File"))
-        self.lang_label.setText(tr("&Headers:"))
-        self.lang_combo.setToolTip(tr("Language of the column headers in the file"))
-        self.time_label.setText(tr("&Timestamps:"))
-        self.time_combo.setItemText(0, tr("Local time (2025-03-10 14:05:09)"))
-        self.time_combo.setItemText(1, tr("ISO 8601 with offset"))
-        self.content_check.setText(tr("Include message &content"))
-        self.bom_check.setText(tr("&Byte-order mark (helps Excel read UTF-8)"))
-        self.guard_check.setText(tr("Formula &guard (cells starting with = + - @ are quoted)"))
+        self.from_label.setText(self.tr("&From:"))
+        self.to_label.setText(self.tr("to"))
+        self.from_edit.setToolTip(self.tr("First day of the range, inclusive"))
+        self.to_edit.setToolTip(self.tr("Last day of the range, inclusive"))
+        self.channel_label.setText(self.tr("Channels:"))
+        self.channel_search.setPlaceholderText(self.tr("Search channels"))
+        self.channel_view.setToolTip(self.tr("Only conversations of the checked channels are counted"))
+        self.all_button.setText(self.tr("&All"))
+        self.all_button.setToolTip(self.tr("Check every channel"))
+        self.none_button.setText(self.tr("&None"))
+        self.none_button.setToolTip(self.tr("Uncheck every channel"))
+        self.file_box.setTitle(self.tr("File"))
+        self.lang_label.setText(self.tr("&Headers:"))
+        self.lang_combo.setToolTip(self.tr("Language of the column headers in the file"))
+        self.time_label.setText(self.tr("&Timestamps:"))
+        self.time_combo.setItemText(0, self.tr("Local time (2025-03-10 14:05:09)"))
+        self.time_combo.setItemText(1, self.tr("ISO 8601 with offset"))
+        self.content_check.setText(self.tr("Include message &content"))
+        self.bom_check.setText(self.tr("&Byte-order mark (helps Excel read UTF-8)"))
+        self.guard_check.setText(self.tr("Formula &guard (cells starting with = + - @ are quoted)"))
         self.guard_check.setToolTip(
-            tr("Protects spreadsheet users: a text cell that starts like a formula gets a leading quote")
+            self.tr("Protects spreadsheet users: a text cell that starts like a formula gets a leading quote")
         )
-        self.generate_button.setText(tr("&Generate"))
-        self.generate_button.setToolTip(tr("Compute the export (Ctrl+E)"))
+        self.generate_button.setText(self.tr("&Generate"))
+        self.generate_button.setToolTip(self.tr("Compute the export (Ctrl+E)"))
         self._channels_changed()
         self._update_applicability()
 

@@ -1,0 +1,760 @@
+<?xml version='1.0' encoding='utf-8'?>
+<!DOCTYPE TS>
+<TS version="2.1" language="es">
+<context>
+    <name>AboutDialog</name>
+    <message>
+        <source>About SparkDesk</source>
+        <translation>Acerca de SparkDesk</translation>
+    </message>
+    <message>
+        <source>Sparkcentral's twelve data exports, built on the desktop from raw data dumps.</source>
+        <translation>Las doce exportaciones de datos de Sparkcentral, creadas en el escritorio a partir de volcados de datos sin procesar.</translation>
+    </message>
+    <message>
+        <source>Everything runs on this computer: no data leaves it.</source>
+        <translation>Todo se ejecuta en este equipo: ningún dato sale de él.</translation>
+    </message>
+</context>
+<context>
+    <name>App</name>
+    <message>
+        <source>Something went wrong: %1. Your data is unchanged; the details are in the log.</source>
+        <translation>Algo salió mal: %1. Sus datos no han cambiado; los detalles están en el registro.</translation>
+    </message>
+</context>
+<context>
+    <name>Dialogs</name>
+    <message>
+        <source>SparkDesk</source>
+        <translation>SparkDesk</translation>
+    </message>
+</context>
+<context>
+    <name>DumpPanel</name>
+    <message>
+        <source>%1 — loading…</source>
+        <translation>%1 — cargando…</translation>
+    </message>
+    <message>
+        <source>Reading %1…</source>
+        <translation>Leyendo %1…</translation>
+    </message>
+    <message>
+        <source>%1 rows rejected, %2 warnings — View report</source>
+        <translation>%1 filas rechazadas, %2 avisos — Ver informe</translation>
+    </message>
+    <message>
+        <source>Open the import report: every rejected row with its reason</source>
+        <translation>Abrir el informe de importación: cada fila rechazada con su motivo</translation>
+    </message>
+    <message>
+        <source>no dated rows</source>
+        <translation>ninguna fila con fecha</translation>
+    </message>
+    <message>
+        <source>Organisation:</source>
+        <translation>Organización:</translation>
+    </message>
+    <message>
+        <source>Time span:</source>
+        <translation>Periodo:</translation>
+    </message>
+    <message>
+        <source>Snapshot:</source>
+        <translation>Instantánea:</translation>
+    </message>
+    <message>
+        <source>Channels:</source>
+        <translation>Canales:</translation>
+    </message>
+    <message>
+        <source>Rows per table:</source>
+        <translation>Filas por tabla:</translation>
+    </message>
+    <message>
+        <source>(not named)</source>
+        <translation>(sin nombre)</translation>
+    </message>
+    <message>
+        <source>&amp;Data</source>
+        <translation>&amp;Datos</translation>
+    </message>
+    <message>
+        <source>Drop dump folders, .zip files or table files anywhere on this window, or click Open.</source>
+        <translation>Suelte carpetas de volcado, archivos .zip o archivos de tabla en cualquier parte de esta ventana, o pulse Abrir.</translation>
+    </message>
+    <message>
+        <source>&amp;Open…</source>
+        <translation>&amp;Abrir…</translation>
+    </message>
+    <message>
+        <source>Open a dump: table files or a .zip (Ctrl+O)</source>
+        <translation>Abrir un volcado: archivos de tabla o un .zip (Ctrl+O)</translation>
+    </message>
+    <message>
+        <source>&amp;Remove</source>
+        <translation>&amp;Quitar</translation>
+    </message>
+    <message>
+        <source>Remove the selected dump</source>
+        <translation>Quitar el volcado seleccionado</translation>
+    </message>
+</context>
+<context>
+    <name>ExportHelp</name>
+    <message>
+        <source>All conversations resolved for the first time in the selected range, one row per conversation, with the data the conversation had at the time of the export.</source>
+        <translation>Esta exportación contiene todas las conversaciones que se resuelven por primera vez en el intervalo de tiempo seleccionado. Incluye una fila por conversación, con los datos que estaban disponibles para la conversación en el momento de la exportación.</translation>
+    </message>
+    <message>
+        <source>All conversations that are New or Pending at the time of the export, one row per conversation. The date range is optional: it keeps the conversations created in it.</source>
+        <translation>Esta exportación contiene todas las conversaciones con el estado Nuevo o Pendiente en el momento de la exportación, una fila por conversación. El intervalo de fechas es opcional: conserva las conversaciones creadas en él.</translation>
+    </message>
+    <message>
+        <source>Every message created in the selected range, one row per message, with the data the message had at the time of the export.</source>
+        <translation>Esta exportación contiene todos los mensajes únicos creados en el intervalo de tiempo seleccionado. Incluye una fila por mensaje, con los datos que estaban disponibles para ese mensaje en el momento de la exportación.</translation>
+    </message>
+    <message>
+        <source>Team-level figures: only teams with at least one outbound message in the range are included, one row per team.</source>
+        <translation>Esta exportación contiene datos a nivel de equipo. Solo se incluyen los equipos que tienen al menos un mensaje saliente en el intervalo, una fila por equipo.</translation>
+    </message>
+    <message>
+        <source>Every contact with at least one message in the selected range.</source>
+        <translation>Esta exportación contiene todos los contactos que tienen al menos un mensaje en el intervalo de tiempo seleccionado.</translation>
+    </message>
+    <message>
+        <source>Every topic applied at least once in the selected range, per channel.</source>
+        <translation>Esta exportación contiene todos los temas que tienen al menos una aplicación en el intervalo de tiempo seleccionado, por canal.</translation>
+    </message>
+    <message>
+        <source>Every tag applied at least once in the selected range, per channel.</source>
+        <translation>Esta exportación contiene todas las etiquetas que tienen al menos una aplicación en el intervalo de tiempo seleccionado, por canal.</translation>
+    </message>
+    <message>
+        <source>Every Available or Away interval of the agents that overlaps the selected range. An interval that starts or ends outside the range is included whole. Channels do not apply.</source>
+        <translation>Esta exportación contiene todos los intervalos Disponible o Ausente de los agentes que se solapan con el intervalo de tiempo seleccionado. Si un intervalo comienza o termina fuera del marco temporal seleccionado, se incluye entero. Los canales no se aplican.</translation>
+    </message>
+    <message>
+        <source>Metrics gathered per agent over the selected range.</source>
+        <translation>Esta exportación contiene las métricas recopiladas por agente para un intervalo de tiempo seleccionado.</translation>
+    </message>
+    <message>
+        <source>Every reply for which an outbound agent message was created in the selected range, measured from the moment the conversation entered the queue.</source>
+        <translation>Esta exportación contiene todas las respuestas para las que se creó un mensaje saliente en el intervalo de tiempo seleccionado, medidas desde el momento en que la conversación entró en la cola.</translation>
+    </message>
+    <message>
+        <source>Metrics gathered per virtual agent and channel over the selected range.</source>
+        <translation>Esta exportación contiene las métricas recopiladas por agente virtual y canal para un intervalo de tiempo seleccionado.</translation>
+    </message>
+    <message>
+        <source>Every stored contact attribute (filled in by agents or bots, or collected from a CRM) of the contacts who sent messages in the selected range.</source>
+        <translation>Esta exportación contiene todos los atributos de contacto almacenados que los agentes o bots completaron manualmente o que se recopilaron de un CRM. Se incluyen todos los contactos que enviaron mensajes en el intervalo de tiempo seleccionado.</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>(none)</source>
+        <translation>(ninguno)</translation>
+    </message>
+    <message>
+        <source>Clear list</source>
+        <translation>Vaciar la lista</translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation>&amp;Archivo</translation>
+    </message>
+    <message>
+        <source>Open &amp;Recent</source>
+        <translation>Abrir &amp;reciente</translation>
+    </message>
+    <message>
+        <source>E&amp;xport</source>
+        <translation>E&amp;xportar</translation>
+    </message>
+    <message>
+        <source>&amp;Edit</source>
+        <translation>&amp;Editar</translation>
+    </message>
+    <message>
+        <source>&amp;View</source>
+        <translation>&amp;Ver</translation>
+    </message>
+    <message>
+        <source>&amp;Language</source>
+        <translation>&amp;Idioma</translation>
+    </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation>Ay&amp;uda</translation>
+    </message>
+    <message>
+        <source>&amp;Open Dump Files…</source>
+        <translation>&amp;Abrir archivos de volcado…</translation>
+    </message>
+    <message>
+        <source>Open table files or a .zip dump (Ctrl+O)</source>
+        <translation>Abrir archivos de tabla o un volcado .zip (Ctrl+O)</translation>
+    </message>
+    <message>
+        <source>Open Dump &amp;Folder…</source>
+        <translation>Abrir &amp;carpeta de volcado…</translation>
+    </message>
+    <message>
+        <source>Open the &amp;Demo Dump</source>
+        <translation>Abrir el volcado de &amp;demostración</translation>
+    </message>
+    <message>
+        <source>&amp;Save Export…</source>
+        <translation>&amp;Guardar exportación…</translation>
+    </message>
+    <message>
+        <source>Export &amp;All…</source>
+        <translation>Exportar &amp;todo…</translation>
+    </message>
+    <message>
+        <source>Save Import &amp;Report…</source>
+        <translation>Guardar el &amp;informe de importación…</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>&amp;Salir</translation>
+    </message>
+    <message>
+        <source>&amp;Generate</source>
+        <translation>&amp;Generar</translation>
+    </message>
+    <message>
+        <source>&amp;Cancel</source>
+        <translation>&amp;Cancelar</translation>
+    </message>
+    <message>
+        <source>&amp;Copy</source>
+        <translation>&amp;Copiar</translation>
+    </message>
+    <message>
+        <source>Select &amp;All</source>
+        <translation>Seleccionar &amp;todo</translation>
+    </message>
+    <message>
+        <source>&amp;Filter Rows</source>
+        <translation>&amp;Filtrar filas</translation>
+    </message>
+    <message>
+        <source>&amp;About SparkDesk</source>
+        <translation>&amp;Acerca de SparkDesk</translation>
+    </message>
+    <message>
+        <source>About &amp;Qt</source>
+        <translation>Acerca de &amp;Qt</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Cancelar</translation>
+    </message>
+    <message>
+        <source>Stop the work in progress (Esc)</source>
+        <translation>Detener el trabajo en curso (Esc)</translation>
+    </message>
+    <message>
+        <source>%1 — SparkDesk</source>
+        <translation>%1 — SparkDesk</translation>
+    </message>
+    <message>
+        <source>Open dump files</source>
+        <translation>Abrir archivos de volcado</translation>
+    </message>
+    <message>
+        <source>Dumps and tables (*.zip *.csv *.csv.gz *.jsonl *.jsonl.gz *.ndjson *.parquet *.json);;All files (*)</source>
+        <translation>Volcados y tablas (*.zip *.csv *.csv.gz *.jsonl *.jsonl.gz *.ndjson *.parquet *.json);;Todos los archivos (*)</translation>
+    </message>
+    <message>
+        <source>Open dump folder</source>
+        <translation>Abrir carpeta de volcado</translation>
+    </message>
+    <message>
+        <source>This build has no demo dump.</source>
+        <translation>Esta versión no incluye el volcado de demostración.</translation>
+    </message>
+    <message>
+        <source>You are looking at the bundled demo dump (synthetic data). Drop your own dump anywhere on the window, or use File ▸ Open (Ctrl+O).</source>
+        <translation>Está viendo el volcado de demostración incluido (datos sintéticos). Suelte su propio volcado en cualquier parte de la ventana, o use Archivo ▸ Abrir (Ctrl+O).</translation>
+    </message>
+    <message>
+        <source>Reading %1…</source>
+        <translation>Leyendo %1…</translation>
+    </message>
+    <message>
+        <source>Could not read %1: %2</source>
+        <translation>No se pudo leer %1: %2</translation>
+    </message>
+    <message>
+        <source>Combining %1 dumps…</source>
+        <translation>Combinando %1 volcados…</translation>
+    </message>
+    <message>
+        <source>These dumps cannot be combined: %1</source>
+        <translation>Estos volcados no se pueden combinar: %1</translation>
+    </message>
+    <message>
+        <source>Save import report</source>
+        <translation>Guardar el informe de importación</translation>
+    </message>
+    <message>
+        <source>CSV files (*.csv)</source>
+        <translation>Archivos CSV (*.csv)</translation>
+    </message>
+    <message>
+        <source>Saving the import report…</source>
+        <translation>Guardando el informe de importación…</translation>
+    </message>
+    <message>
+        <source>Load a dump first: drop it on the window or use File ▸ Open.</source>
+        <translation>Cargue primero un volcado: suéltelo en la ventana o use Archivo ▸ Abrir.</translation>
+    </message>
+    <message>
+        <source>Choose a time zone from the list.</source>
+        <translation>Elija una zona horaria de la lista.</translation>
+    </message>
+    <message>
+        <source>The first day of the range is after the last day.</source>
+        <translation>El primer día del intervalo es posterior al último.</translation>
+    </message>
+    <message>
+        <source>Check at least one channel.</source>
+        <translation>Marque al menos un canal.</translation>
+    </message>
+    <message>
+        <source>Computing %1…</source>
+        <translation>Calculando %1…</translation>
+    </message>
+    <message>
+        <source>The export could not be computed: %1</source>
+        <translation>No se pudo calcular la exportación: %1</translation>
+    </message>
+    <message>
+        <source>Identifier (text)</source>
+        <translation>Identificador (texto)</translation>
+    </message>
+    <message>
+        <source>Text</source>
+        <translation>Texto</translation>
+    </message>
+    <message>
+        <source>Value from a fixed list</source>
+        <translation>Valor de una lista fija</translation>
+    </message>
+    <message>
+        <source>Date and time in the chosen zone</source>
+        <translation>Fecha y hora en la zona elegida</translation>
+    </message>
+    <message>
+        <source>Duration in seconds</source>
+        <translation>Duración en segundos</translation>
+    </message>
+    <message>
+        <source>Count</source>
+        <translation>Recuento</translation>
+    </message>
+    <message>
+        <source>Score</source>
+        <translation>Puntuación</translation>
+    </message>
+    <message>
+        <source>Percentage</source>
+        <translation>Porcentaje</translation>
+    </message>
+    <message>
+        <source>true or false</source>
+        <translation>true o false</translation>
+    </message>
+    <message>
+        <source>Preview</source>
+        <translation>Vista previa</translation>
+    </message>
+    <message>
+        <source>Generation cancelled.</source>
+        <translation>Generación cancelada.</translation>
+    </message>
+    <message>
+        <source>Ready.</source>
+        <translation>Listo.</translation>
+    </message>
+    <message>
+        <source>Drop a dump to begin.</source>
+        <translation>Suelte un volcado para empezar.</translation>
+    </message>
+    <message>
+        <source>all open conversations</source>
+        <translation>todas las conversaciones abiertas</translation>
+    </message>
+    <message>
+        <source>%1 of %2 rows</source>
+        <translation>%1 de %2 filas</translation>
+    </message>
+    <message>
+        <source>%1 rows</source>
+        <translation>%1 filas</translation>
+    </message>
+    <message>
+        <source>%1 × %2 columns · computed in %3 s</source>
+        <translation>%1 × %2 columnas · calculado en %3 s</translation>
+    </message>
+    <message>
+        <source>Sorting…</source>
+        <translation>Ordenando…</translation>
+    </message>
+    <message>
+        <source>Filtering…</source>
+        <translation>Filtrando…</translation>
+    </message>
+    <message>
+        <source>Copied %1 cells.</source>
+        <translation>Se copiaron %1 celdas.</translation>
+    </message>
+    <message>
+        <source>Generate an export first (Ctrl+E).</source>
+        <translation>Genere primero una exportación (Ctrl+E).</translation>
+    </message>
+    <message>
+        <source>CSV file (*.csv)</source>
+        <translation>Archivo CSV (*.csv)</translation>
+    </message>
+    <message>
+        <source>Excel workbook (*.xlsx)</source>
+        <translation>Libro de Excel (*.xlsx)</translation>
+    </message>
+    <message>
+        <source>Save export</source>
+        <translation>Guardar exportación</translation>
+    </message>
+    <message>
+        <source>Saving %1…</source>
+        <translation>Guardando %1…</translation>
+    </message>
+    <message>
+        <source>Export all</source>
+        <translation>Exportar todo</translation>
+    </message>
+    <message>
+        <source>Write all twelve exports with the current choices:</source>
+        <translation>Escribir las doce exportaciones con las opciones actuales:</translation>
+    </message>
+    <message>
+        <source>One CSV file each, in a &amp;folder…</source>
+        <translation>Un archivo CSV por exportación, en una &amp;carpeta…</translation>
+    </message>
+    <message>
+        <source>One &amp;workbook, a sheet each…</source>
+        <translation>Un &amp;libro, con una hoja por exportación…</translation>
+    </message>
+    <message>
+        <source>Folder for the exports</source>
+        <translation>Carpeta para las exportaciones</translation>
+    </message>
+    <message>
+        <source>Save all exports</source>
+        <translation>Guardar todas las exportaciones</translation>
+    </message>
+    <message>
+        <source>Writing all twelve exports…</source>
+        <translation>Escribiendo las doce exportaciones…</translation>
+    </message>
+    <message>
+        <source>Saved %1</source>
+        <translation>Guardado %1</translation>
+    </message>
+    <message>
+        <source>Open &amp;Folder</source>
+        <translation>Abrir &amp;carpeta</translation>
+    </message>
+    <message>
+        <source>Could not save %1: %2</source>
+        <translation>No se pudo guardar %1: %2</translation>
+    </message>
+    <message>
+        <source>Generating…</source>
+        <translation>Generando…</translation>
+    </message>
+</context>
+<context>
+    <name>MessageBar</name>
+    <message>
+        <source>Close this note</source>
+        <translation>Cerrar este aviso</translation>
+    </message>
+</context>
+<context>
+    <name>OptionsPanel</name>
+    <message>
+        <source>The date range is optional for this export: without it, every open conversation.</source>
+        <translation>El intervalo de fechas es opcional en esta exportación: sin él, todas las conversaciones abiertas.</translation>
+    </message>
+    <message>
+        <source>This export ignores channels: presence is per agent.</source>
+        <translation>Esta exportación no tiene en cuenta los canales: la presencia es por agente.</translation>
+    </message>
+    <message>
+        <source>Only the Messages export has message content.</source>
+        <translation>Solo la exportación de Mensajes tiene contenido de mensajes.</translation>
+    </message>
+    <message>
+        <source>Leave unchecked to export messages without their content.</source>
+        <translation>Desmárquelo para exportar los mensajes sin su contenido.</translation>
+    </message>
+    <message>
+        <source>(no medium)</source>
+        <translation>(sin medio)</translation>
+    </message>
+    <message>
+        <source>%1 of %2 checked</source>
+        <translation>%1 de %2 marcados</translation>
+    </message>
+    <message>
+        <source>&amp;Export</source>
+        <translation>&amp;Exportación</translation>
+    </message>
+    <message>
+        <source>Filters</source>
+        <translation>Filtros</translation>
+    </message>
+    <message>
+        <source>Time &amp;zone:</source>
+        <translation>&amp;Zona horaria:</translation>
+    </message>
+    <message>
+        <source>IANA time zone: days and times are read and written in it. Type to search.</source>
+        <translation>Zona horaria IANA: los días y las horas se leen y se escriben en ella. Escriba para buscar.</translation>
+    </message>
+    <message>
+        <source>Unknown time zone: choose one from the list.</source>
+        <translation>Zona horaria desconocida: elija una de la lista.</translation>
+    </message>
+    <message>
+        <source>Only conversations &amp;created in these days</source>
+        <translation>Solo las conversaciones &amp;creadas en estos días</translation>
+    </message>
+    <message>
+        <source>&amp;Range:</source>
+        <translation>&amp;Intervalo:</translation>
+    </message>
+    <message>
+        <source>All data</source>
+        <translation>Todos los datos</translation>
+    </message>
+    <message>
+        <source>Today</source>
+        <translation>Hoy</translation>
+    </message>
+    <message>
+        <source>Yesterday</source>
+        <translation>Ayer</translation>
+    </message>
+    <message>
+        <source>Last 7 days</source>
+        <translation>Últimos 7 días</translation>
+    </message>
+    <message>
+        <source>Last 30 days</source>
+        <translation>Últimos 30 días</translation>
+    </message>
+    <message>
+        <source>This month</source>
+        <translation>Este mes</translation>
+    </message>
+    <message>
+        <source>Last month</source>
+        <translation>Mes pasado</translation>
+    </message>
+    <message>
+        <source>Custom</source>
+        <translation>Personalizado</translation>
+    </message>
+    <message>
+        <source>Presets count back from the dump's snapshot day and stay within the data's span.</source>
+        <translation>Los intervalos predefinidos cuentan hacia atrás desde el día de la instantánea del volcado y no salen del periodo de los datos.</translation>
+    </message>
+    <message>
+        <source>&amp;From:</source>
+        <translation>&amp;Desde:</translation>
+    </message>
+    <message>
+        <source>to</source>
+        <translation>hasta</translation>
+    </message>
+    <message>
+        <source>First day of the range, inclusive</source>
+        <translation>Primer día del intervalo, incluido</translation>
+    </message>
+    <message>
+        <source>Last day of the range, inclusive</source>
+        <translation>Último día del intervalo, incluido</translation>
+    </message>
+    <message>
+        <source>Channels:</source>
+        <translation>Canales:</translation>
+    </message>
+    <message>
+        <source>Search channels</source>
+        <translation>Buscar canales</translation>
+    </message>
+    <message>
+        <source>Only conversations of the checked channels are counted</source>
+        <translation>Solo se cuentan las conversaciones de los canales marcados</translation>
+    </message>
+    <message>
+        <source>&amp;All</source>
+        <translation>&amp;Todos</translation>
+    </message>
+    <message>
+        <source>Check every channel</source>
+        <translation>Marcar todos los canales</translation>
+    </message>
+    <message>
+        <source>&amp;None</source>
+        <translation>&amp;Ninguno</translation>
+    </message>
+    <message>
+        <source>Uncheck every channel</source>
+        <translation>Desmarcar todos los canales</translation>
+    </message>
+    <message>
+        <source>File</source>
+        <translation>Archivo</translation>
+    </message>
+    <message>
+        <source>&amp;Headers:</source>
+        <translation>&amp;Encabezados:</translation>
+    </message>
+    <message>
+        <source>Language of the column headers in the file</source>
+        <translation>Idioma de los encabezados de columna del archivo</translation>
+    </message>
+    <message>
+        <source>&amp;Timestamps:</source>
+        <translation>&amp;Marcas de tiempo:</translation>
+    </message>
+    <message>
+        <source>Local time (2025-03-10 14:05:09)</source>
+        <translation>Hora local (2025-03-10 14:05:09)</translation>
+    </message>
+    <message>
+        <source>ISO 8601 with offset</source>
+        <translation>ISO 8601 con desfase horario</translation>
+    </message>
+    <message>
+        <source>Include message &amp;content</source>
+        <translation>Incluir el &amp;contenido de los mensajes</translation>
+    </message>
+    <message>
+        <source>&amp;Byte-order mark (helps Excel read UTF-8)</source>
+        <translation>Marca de orden de &amp;bytes (ayuda a Excel a leer UTF-8)</translation>
+    </message>
+    <message>
+        <source>Formula &amp;guard (cells starting with = + - @ are quoted)</source>
+        <translation>&amp;Protección de fórmulas (las celdas que empiezan por = + - @ se escapan)</translation>
+    </message>
+    <message>
+        <source>Protects spreadsheet users: a text cell that starts like a formula gets a leading quote</source>
+        <translation>Protege a quien use una hoja de cálculo: una celda de texto que empieza como una fórmula recibe un apóstrofo delante</translation>
+    </message>
+    <message>
+        <source>&amp;Generate</source>
+        <translation>&amp;Generar</translation>
+    </message>
+    <message>
+        <source>Compute the export (Ctrl+E)</source>
+        <translation>Calcular la exportación (Ctrl+E)</translation>
+    </message>
+</context>
+<context>
+    <name>PreviewPanel</name>
+    <message>
+        <source>Copy</source>
+        <translation>Copiar</translation>
+    </message>
+    <message>
+        <source>Copy %1 cells to the clipboard? This may take a while.</source>
+        <translation>¿Copiar %1 celdas al portapapeles? Puede tardar un poco.</translation>
+    </message>
+    <message>
+        <source>Filter rows (Ctrl+F)</source>
+        <translation>Filtrar filas (Ctrl+F)</translation>
+    </message>
+    <message>
+        <source>Keep the rows where any cell contains this text (ignoring case)</source>
+        <translation>Conservar las filas en las que alguna celda contiene este texto (sin distinguir mayúsculas)</translation>
+    </message>
+    <message>
+        <source>Drop a dump here, choose an export and press Generate (Ctrl+E).
+The result appears in this grid: click a header to sort, type above to filter, and save it with Ctrl+S.</source>
+        <translation>Suelte aquí un volcado, elija una exportación y pulse Generar (Ctrl+E).
+El resultado aparece en esta cuadrícula: pulse un encabezado para ordenar, escriba arriba para filtrar y guárdelo con Ctrl+S.</translation>
+    </message>
+</context>
+<context>
+    <name>ReportDialog</name>
+    <message>
+        <source>Table</source>
+        <translation>Tabla</translation>
+    </message>
+    <message>
+        <source>File</source>
+        <translation>Archivo</translation>
+    </message>
+    <message>
+        <source>Line</source>
+        <translation>Línea</translation>
+    </message>
+    <message>
+        <source>Column</source>
+        <translation>Columna</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>Motivo</translation>
+    </message>
+    <message>
+        <source>Row as read</source>
+        <translation>Fila tal como se leyó</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>Tipo</translation>
+    </message>
+    <message>
+        <source>Count</source>
+        <translation>Recuento</translation>
+    </message>
+    <message>
+        <source>Import report — %1</source>
+        <translation>Informe de importación — %1</translation>
+    </message>
+    <message>
+        <source>%1 rows rejected and %2 warnings while reading %3. Rejected rows are left out of every export.</source>
+        <translation>%1 filas rechazadas y %2 avisos al leer %3. Las filas rechazadas quedan fuera de todas las exportaciones.</translation>
+    </message>
+    <message>
+        <source>Summary</source>
+        <translation>Resumen</translation>
+    </message>
+    <message>
+        <source>Rejected rows (%1)</source>
+        <translation>Filas rechazadas (%1)</translation>
+    </message>
+    <message>
+        <source>Warnings (%1)</source>
+        <translation>Avisos (%1)</translation>
+    </message>
+    <message>
+        <source>&amp;Save report…</source>
+        <translation>&amp;Guardar informe…</translation>
+    </message>
+    <message>
+        <source>Save every rejected row with its reason as a CSV file</source>
+        <translation>Guardar cada fila rechazada con su motivo en un archivo CSV</translation>
+    </message>
+</context>
+</TS>
