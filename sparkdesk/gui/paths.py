@@ -10,7 +10,7 @@ def resources_dir() -> Path:
     try:
         from sparkdesk import resources  # type: ignore[attr-defined]
 
-        fn = getattr(resources, "resources_dir", None)
+        fn = getattr(resources, "resources_path", None)
         if callable(fn):
             return Path(fn())
     except ImportError:
