@@ -372,3 +372,15 @@ def test_demo_loads_without_rejections_or_warnings(demo: pathlib.Path, tmp_path:
             assert stats.read == stats.accepted > 0, name
             assert stats.after_snapshot == 0, name
             assert len(dump.tables[name]) == stats.accepted, name
+
+
+def test_chunked_writing_gives_the_same_bytes(
+    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Big dumps are formatted in chunks; chunk boundaries must not show in the files."""
+    import sparkdesk.demo as demo_module
+
+    whole = write_demo(tmp_path / "whole", conversations=300, seed=3)
+    monkeypatch.setattr(demo_module, "CHUNK_ROWS", 97)
+    chunked = write_demo(tmp_path / "chunked", conversations=300, seed=3)
+    _same_files(whole, chunked)
