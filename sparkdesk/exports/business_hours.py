@@ -76,7 +76,7 @@ def _local_open_intervals(rows: pd.DataFrame, holidays: set[str], d0: dt.date, d
     """Sorted open intervals in naive local ms for every local day d0..d1 (inclusive)."""
     days = pd.date_range(d0, d1, freq="D")
     day_frame = pd.DataFrame(
-        {"day_ms": days.as_unit("ms").asi8, "weekday": np.array(WEEKDAYS)[days.dayofweek]}
+        {"day_ms": days.as_unit("ms").asi8, "weekday": np.array(WEEKDAYS)[days.day_of_week]}
     )
     day_frame = day_frame[~pd.Index(days.strftime("%Y-%m-%d")).isin(holidays)]
     merged = _merged_rows(rows)

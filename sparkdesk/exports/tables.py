@@ -350,6 +350,7 @@ class _Activity:
                 .groupby(who, sort=False)["duration"]
                 .sum(),
                 "handled_conversations": nunique_by(handle[who], handle["cx"]),
+                "sessions_opened": count_by(s[who]),  # a zero-length session still makes an agent active
                 "tags_added": count_by(self.tags_added[who]),
                 "topics_added": count_by(self.topics_added[who]),
             }
