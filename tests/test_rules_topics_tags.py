@@ -1,0 +1,211 @@
+"""Current topics / tags (order, removals, unknown ids) and the topic and tag exports."""
+
+from dumpkit import (
+    at,
+    conv,
+    export,
+    inbound,
+    make,
+    message_tag,
+    na,
+    reply,
+    row,
+    topic_event,
+)
+
+TOPICS = [
+    {"topic_id": "tp1", "name": "One", "active": "false"},
+    {"topic_id": "tp2", "name": "Two"},  # active defaults to true
+    {"topic_id": "tp3", "name": "Three"},
+    {"topic_id": "9", "name": "Nine"},
+    {"topic_id": "10", "name": "Ten"},
+]
+TAGS = [
+    {"tag_id": "g1", "name": "Urgent", "active": "true"},
+    {"tag_id": "g2", "name": "VIP", "active": "no"},
+    {"tag_id": "g3", "name": "Billing"},
+    {"tag_id": "g6", "name": "Spam"},
+]
+
+
+def test_current_topics_ordered_by_last_added_time_then_id(tmp_path):
+    # c1: +tp2 10:00, +tp3 10:00, +tp1 10:05, +tpX 10:06 (unknown id), -tp2 10:10, +tp2 10:20
+    #   current at S, by (last) added time then id: tp3 (10:00), tp1 (10:05), tpX (10:06), tp2 (10:20)
+    #   names in the same order, tpX's empty: "Three, One, , Two"
+    # c2: +9 and +10 at the same instant (file order 9, 10) -> by id as text: "10" < "9" -> "10, 9"
+    # c3: +tp1 10:00, -tp1 10:01 -> no current topic: empty
+    dump = make(
+        tmp_path,
+        {
+            "topics": TOPICS,
+            "conversations": [conv("c1"), conv("c2"), conv("c3")],
+            "messages": [reply("m1", "c1", at("09:30:00.000"), "u1")],
+            "conversation_events": [
+                topic_event("c1", at("10:00:00.000"), "tp2", user_id="u1"),
+                topic_event("c1", at("10:00:00.000"), "tp3", user_id="u1"),
+                topic_event("c1", at("10:05:00.000"), "tp1", user_id="u1"),
+                topic_event("c1", at("10:06:00.000"), "tpX", user_id="u1"),
+                topic_event("c1", at("10:10:00.000"), "tp2", added=False, user_id="u1"),
+                topic_event("c1", at("10:20:00.000"), "tp2", user_id="u1"),
+                topic_event("c2", at("10:00:00.000"), "9"),
+                topic_event("c2", at("10:00:00.000"), "10"),
+                topic_event("c3", at("10:00:00.000"), "tp1"),
+                topic_event("c3", at("10:01:00.000"), "tp1", added=False),
+            ],
+        },
+    )
+    frame = export(dump, "open-conversation")
+    c1, c2, c3 = (row(frame, conversation_id=c) for c in ("c1", "c2", "c3"))
+    assert (c1["topic_ids"], c1["topic_names"]) == ("tp3, tp1, tpX, tp2", "Three, One, , Two")
+    assert (c2["topic_ids"], c2["topic_names"]) == ("10, 9", "Ten, Nine")
+    assert na(c3["topic_ids"]) and na(c3["topic_names"])
+
+
+def test_current_tags_of_a_message(tmp_path):
+    # m1: +g3 09:00; +g2 10:00 and +g1 10:00 (same instant -> by id: g1, g2);
+    #     +g5 10:30 then -g5 10:30 (file order) -> removed; -g6 10:30 then +g6 10:30 -> current (10:30);
+    #     +gX 10:40 (unknown id) -> kept, empty name; +g4 10:45, -g4 10:50 -> removed.
+    # current: g3, g1, g2, g6, gX -> names "Billing, Urgent, VIP, Spam, "
+    dump = make(
+        tmp_path,
+        {
+            "tags": TAGS,
+            "conversations": [conv("c1")],
+            "messages": [
+                inbound("m1", "c1", at("08:00:00.000")),
+                reply("m2", "c1", at("08:30:00.000"), "u1"),
+            ],
+            "message_tags": [
+                message_tag("m1", "g3", at("09:00:00.000")),
+                message_tag("m1", "g2", at("10:00:00.000")),
+                message_tag("m1", "g1", at("10:00:00.000")),
+                message_tag("m1", "g5", at("10:30:00.000")),
+                message_tag("m1", "g5", at("10:30:00.000"), added=False),
+                message_tag("m1", "g6", at("10:30:00.000"), added=False),
+                message_tag("m1", "g6", at("10:30:00.000")),
+                message_tag("m1", "gX", at("10:40:00.000")),
+                message_tag("m1", "g4", at("10:45:00.000")),
+                message_tag("m1", "g4", at("10:50:00.000"), added=False),
+            ],
+        },
+    )
+    frame = export(dump, "message", "2025-03-10")
+    m1, m2 = row(frame, message_id="m1"), row(frame, message_id="m2")
+    assert (m1["tag_ids"], m1["tag_names"]) == ("g3, g1, g2, g6, gX", "Billing, Urgent, VIP, Spam, ")
+    assert na(m2["tag_ids"]) and na(m2["tag_names"])
+
+
+def test_topic_export_totals_current_and_order(tmp_path):
+    d10 = "2025-03-10"
+    dump = make(
+        tmp_path,
+        {
+            "topics": TOPICS,
+            "conversations": [
+                conv("c1", channel="ch1"),
+                conv("c2", channel="ch1"),
+                conv("c3", channel="ch2"),
+                conv("c4", "2025-03-09T08:00:00.000Z", channel="ch1"),
+                conv("c5", channel="ch1"),
+            ],
+            "messages": [reply("m1", "c1", at("09:30:00.000"), "u1")],
+            "conversation_events": [
+                # c1 (ch1): +tp1 10:00, -tp1 11:00 -> counted, not current; +tpX (unknown) 10:30
+                topic_event("c1", at("10:00:00.000"), "tp1"),
+                topic_event("c1", at("10:30:00.000"), "tpX"),
+                topic_event("c1", at("11:00:00.000"), "tp1", added=False),
+                # c2 (ch1): +tp1 12:00 and 13:00 -> one conversation, current
+                topic_event("c2", at("12:00:00.000"), "tp1"),
+                topic_event("c2", at("13:00:00.000"), "tp1"),
+                # c3 (ch2): +tp1 09:00 -> current
+                topic_event("c3", at("09:00:00.000"), "tp1"),
+                # c4 (ch1): +tp1 on 03-09 (outside the range) -> in neither figure even though current
+                topic_event("c4", "2025-03-09T10:00:00.000Z", "tp1"),
+                # c5 (ch1): +tp2 03-10, -tp2 03-11 -> counted, not current at S
+                topic_event("c5", at("14:00:00.000"), "tp2"),
+                topic_event("c5", "2025-03-11T09:00:00.000Z", "tp2", added=False),
+            ],
+        },
+    )
+    frame = export(dump, "topic", d10)
+    # sorted by Topic Name (empty first), Topic ID, Channel ("Social" < "Support"), channel id
+    got = [
+        (
+            r["topic_id"],
+            r["channel_name"],
+            r["total_conversations"],
+            r["current_conversations"],
+        )
+        for _, r in frame.iterrows()
+    ]
+    assert got == [
+        ("tpX", "Support", 1, 1),
+        ("tp1", "Social", 1, 1),
+        ("tp1", "Support", 2, 1),
+        ("tp2", "Support", 1, 0),
+    ]
+    assert na(frame.loc[0, "topic_name"]) and na(frame.loc[0, "active"])
+    assert frame.loc[1, "topic_name"] == "One" and not frame.loc[1, "active"]
+    assert frame.loc[3, "topic_name"] == "Two" and bool(frame.loc[3, "active"]) is True
+    assert (frame.loc[1, "medium"], frame.loc[1, "channel_display_name"]) == ("TWITTER", "Social TW")
+
+
+def test_topic_export_channel_filter(tmp_path):
+    # same topic added in ch1 and ch2; selecting ch2 keeps only the ch2 row
+    dump = make(
+        tmp_path,
+        {
+            "topics": TOPICS,
+            "conversations": [conv("c1", channel="ch1"), conv("c2", channel="ch2")],
+            "messages": [reply("m1", "c1", at("09:30:00.000"), "u1")],
+            "conversation_events": [
+                topic_event("c1", at("10:00:00.000"), "tp1"),
+                topic_event("c2", at("10:00:00.000"), "tp1"),
+            ],
+        },
+    )
+    frame = export(dump, "topic", "2025-03-10", channels=("ch2",))
+    assert list(zip(frame["topic_id"], frame["channel_name"], strict=True)) == [("tp1", "Social")]
+
+
+def test_tag_export_totals_current_and_order(tmp_path):
+    dump = make(
+        tmp_path,
+        {
+            "tags": TAGS,
+            "conversations": [
+                conv("c1", channel="ch1", contact="k1"),
+                conv("c2", channel="ch1", contact="k2"),
+                conv("c3", channel="ch2", contact="k1"),
+            ],
+            "messages": [
+                inbound("m1", "c1", at("09:00:00.000")),
+                inbound("m2", "c1", at("09:01:00.000")),
+                inbound("m3", "c2", at("09:02:00.000")),
+                inbound("m4", "c3", at("09:03:00.000")),
+                inbound("m5", "c1", "2025-03-09T09:00:00.000Z"),
+                reply("m6", "c1", at("09:30:00.000"), "u1"),
+            ],
+            "message_tags": [
+                # ch1: m1 +10:00 -11:00 (not current), m2 +10:30, m3 +10:40 and +10:50 (one message)
+                message_tag("m1", "g1", at("10:00:00.000")),
+                message_tag("m1", "g1", at("11:00:00.000"), added=False),
+                message_tag("m2", "g1", at("10:30:00.000")),
+                message_tag("m3", "g1", at("10:40:00.000")),
+                message_tag("m3", "g1", at("10:50:00.000")),
+                # m5 (ch1) tagged on 03-09: outside the range
+                message_tag("m5", "g1", "2025-03-09T10:00:00.000Z"),
+                # ch2: m4
+                message_tag("m4", "g1", at("10:00:00.000")),
+            ],
+        },
+    )
+    frame = export(dump, "tag", "2025-03-10")
+    got = [
+        (r["tag_id"], r["channel_name"], r["total_contacts"], r["total_messages"], r["current_messages"])
+        for _, r in frame.iterrows()
+    ]
+    # ch1: contacts k1 (m1, m2) and k2 (m3) = 2; messages m1, m2, m3 = 3; current m2, m3 = 2
+    # ch2: k1, m4, current 1. Sorted by tag name, tag id, then Channel: "Social" (ch2) < "Support" (ch1)
+    assert got == [("g1", "Social", 1, 1, 1), ("g1", "Support", 2, 3, 2)]
+    assert (frame.loc[0, "tag_name"], bool(frame.loc[0, "active"])) == ("Urgent", True)
