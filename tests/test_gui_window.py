@@ -348,7 +348,10 @@ def test_event_loop_keeps_ticking_while_a_large_export_computes(qtbot, window, b
     gaps = [b - a for a, b in zip(beats, beats[1:], strict=False)]
     assert took > 0.3, "the export was too quick to tell anything"
     assert len(beats) > 20
-    assert max(gaps) < 0.2, f"the UI thread stalled for {max(gaps):.3f} s"
+    worst = max(range(len(gaps)), key=gaps.__getitem__)
+    assert max(gaps) < 0.2, (
+        f"the UI thread stalled for {max(gaps):.3f} s, {beats[worst] - t0:+.3f} s from Generate ({took:.2f} s)"
+    )
     assert window.preview.model.rowCount() > 100_000
 
 

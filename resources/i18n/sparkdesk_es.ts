@@ -649,16 +649,20 @@
         <translation>Incluir el &amp;contenido de los mensajes</translation>
     </message>
     <message>
-        <source>&amp;Byte-order mark (helps Excel read UTF-8)</source>
-        <translation>Marca de orden de &amp;bytes (ayuda a Excel a leer UTF-8)</translation>
+        <source>&amp;Byte-order mark (BOM)</source>
+        <translation>Marca de orden de &amp;bytes (BOM)</translation>
     </message>
     <message>
-        <source>Formula &amp;guard (cells starting with = + - @ are quoted)</source>
-        <translation>&amp;Protección de fórmulas (las celdas que empiezan por = + - @ se escapan)</translation>
+        <source>Start CSV files with a UTF-8 byte-order mark, which helps Excel read them</source>
+        <translation>Empezar los archivos CSV con una marca de orden de bytes UTF-8, que ayuda a Excel a leerlos</translation>
     </message>
     <message>
-        <source>Protects spreadsheet users: a text cell that starts like a formula gets a leading quote</source>
-        <translation>Protege a quien use una hoja de cálculo: una celda de texto que empieza como una fórmula recibe un apóstrofo delante</translation>
+        <source>Formula &amp;guard</source>
+        <translation>&amp;Protección de fórmulas</translation>
+    </message>
+    <message>
+        <source>Protects spreadsheet users: a text cell that starts with = + - @ (like a formula) gets a leading quote in CSV files</source>
+        <translation>Protege a quien use una hoja de cálculo: en los archivos CSV, una celda de texto que empieza por = + - @ (como una fórmula) recibe un apóstrofo delante</translation>
     </message>
     <message>
         <source>&amp;Generate</source>

@@ -693,10 +693,16 @@ class OptionsPanel(QWidget):
         self.time_combo.setItemText(0, self.tr("Local time (2025-03-10 14:05:09)"))
         self.time_combo.setItemText(1, self.tr("ISO 8601 with offset"))
         self.content_check.setText(self.tr("Include message &content"))
-        self.bom_check.setText(self.tr("&Byte-order mark (helps Excel read UTF-8)"))
-        self.guard_check.setText(self.tr("Formula &guard (cells starting with = + - @ are quoted)"))
+        self.bom_check.setText(self.tr("&Byte-order mark (BOM)"))
+        self.bom_check.setToolTip(
+            self.tr("Start CSV files with a UTF-8 byte-order mark, which helps Excel read them")
+        )
+        self.guard_check.setText(self.tr("Formula &guard"))
         self.guard_check.setToolTip(
-            self.tr("Protects spreadsheet users: a text cell that starts like a formula gets a leading quote")
+            self.tr(
+                "Protects spreadsheet users: a text cell that starts with = + - @ (like a formula) "
+                "gets a leading quote in CSV files"
+            )
         )
         self.generate_button.setText(self.tr("&Generate"))
         self.generate_button.setToolTip(self.tr("Compute the export (Ctrl+E)"))
