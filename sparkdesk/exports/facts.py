@@ -21,7 +21,7 @@ import pandas as pd
 
 from sparkdesk.dump.model import Dump
 from sparkdesk.exports.business_hours import business_ms
-from sparkdesk.exports.grouping import duration_ms, join_ordered, next_in_group, run_starts
+from sparkdesk.exports.grouping import duration_ms, join_ordered, lookup, next_in_group, run_starts
 
 HANDOVER_STARTS = ("VA_HANDED_OVER_CONVERSATION", "AR_HANDED_OVER_CONVERSATION")
 _LOCK = threading.Lock()
@@ -92,11 +92,11 @@ class Facts:
         """Conversations (row i has cx = i) with channel and contact columns and the URL."""
         conv = self.dump.tables["conversations"].reset_index(drop=True)
         conv = conv.assign(
-            medium=conv["channel_id"].map(self.channels["medium"]),
-            channel_name=conv["channel_id"].map(self.channels["name"]),
-            channel_display_name=conv["channel_id"].map(self.channels["display_name"]),
-            contact_primary_identifier=conv["contact_id"].map(self.contacts["primary_identifier"]),
-            contact_secondary_identifier=conv["contact_id"].map(self.contacts["secondary_identifier"]),
+            medium=lookup(conv["channel_id"], self.channels["medium"]),
+            channel_name=lookup(conv["channel_id"], self.channels["name"]),
+            channel_display_name=lookup(conv["channel_id"], self.channels["display_name"]),
+            contact_primary_identifier=lookup(conv["contact_id"], self.contacts["primary_identifier"]),
+            contact_secondary_identifier=lookup(conv["contact_id"], self.contacts["secondary_identifier"]),
         )
         url = conv["url"]
         template = self.dump.url_template
@@ -221,7 +221,7 @@ class Facts:
         first_reply = hr.drop_duplicates("cx", keep="first").set_index("cx")["created_at"]
         e = self.events
         q = e[(e["type"] == "QUEUED") & e["started_by"].str.upper().isin(HANDOVER_STARTS)]
-        q = q.assign(h1=q["cx"].map(first_reply))
+        q = q.assign(h1=lookup(q["cx"], first_reply))
         q = q[q["at"] < q["h1"]].drop_duplicates("cx", keep="first").set_index("cx")["at"]
         m = self.messages
         first_in = m[m["inbound"]].drop_duplicates("cx", keep="first").set_index("cx")["created_at"]
@@ -283,7 +283,7 @@ class Facts:
             cur["cx"],
             {
                 "topic_ids": cur["topic_id"],
-                "topic_names": cur["topic_id"].map(self.topics["name"]),
+                "topic_names": lookup(cur["topic_id"], self.topics["name"]),
             },
         )
         return joined.reindex(pd.RangeIndex(len(self.conversations)))
@@ -320,7 +320,7 @@ class Facts:
             cur["message_id"],
             {
                 "tag_ids": cur["tag_id"],
-                "tag_names": cur["tag_id"].map(self.tags["name"]),
+                "tag_names": lookup(cur["tag_id"], self.tags["name"]),
             },
         )
 
@@ -460,6 +460,8 @@ class Facts:
     def _classify(self, sess: pd.DataFrame) -> np.ndarray:
         """handle if the agent replied in the conversation within [open, close]; else no reply
         if the agent's own resolution closed it; else cherry picking."""
+        if not len(sess):
+            return np.array([], dtype=object)
         hr = self.human_replies[["cx", "user_id", "created_at"]]
         left = sess[["cx", "user_id", "open"]].reset_index().sort_values("open", kind="stable")
         hit = (

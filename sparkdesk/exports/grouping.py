@@ -72,3 +72,13 @@ def nunique_by(keys: pd.Series, values: pd.Series, mask: pd.Series | None = None
         frame = frame[mask.to_numpy(bool)]
     frame = frame.dropna()
     return frame.drop_duplicates().groupby("k", sort=False).size()
+
+
+def lookup(keys: pd.Series, values: pd.Series) -> pd.Series:
+    """``values[key]`` for every row of ``keys`` (NA for a missing or unknown key).
+
+    Unlike ``Series.map`` this keeps ``values``' dtype even when nothing matches (an empty
+    reference table must not turn a timestamp column into floats). ``values`` has a unique
+    index: reference tables are de-duplicated by key.
+    """
+    return values.reindex(keys.to_numpy()).set_axis(keys.index)

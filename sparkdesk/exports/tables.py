@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from sparkdesk.exports.facts import Facts
-from sparkdesk.exports.grouping import count_by, duration_ms, nunique_by
+from sparkdesk.exports.grouping import count_by, duration_ms, lookup, nunique_by
 from sparkdesk.exports.scope import Scope
 from sparkdesk.exports.shape import mean_ms, round_div
 
@@ -32,16 +32,16 @@ def _in_scope(f: Facts, scope: Scope, cx: pd.Series, times: pd.Series) -> np.nda
 def _channel_columns(f: Facts, channel_ids: pd.Series) -> dict[str, pd.Series]:
     ch = f.channels
     return {
-        "medium": channel_ids.map(ch["medium"]),
-        "channel_name": channel_ids.map(ch["name"]),
-        "channel_display_name": channel_ids.map(ch["display_name"]),
+        "medium": lookup(channel_ids, ch["medium"]),
+        "channel_name": lookup(channel_ids, ch["name"]),
+        "channel_display_name": lookup(channel_ids, ch["display_name"]),
     }
 
 
 def _user_columns(f: Facts, user_ids: pd.Series, prefix: str) -> dict[str, pd.Series]:
     return {
-        prefix + "name": user_ids.map(f.users["name"]),
-        prefix + "reference": user_ids.map(f.users["reference"]),
+        prefix + "name": lookup(user_ids, f.users["name"]),
+        prefix + "reference": lookup(user_ids, f.users["reference"]),
     }
 
 
@@ -75,7 +75,7 @@ def _conversation_rows(f: Facts, mask: np.ndarray) -> pd.DataFrame:
     out["last_change_user_id"] = cf["last_change_user_id"]
     out = out.assign(**_user_columns(f, cf["last_change_user_id"], "last_change_user_"))
     out["last_change_team_id"] = cf["last_change_team_id"]
-    out["last_change_team_name"] = cf["last_change_team_id"].map(f.teams["name"])
+    out["last_change_team_name"] = lookup(cf["last_change_team_id"], f.teams["name"])
     out["current_status"] = cf["current_status"]
     out["resolved_by"] = cf["latest_resolution_resolved_by"]
     out["resolve_reason"] = cf["latest_resolution_reason"]
@@ -128,10 +128,8 @@ def message(f: Facts, scope: Scope, export, include_content: bool = True) -> pd.
     m = m[_in_scope(f, scope, m["cx"], m["created_at"])]
     conv = f.conversations.iloc[m["cx"].to_numpy()].set_index(m.index)
     agent_id = m["user_id"].fillna(m["virtual_agent_id"].where(m["va"]))
-    agent_name = (
-        m["user_id"]
-        .map(f.users["name"])
-        .fillna(m["virtual_agent_id"].where(m["va"]).map(f.virtual_agents["name"]))
+    agent_name = lookup(m["user_id"], f.users["name"]).fillna(
+        lookup(m["virtual_agent_id"].where(m["va"]), f.virtual_agents["name"])
     )
     tags = f.current_tags
     out = pd.DataFrame(
@@ -151,11 +149,11 @@ def message(f: Facts, scope: Scope, export, include_content: bool = True) -> pd.
             "direction": m["direction"],
             "agent_id": agent_id,
             "agent_name": agent_name,
-            "agent_reference": m["user_id"].map(f.users["reference"]),
+            "agent_reference": lookup(m["user_id"], f.users["reference"]),
             "team_id": m["team_id"],
-            "team_name": m["team_id"].map(f.teams["name"]),
-            "tag_ids": m["message_id"].map(tags["tag_ids"]),
-            "tag_names": m["message_id"].map(tags["tag_names"]),
+            "team_name": lookup(m["team_id"], f.teams["name"]),
+            "tag_ids": lookup(m["message_id"], tags["tag_ids"]),
+            "tag_names": lookup(m["message_id"], tags["tag_names"]),
             "content": m["content"] if include_content else pd.Series(pd.NA, index=m.index, dtype="str"),
             "conversation_url": conv["conversation_url"],
             "post_url": m["post_url"],
@@ -186,10 +184,12 @@ def contact(f: Facts, scope: Scope, export) -> pd.DataFrame:
     latest_msg = m_sel.groupby("contact_id", sort=False)["created_at"].max()
     out = out.rename_axis("contact_id").reset_index()
     c = f.contacts
-    out["medium"] = out["contact_id"].map(c["medium"])
-    out["primary_identifier"] = out["contact_id"].map(c["primary_identifier"])
-    out["secondary_identifier"] = out["contact_id"].map(c["secondary_identifier"])
-    out["last_updated"] = out["contact_id"].map(c["updated_at"]).fillna(out["contact_id"].map(latest_msg))
+    out["medium"] = lookup(out["contact_id"], c["medium"])
+    out["primary_identifier"] = lookup(out["contact_id"], c["primary_identifier"])
+    out["secondary_identifier"] = lookup(out["contact_id"], c["secondary_identifier"])
+    out["last_updated"] = lookup(out["contact_id"], c["updated_at"]).fillna(
+        lookup(out["contact_id"], latest_msg)
+    )
     return _sort(out, ["contact_id"], export)
 
 
@@ -206,8 +206,8 @@ def contact_attribute(f: Facts, scope: Scope, export) -> pd.DataFrame:
     out = pd.DataFrame(
         {
             "contact_id": attrs["contact_id"],
-            "contact_primary_identifier": attrs["contact_id"].map(c["primary_identifier"]),
-            "contact_secondary_identifier": attrs["contact_id"].map(c["secondary_identifier"]),
+            "contact_primary_identifier": lookup(attrs["contact_id"], c["primary_identifier"]),
+            "contact_secondary_identifier": lookup(attrs["contact_id"], c["secondary_identifier"]),
             "attribute_id": attrs["attribute_id"],
             "attribute_name": attrs["name"],
             "attribute_value": attrs["value"],
@@ -230,8 +230,8 @@ def topic(f: Facts, scope: Scope, export) -> pd.DataFrame:
     g = pairs.groupby(["topic_id", "channel_id"], sort=False)
     out = pd.DataFrame({"total_conversations": g.size(), "current_conversations": g["current"].sum()})
     out = out.reset_index()
-    out["topic_name"] = out["topic_id"].map(f.topics["name"])
-    out["active"] = out["topic_id"].map(f.topics["active"])
+    out["topic_name"] = lookup(out["topic_id"], f.topics["name"])
+    out["active"] = lookup(out["topic_id"], f.topics["active"])
     out = out.assign(**_channel_columns(f, out["channel_id"]))
     return _sort(out, ["topic_name", "topic_id", "channel_name", "channel_id"], export)
 
@@ -257,8 +257,8 @@ def tag(f: Facts, scope: Scope, export) -> pd.DataFrame:
             "current_messages": g["current"].sum(),
         }
     ).reset_index()
-    out["tag_name"] = out["tag_id"].map(f.tags["name"])
-    out["active"] = out["tag_id"].map(f.tags["active"])
+    out["tag_name"] = lookup(out["tag_id"], f.tags["name"])
+    out["active"] = lookup(out["tag_id"], f.tags["active"])
     out = out.assign(**_channel_columns(f, out["channel_id"]))
     return _sort(out, ["tag_name", "tag_id", "channel_name", "channel_id"], export)
 
@@ -277,8 +277,8 @@ def user_presence(f: Facts, scope: Scope, export) -> pd.DataFrame:
     out = pd.DataFrame(
         {
             "user_id": p["user_id"],
-            "user_name": p["user_id"].map(f.users["name"]),
-            "user_email": p["user_id"].map(f.users["email"]),
+            "user_name": lookup(p["user_id"], f.users["name"]),
+            "user_email": lookup(p["user_id"], f.users["email"]),
             "presence": p["presence"],
             "away_status": p["away_status"],
             "start": p["start"],
@@ -373,8 +373,8 @@ def team(f: Facts, scope: Scope, export) -> pd.DataFrame:
     fres = cf[sel & scope.in_range(cf["first_resolution_at"]).to_numpy(bool)]
     out["avg_resolution_time"] = mean_ms(fres["resolution_time"], fres["first_resolution_team_id"])
     out = out.rename_axis("team_id").reset_index()
-    out["team_name"] = out["team_id"].map(f.teams["name"])
-    out["created_at"] = out["team_id"].map(f.teams["created_at"])
+    out["team_name"] = lookup(out["team_id"], f.teams["name"])
+    out["created_at"] = lookup(out["team_id"], f.teams["created_at"])
     for col in ("handle_time", "no_reply_time", "cherry_picking_time"):
         out[col] = out[col].fillna(0)
     return _sort(out, ["team_name", "team_id"], export)
@@ -395,9 +395,9 @@ def user(f: Facts, scope: Scope, export) -> pd.DataFrame:
     worked = out["handle_time"] + out["no_reply_time"] + out["cherry_picking_time"]
     out["utilization"] = (round_div(worked * 10_000, out["available_time"]) / 100).astype("Float64")
     out = out.rename_axis("user_id").reset_index()
-    out["user_name"] = out["user_id"].map(f.users["name"])
-    out["user_email"] = out["user_id"].map(f.users["email"])
-    out["user_reference"] = out["user_id"].map(f.users["reference"])
+    out["user_name"] = lookup(out["user_id"], f.users["name"])
+    out["user_email"] = lookup(out["user_id"], f.users["email"])
+    out["user_reference"] = lookup(out["user_id"], f.users["reference"])
     return _sort(out, ["user_name", "user_id"], export)
 
 
@@ -480,13 +480,13 @@ def virtual_agent(f: Facts, scope: Scope, export) -> pd.DataFrame:
 
     def distinct(frame: pd.DataFrame, col: str) -> pd.Series:
         if not len(frame):
-            return pd.Series(dtype="int64")
+            return _NO_PAIRS
         k = key(frame).to_frame(index=False).assign(v=frame[col].to_numpy())
         return k.drop_duplicates().groupby(["virtual_agent_id", "channel_id"], sort=False).size()
 
     def rows(frame: pd.DataFrame) -> pd.Series:
         if not len(frame):
-            return pd.Series(dtype="int64")
+            return _NO_PAIRS
         return key(frame).to_frame(index=False).groupby(["virtual_agent_id", "channel_id"], sort=False).size()
 
     out = pd.DataFrame(
@@ -501,9 +501,14 @@ def virtual_agent(f: Facts, scope: Scope, export) -> pd.DataFrame:
         }
     )
     out = out.rename_axis(["virtual_agent_id", "channel_id"]).reset_index()
-    out["virtual_agent_name"] = out["virtual_agent_id"].map(f.virtual_agents["name"])
+    out["virtual_agent_name"] = lookup(out["virtual_agent_id"], f.virtual_agents["name"])
     out = out.assign(**_channel_columns(f, out["channel_id"]))
     return _sort(out, ["virtual_agent_name", "virtual_agent_id", "channel_name", "channel_id"], export)
+
+
+_NO_PAIRS = pd.Series(
+    [], dtype="int64", index=pd.MultiIndex.from_arrays([[], []], names=["virtual_agent_id", "channel_id"])
+)
 
 
 def _sort(frame: pd.DataFrame, by: list[str], export) -> pd.DataFrame:
