@@ -4,7 +4,6 @@ Every conversation here is in ch1, which has no business hours: FRT is wall-cloc
 The open-conversation export without a range lists every NEW/PENDING conversation.
 """
 
-import pytest
 from dumpkit import at, conv, export, inbound, make, na, queued, reply, row, system_message, va_message
 
 HANDOVER_VA = "VA_HANDED_OVER_CONVERSATION"
@@ -169,11 +168,6 @@ def test_frt_empty_without_human_reply(tmp_path):
     assert row(frame, conversation_id="c2")["first_response_time"] == 1_000
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="spec: FRT is 'Empty when there is no t0 or no such reply'; we raise TypeError "
-    "(Cannot cast DatetimeArray to float64) in Facts.first_response when the dump has no human reply",
-)
 def test_frt_empty_when_the_dump_has_no_human_reply_at_all(tmp_path):
     # The same rule when no conversation of the dump has a human reply: FRT empty, no crash.
     value = frt(

@@ -1,20 +1,13 @@
 """Presence intervals (user-presence export), Available / Away time and Utilization (user export)."""
 
-import pytest
 from dumpkit import at, conv, export, lock, make, na, presence, reply, row, ts, unlock
 
 H = 3_600_000
 
-# A conversation with one human reply far outside every range used here, so that no dump below is
-# presence-only (that case has its own test, test_user_export_of_a_presence_only_dump).
-ELSEWHERE = {
-    "conversations": [conv("c0", "2025-03-01T08:00:00.000Z")],
-    "messages": [reply("m0", "c0", "2025-03-01T09:00:00.000Z", "u3")],
-}
-
 
 def presence_dump(tmp_path, events):
-    return make(tmp_path, {**ELSEWHERE, "presence_events": events})
+    """A presence-only dump."""
+    return make(tmp_path, {"presence_events": events})
 
 
 def intervals(frame):
@@ -240,11 +233,6 @@ def test_utilization_thirds(tmp_path):
     assert row(users, user_id="u2")["utilization"] == 66.67
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="spec (user export): 'agents with any of, in the range: Available or Away time, ...'; "
-    "a dump with presence events and no conversation raises pyarrow ArrowInvalid in Facts.lock_sessions",
-)
 def test_user_export_of_a_presence_only_dump(tmp_path):
     # u1 AVAILABLE 08:00 -> OFFLINE 09:00 and nothing else in the dump -> one row, Available 1 h.
     dump = make(
