@@ -768,6 +768,12 @@ class PreviewPanel(QWidget):
         ascending = not (m.sort_column == section and m.sort_ascending)
         self.sort_requested.emit(section, ascending)
 
+    def reset_scroll(self) -> None:
+        """Scroll to the top before the rows change. Measured: a view scrolled near the end of
+        a big table whose row count then shrinks makes QHeaderView query every row's header
+        (5 s for 300,000 rows); from the top the same change repaints in milliseconds."""
+        self.view.scrollToTop()
+
     def show_sort_indicator(self) -> None:
         header = self.view.horizontalHeader()
         if self.model.sort_column < 0:

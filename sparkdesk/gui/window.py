@@ -691,6 +691,7 @@ class MainWindow(QMainWindow):
         self.preview.filter_edit.clear()
         self.preview.filter_edit.blockSignals(False)
         e = export_type(computed.params.type)
+        self.preview.reset_scroll()
         self.preview.model.set_frame(
             computed.frame,
             e.headers(self.options.header_lang()),
@@ -817,6 +818,7 @@ class MainWindow(QMainWindow):
 
         series = model.columns[column]
         if model.total_rows <= SORT_INLINE_ROWS:
+            self.preview.reset_scroll()
             model.set_sort(column, ascending, sort_order(series, ascending))
             self.preview.show_sort_indicator()
             self._refresh_result_labels()
@@ -832,6 +834,7 @@ class MainWindow(QMainWindow):
         )
 
     def _sorted(self, column: int, ascending: bool, order) -> None:
+        self.preview.reset_scroll()
         self.preview.model.set_sort(column, ascending, order)
         self.preview.show_sort_indicator()
         self._refresh_result_labels()
@@ -840,6 +843,7 @@ class MainWindow(QMainWindow):
         model = self.preview.model
         if not text.strip():
             self.runner.cancel("filter")
+            self.preview.reset_scroll()
             model.set_mask(None)
             self._refresh_result_labels()
             return
@@ -847,6 +851,7 @@ class MainWindow(QMainWindow):
 
         args = (model.columns, model.kinds, model.formatter, text.strip())
         if model.total_rows <= SORT_INLINE_ROWS:
+            self.preview.reset_scroll()
             model.set_mask(filter_mask(*args))
             self._refresh_result_labels()
             return
@@ -861,6 +866,7 @@ class MainWindow(QMainWindow):
         )
 
     def _filtered(self, mask) -> None:
+        self.preview.reset_scroll()
         self.preview.model.set_mask(mask)
         self._refresh_result_labels()
 
