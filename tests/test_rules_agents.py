@@ -271,9 +271,12 @@ def virtual_agent_dump(tmp_path):
                 topic_event("c1", at("12:01:00.000"), "tp2", virtual_agent_id="va1"),
                 topic_event("c2", at("12:02:00.000"), "tp1", virtual_agent_id="va1"),
                 topic_event("c3", at("12:03:00.000"), "tp1", added=False, virtual_agent_id="va1"),
-                # va2 only removes things and makes an AR handover -> no row
+                # va2: removals and an AR handover count for nothing; its one VA handover with reason
+                # "ERROR" (and an out-of-range one) -> a row with Handover by Error 1 and every other figure 0
                 topic_event("c3", at("12:04:00.000"), "tp2", added=False, virtual_agent_id="va2"),
                 queued("c3", at("12:05:00.000"), "AR_HANDED_OVER_CONVERSATION", virtual_agent_id="va2"),
+                queued("c3", at("12:06:00.000"), h, virtual_agent_id="va2", handover_reason="ERROR"),
+                queued("c2", "2025-03-11T12:00:00.000Z", h, virtual_agent_id="va2"),
             ],
             "message_tags": [
                 # tags by va1: v1 g1, v1 g2, v3 g1 -> 2 tagged messages, 3 message tags; the removal does not count
@@ -303,15 +306,16 @@ def test_virtual_agent_counts(tmp_path):
         )
         for _, r in frame.iterrows()
     ]
-    # sorted by Agent Name, Agent ID, Channel: "Social" (ch2) before "Support" (ch1)
+    # sorted by Agent Name ("Alfred" < "Botty"), Agent ID, Channel: "Social" (ch2) before "Support" (ch1)
     assert got == [
+        ("va2", "Support", 0, 0, 1, 0, 0, 0, 0),
         ("va1", "Social", 1, 0, 0, 0, 0, 0, 0),
         ("va1", "Support", 2, 2, 1, 2, 2, 2, 3),
     ]
     assert (
-        frame.loc[1, "virtual_agent_name"],
-        frame.loc[1, "medium"],
-        frame.loc[1, "channel_display_name"],
+        frame.loc[2, "virtual_agent_name"],
+        frame.loc[2, "medium"],
+        frame.loc[2, "channel_display_name"],
     ) == (
         "Botty",
         "WHATSAPP",

@@ -251,3 +251,23 @@ def test_first_responder_team_gets_the_frt(tmp_path):
     assert list(teams["team_id"]) == ["t1", "t2"]
     assert na(row(teams, team_id="t1")["avg_first_response_time"])
     assert row(teams, team_id="t2")["avg_first_response_time"] == 240_000
+
+
+def test_replies_at_the_same_instant_keep_reading_order(tmp_path):
+    # Precise rule "Same instant": rows sharing a timestamp keep their reading order.
+    # inbound 10:00; replies "r2" (u2/t2, read first) and "r1" (u1/t1, read second) both at 10:05
+    # -> the first response is r2: FRT 300.000 s for team t2; t1 has a reply but no first response.
+    dump = make(
+        tmp_path,
+        {
+            "conversations": [conv("c1")],
+            "messages": [
+                inbound("m1", "c1", at("10:00:00.000")),
+                reply("r2", "c1", at("10:05:00.000"), "u2", "t2"),
+                reply("r1", "c1", at("10:05:00.000"), "u1", "t1"),
+            ],
+        },
+    )
+    teams = export(dump, "team", "2025-03-10")
+    assert row(teams, team_id="t2")["avg_first_response_time"] == 300_000
+    assert na(row(teams, team_id="t1")["avg_first_response_time"])

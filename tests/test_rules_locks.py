@@ -457,3 +457,24 @@ def test_average_handle_time_per_distinct_conversation(tmp_path):
     assert na(u2["avg_handle_time"])
     t1 = row(export(dump, "team", "2025-03-10"), team_id="t1")
     assert (t1["handle_time"], t1["cherry_picking_time"], t1["avg_handle_time"]) == (200_003, 60_000, 100_002)
+
+
+def test_zero_length_session_still_makes_the_agent_active(tmp_path):
+    # u1 LOCKED and UNLOCKED c1 at the same instant 10:00 (file order): a session of 0.000 s was opened
+    # in the range -> u1 is a row of the user export with every time 0 and Avg. Handle Time empty.
+    dump = make(
+        tmp_path,
+        {
+            "conversations": [conv("c1")],
+            "messages": [reply("m0", "c1", "2025-03-01T08:00:00.000Z", "u3")],
+            "conversation_events": [
+                lock("c1", at("10:00:00.000"), "u1"),
+                unlock("c1", at("10:00:00.000"), "u1"),
+            ],
+        },
+    )
+    users = export(dump, "user", "2025-03-10")
+    assert list(users["user_id"]) == ["u1"]
+    u1 = users.iloc[0]
+    assert (u1["handle_time"], u1["no_reply_time"], u1["cherry_picking_time"], u1["replies"]) == (0, 0, 0, 0)
+    assert na(u1["avg_handle_time"])

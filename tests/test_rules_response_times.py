@@ -208,3 +208,25 @@ def test_sorted_by_to_then_conversation_id_and_channel_filter(tmp_path):
         "c10",
         "c9",
     ]
+
+
+def test_same_instant_inbound_and_replies_keep_reading_order(tmp_path):
+    # inbound "b" then "a" (reading order) both at 09:59 -> the latest at or before q.at 10:00 is "a";
+    # replies "y" then "x" both at 10:01 -> the first reply is "y".
+    dump = make(
+        tmp_path,
+        {
+            "conversations": [conv("c1")],
+            "messages": [
+                inbound("b", "c1", at("09:59:00.000")),
+                inbound("a", "c1", at("09:59:00.000")),
+                reply("y", "c1", at("10:01:00.000"), "u2"),
+                reply("x", "c1", at("10:01:00.000"), "u1"),
+            ],
+            "conversation_events": [queued("c1", at("10:00:00.000"), "NEW_INBOUND_MESSAGE")],
+        },
+    )
+    frame = export(dump, "response-times", "2025-03-10")
+    assert rows(frame) == [
+        ("c1", "NEW_INBOUND_MESSAGE", ts(at("10:00:00.000")), ts(at("10:01:00.000")), 60_000, "u2", "a", "y")
+    ]
