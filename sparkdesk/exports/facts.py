@@ -21,7 +21,7 @@ import pandas as pd
 
 from sparkdesk.dump.model import Dump
 from sparkdesk.exports.business_hours import business_ms
-from sparkdesk.exports.grouping import duration_ms, join_ordered, lookup, next_in_group, run_starts
+from sparkdesk.exports.grouping import duration_ms, join_ordered, lookup, next_in_group, positions, run_starts
 
 HANDOVER_STARTS = ("VA_HANDED_OVER_CONVERSATION", "AR_HANDED_OVER_CONVERSATION")
 _LOCK = threading.Lock()
@@ -106,7 +106,7 @@ class Facts:
         return conv.assign(conversation_url=url)
 
     def cx_of(self, conversation_ids: pd.Series) -> np.ndarray:
-        return pd.Index(self.conversations["conversation_id"]).get_indexer(conversation_ids)
+        return positions(conversation_ids, self.conversations["conversation_id"])
 
     @cached_property
     def messages(self) -> pd.DataFrame:
@@ -302,8 +302,8 @@ class Facts:
         mt = (
             self.dump.tables["message_tags"].sort_values(["at", "_seq"], kind="stable").reset_index(drop=True)
         )
-        msg_cx = pd.Series(self.messages["cx"].to_numpy(), index=self.messages["message_id"].to_numpy())
-        return mt.assign(cx=mt["message_id"].map(msg_cx).astype(np.int64))
+        msg = positions(mt["message_id"], self.messages["message_id"])
+        return mt.assign(cx=self.messages["cx"].to_numpy()[msg].astype(np.int64))
 
     @cached_property
     def current_tag_pairs(self) -> pd.DataFrame:

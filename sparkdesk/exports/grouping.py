@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 
 def next_in_group(values: pd.Series, groups: list[pd.Series] | pd.Series) -> pd.Series:
@@ -74,11 +76,47 @@ def nunique_by(keys: pd.Series, values: pd.Series, mask: pd.Series | None = None
     return frame.drop_duplicates().groupby("k", sort=False).size()
 
 
+def positions(keys: pd.Series | pd.Index, universe: pd.Series | pd.Index) -> np.ndarray:
+    """Position of each key in ``universe`` (-1 where absent), by Arrow's hash kernel.
+
+    pandas hashes pyarrow-backed strings through Python objects (about 25x slower at a
+    million rows); ``pyarrow.compute.index_in`` stays in C++.
+    """
+    if not len(keys):
+        return np.zeros(0, dtype=np.int64)
+    if not len(universe):
+        return np.full(len(keys), -1, dtype=np.int64)
+    if not (_is_text(keys) and _is_text(universe)):
+        return pd.Index(universe).get_indexer(keys).astype(np.int64)
+    found = pc.index_in(_arrow_text(keys), value_set=_arrow_text(universe))
+    return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def _is_text(values) -> bool:
+    dtype = getattr(values, "dtype", None)
+    return isinstance(dtype, pd.StringDtype) or pd.api.types.is_object_dtype(dtype)
+
+
+def _arrow_text(values) -> pa.Array:
+    if _is_arrow_str(values):
+        return pa.array(values).cast(pa.large_string())
+    return pa.array(np.asarray(values, dtype=object), type=pa.large_string(), from_pandas=True)
+
+
+def _is_arrow_str(values) -> bool:
+    dtype = getattr(values, "dtype", None)
+    return isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"
+
+
 def lookup(keys: pd.Series, values: pd.Series) -> pd.Series:
     """``values[key]`` for every row of ``keys`` (NA for a missing or unknown key).
 
     Unlike ``Series.map`` this keeps ``values``' dtype even when nothing matches (an empty
-    reference table must not turn a timestamp column into floats). ``values`` has a unique
-    index: reference tables are de-duplicated by key.
+    reference table must not turn a timestamp column into floats), and it hashes with
+    Arrow. ``values`` has a unique index: reference tables are de-duplicated by key.
     """
-    return values.reindex(keys.to_numpy()).set_axis(keys.index)
+    pos = positions(keys, values.index)
+    if not len(values):
+        return pd.Series(pd.array([None] * len(keys), dtype=values.dtype), index=keys.index)
+    taken = values.iloc[np.where(pos < 0, 0, pos)].set_axis(keys.index)
+    return taken.where(pos >= 0)

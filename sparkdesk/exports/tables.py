@@ -355,7 +355,7 @@ class _Activity:
                 "topics_added": count_by(self.topics_added[who]),
             }
         )
-        out = out.join(_score_counts(self.csat[who], self.csat["score"]))
+        out = out.join(_score_counts(self.csat[who], self.csat["score"]), how="outer")
         for col in ("handle_time", "no_reply_time", "cherry_picking_time"):
             out[col] = out[col].fillna(0).astype(np.int64)
         out["avg_handle_time"] = round_div(out["handle_time"], out["handled_conversations"])
