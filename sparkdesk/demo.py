@@ -751,8 +751,17 @@ class Rows:
 class Simulation:
     """Lives every conversation through its cycles, stage by stage, all conversations at once."""
 
-    def __init__(self, rng: np.random.Generator, world: World, conv_t: np.ndarray, conv_ch: np.ndarray):
+    def __init__(
+        self,
+        rng: np.random.Generator,
+        world: World,
+        conv_t: np.ndarray,
+        conv_ch: np.ndarray,
+        progress: Progress,
+    ):
         self.rng = rng
+        self.progress = progress
+        self.span = (0.0, 1.0)  # the part of the progress bar of the current cycle
         self.world = world
         self.conv_t = conv_t
         self.conv_ch = conv_ch
@@ -769,12 +778,15 @@ class Simulation:
 
     # -- driver ----------------------------------------------------------------------------
 
-    def run(self, progress: Progress) -> None:
+    CYCLE_SHARES = (0.0, 0.85, 0.97, 1.0)  # later cycles concern fewer and fewer conversations
+
+    def run(self) -> None:
         n = self.conv_t.size
         start = self.conv_t.copy()
         alive = np.arange(n)
         for k in range(MAX_CYCLES):
-            progress.step(k / MAX_CYCLES, "Simulating conversations")
+            self.span = (self.CYCLE_SHARES[k], self.CYCLE_SHARES[k + 1])
+            self.tick(0.0)
             if alive.size == 0:
                 break
             resolved = self.cycle(k, alive, start[alive])
@@ -784,6 +796,11 @@ class Simulation:
             again &= nxt < SNAPSHOT_MS
             start[alive[again]] = nxt[again]
             alive = alive[again]
+
+    def tick(self, fraction: float) -> None:
+        """Report progress within the current cycle (and let a cancel through)."""
+        lo, hi = self.span
+        self.progress.step(lo + (hi - lo) * fraction, "Simulating conversations")
 
     def cycle(self, k: int, conv: np.ndarray, s: np.ndarray) -> np.ndarray:
         """One cycle for each conversation in ``conv`` starting at ``s``; returns resolution times."""
@@ -803,14 +820,17 @@ class Simulation:
         first_in = np.where(outfirst | (k > 0), burst_start, burst_start + 1)
         li = np.flatnonzero(live)
         last_in, first_row = self.inbound_burst(conv[li], first_in[li])
+        self.tick(0.15)
         floor = np.zeros(m, dtype=np.int64)
         floor[li] = last_in
         queue_at, human, va_resolved = self.entry(
             k, conv[li], ch[li], first_in[li], last_in, first_row, outfirst[li]
         )
         resolved[li] = va_resolved
+        self.tick(0.35)
         h = li[human]
         resolved[h] = self.human(conv[h], ch[h], queue_at[human], floor[h])
+        self.tick(0.95)
         self.csat(conv, ch, resolved)
         return resolved
 
@@ -936,9 +956,20 @@ class Simulation:
     def virtual_agent(
         self, conv: np.ndarray, ch: np.ndarray, last_in: np.ndarray, first_row: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """A bot talks to the contact for a few turns, then resolves or hands over."""
-        rng, n = self.rng, conv.size
+        """A bot talks to the contact for a few turns, then resolves or hands over.
+
+        Returns the handover's queue time (-1 when the bot resolved), whether it was handed
+        over, and the bot's resolution time (-1 when handed over).
+        """
         va = self.ch_va[ch]
+        t = self.va_turns(conv, va, last_in, first_row)
+        return self.va_outcome(conv, va, t)
+
+    def va_turns(
+        self, conv: np.ndarray, va: np.ndarray, last_in: np.ndarray, first_row: np.ndarray
+    ) -> np.ndarray:
+        """One to three bot messages, the contact answering in between; returns the last bot message time."""
+        rng, n = self.rng, conv.size
         turns = 1 + _choice(rng, n, (0.4, 0.35, 0.25))
         t = last_in.copy()
         for j in range(3):
@@ -955,6 +986,13 @@ class Simulation:
             more = on[turns[on] > j + 1]
             t[more] += _lognormal(rng, more.size, 35 * SEC, 0.8, 4 * SEC, 15 * MIN)
             self.add_inbound(conv[more], t[more])
+        return t
+
+    def va_outcome(
+        self, conv: np.ndarray, va: np.ndarray, t: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The bot resolves about a third of its conversations and hands the rest over."""
+        rng, n = self.rng, conv.size
         solved = rng.random(n) < 0.3
         resolved = np.full(n, -1, dtype=np.int64)
         s = np.flatnonzero(solved)
@@ -1026,7 +1064,9 @@ class Simulation:
         team = _teams_for(rng, self.world, agent)
         self.events.add(n, conv=conv, t=lock, type=1, user=agent, team=team)
         self.agent_topics(conv, lock, agent, team)
+        self.tick(0.5)
         last, no_reply = self.exchange(conv, ch, lock, agent, team)
+        self.tick(0.85)
         return self.finish(conv, last, agent, team, no_reply)
 
     def other_agents(self, t: np.ndarray, agent: np.ndarray) -> np.ndarray:
@@ -1827,30 +1867,44 @@ def _attributes(rng: np.random.Generator, n_contacts: int) -> dict[str, np.ndarr
     return {"contact": contact, "attr": attr, "value": value}
 
 
+def _languages(rng: np.random.Generator, conv_ch: np.ndarray) -> np.ndarray:
+    """Each conversation's language code, by its channel's language mix (-1: unknown)."""
+    langs = sorted({lang for c in CHANNELS for lang, _ in c.languages} - {""})
+    conv_lang = np.full(conv_ch.size, -1, dtype=np.int64)
+    for i, c in enumerate(CHANNELS):
+        sel = np.flatnonzero(conv_ch == i)
+        pick = _choice(rng, sel.size, [w for _, w in c.languages])
+        codes = np.array([langs.index(lang) if lang else -1 for lang, _ in c.languages])
+        conv_lang[sel] = codes[pick]
+    return conv_lang
+
+
+def _collect(sim: Simulation, progress: Progress) -> tuple[dict[str, np.ndarray], ...]:
+    """The simulated fact rows, cut at the snapshot and in time order; tags follow their messages."""
+    messages, msg_new = _cut_and_sort(sim.messages.finish(), "t")
+    _after_snapshot_to_empty(messages["updated"], messages["deleted"])
+    progress.step(0.4, "Sorting events")
+    events, _ = _cut_and_sort(sim.events.finish(), "t")
+    progress.step(0.8, "Sorting tags and surveys")
+    tags, _ = _cut_and_sort(sim.tags.finish(), "t")
+    tags["msg"] = msg_new[tags["msg"]]
+    tags = {k: v[tags["msg"] >= 0] for k, v in tags.items()}
+    surveys, _ = _cut_and_sort(sim.surveys.finish(), "sent")
+    _expire_unanswered(surveys)
+    return messages, events, tags, surveys
+
+
 def _generate(conversations: int, seed: int, progress: Progress) -> Data:
     rng = np.random.default_rng(seed)
     world = _make_world(rng, conversations)
     conv_t = _creation_times(rng, conversations)
     conv_ch = _choice(rng, conversations, [c.weight for c in CHANNELS])
     conv_contact, contact_ch = _contacts_for(rng, conv_ch)
-    langs = sorted({lang for c in CHANNELS for lang, _ in c.languages} - {""})
-    conv_lang = np.full(conversations, -1, dtype=np.int64)
-    for i, c in enumerate(CHANNELS):
-        sel = np.flatnonzero(conv_ch == i)
-        pick = _choice(rng, sel.size, [w for _, w in c.languages])
-        codes = np.array([langs.index(lang) if lang else -1 for lang, _ in c.languages])
-        conv_lang[sel] = codes[pick]
+    conv_lang = _languages(rng, conv_ch)
     conv_url = rng.random(conversations) < 0.02
-    sim = Simulation(rng, world, conv_t, conv_ch)
-    sim.run(progress.sub(0.0, 0.8))
-    messages, msg_new = _cut_and_sort(sim.messages.finish(), "t")
-    _after_snapshot_to_empty(messages["updated"], messages["deleted"])
-    events, _ = _cut_and_sort(sim.events.finish(), "t")
-    tags, _ = _cut_and_sort(sim.tags.finish(), "t")
-    tags["msg"] = msg_new[tags["msg"]]
-    tags = {k: v[tags["msg"] >= 0] for k, v in tags.items()}
-    surveys, _ = _cut_and_sort(sim.surveys.finish(), "sent")
-    _expire_unanswered(surveys)
+    sim = Simulation(rng, world, conv_t, conv_ch, progress.sub(0.0, 0.75))
+    sim.run()
+    messages, events, tags, surveys = _collect(sim, progress.sub(0.75, 0.9))
     progress.step(0.9, "Contacts and presence")
     contacts = _contacts(rng, contact_ch, conv_contact, conv_t)
     attributes = _attributes(rng, contact_ch.size)
