@@ -384,3 +384,52 @@ def test_chunked_writing_gives_the_same_bytes(
     monkeypatch.setattr(demo_module, "CHUNK_ROWS", 97)
     chunked = write_demo(tmp_path / "chunked", conversations=300, seed=3)
     _same_files(whole, chunked)
+
+
+def test_every_export_has_rows_on_the_demo() -> None:
+    """The demo is what users see first: every one of the twelve exports must show something."""
+    from sparkdesk.catalogue import EXPORTS
+    from sparkdesk.dump import load_dumps
+    from sparkdesk.exports import ExportParams, compute
+
+    dump = load_dumps([bundled_demo_path()])
+    assert len(EXPORTS) == 12
+    for tz in ("Europe/Madrid", "America/New_York"):
+        for export in EXPORTS:
+            frame = compute(dump, ExportParams(type=export.id, tz=tz))
+            assert len(frame) > 0, (export.id, tz)
+
+
+def test_demo_figures_are_not_trivial() -> None:
+    """The figures people look at first have values: FRT, locks of every class, CSAT, bots, queues."""
+    from sparkdesk.dump import load_dumps
+    from sparkdesk.exports import ExportParams, compute
+
+    dump = load_dumps([bundled_demo_path()])
+
+    def export(type_id: str) -> pd.DataFrame:
+        return compute(dump, ExportParams(type=type_id, tz="Europe/Madrid"))
+
+    resolved = export("resolved-conversation")
+    for col in ("first_response_time", "resolution_time", "csat_score", "csat_answer"):
+        assert resolved[col].notna().any(), col
+    assert (resolved.topic_ids.fillna("").str.contains(", ")).any()  # several current topics
+    assert set(export("open-conversation").current_status) == {"NEW", "PENDING"}
+    user = export("user")
+    for col in ("handle_time", "no_reply_time", "cherry_picking_time", "away_time", "resolves_without_reply"):
+        assert (user[col] > 0).any(), col
+    assert user.utilization.notna().any()
+    va = export("virtual-agent")
+    assert (va.handover_by_error > 0).any() and (va.resolved > 0).any() and (va.message_tags > 0).any()
+    started = set(export("response-times").started_by)
+    assert started >= {
+        "NEW_INBOUND_MESSAGE",
+        "VA_HANDED_OVER_CONVERSATION",
+        "AR_HANDED_OVER_CONVERSATION",
+        "REOPENED_BY_CONTACT",
+        "MOVED_BY_AGENT",
+        "OUTBOUND_BY_AGENT",
+    }
+    assert (export("tag").current_messages < export("tag").total_messages).any()  # tags removed
+    assert (export("topic").current_conversations < export("topic").total_conversations).any()
+    assert (export("team").avg_first_response_time.notna()).all()
