@@ -164,3 +164,21 @@ def test_resolution_time_ignores_business_hours(tmp_path):
     frame = export(dump, "resolved-conversation", "2025-03-10")
     assert row(frame, conversation_id="c1")["resolution_time"] == 7_200_500
     assert row(frame, conversation_id="c1")["first_response_time"] == 0
+
+
+def test_office_hours_across_the_spring_change_use_each_days_offset(tmp_path):
+    # Madrid Mon-Fri 09:00-17:00. t0 2025-03-28T15:00Z = Fri 16:00 CET; reply 2025-03-31T08:00Z = Mon 10:00 CEST
+    # (clocks moved on Sunday 03-30). Open: Fri 16:00-17:00 (1 h) + Mon 09:00-10:00 local (1 h) = 2 h.
+    # (Keeping Friday's +01:00 offset would put Monday 09:00 at 08:00Z and give 1 h.)
+    bh = hours("ch1", "Europe/Madrid", WEEKDAYS[:5], "09:00", "17:00")
+    got = frts(tmp_path, bh, [("c1", "ch1", "2025-03-28T15:00:00.000Z", "2025-03-31T08:00:00.000Z")])
+    assert got == {"c1": 2 * H}
+
+
+def test_office_hours_across_the_autumn_change_use_each_days_offset(tmp_path):
+    # Madrid Mon-Fri 09:00-17:00. t0 2025-10-25T08:00Z = Sat 10:00 CEST (closed);
+    # reply 2025-10-27T09:00Z = Mon 10:00 CET. Open: Mon 09:00-10:00 local = 08:00Z-09:00Z = 1 h.
+    # (Keeping Saturday's +02:00 offset would read 09:00Z as 11:00 and give 2 h.)
+    bh = hours("ch1", "Europe/Madrid", WEEKDAYS[:5], "09:00", "17:00")
+    got = frts(tmp_path, bh, [("c1", "ch1", "2025-10-25T08:00:00.000Z", "2025-10-27T09:00:00.000Z")])
+    assert got == {"c1": H}

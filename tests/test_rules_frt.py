@@ -271,3 +271,14 @@ def test_replies_at_the_same_instant_keep_reading_order(tmp_path):
     teams = export(dump, "team", "2025-03-10")
     assert row(teams, team_id="t2")["avg_first_response_time"] == 300_000
     assert na(row(teams, team_id="t1")["avg_first_response_time"])
+
+
+def test_frt_empty_when_the_only_handover_follows_the_first_reply_and_no_inbound(tmp_path):
+    # reply 10:00, handover 10:05, reply 10:10, no inbound: the handover is not before the first reply,
+    # and there is no inbound -> no t0 -> empty
+    value = frt(
+        tmp_path,
+        [reply("m1", "c1", at("10:00:00.000"), "u1"), reply("m2", "c1", at("10:10:00.000"), "u1")],
+        [queued("c1", at("10:05:00.000"), HANDOVER_VA, virtual_agent_id="va1")],
+    )
+    assert na(value)

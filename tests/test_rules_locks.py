@@ -121,7 +121,8 @@ def test_status_change_to_new_does_not_close(tmp_path):
 
 def test_closed_by_the_agents_next_lock_on_another_conversation(tmp_path):
     # u1 LOCKED c1 10:00, u1 LOCKED c2 10:05 (closes c1: 5 min), u1 reply in c1 10:06 (after c1's close),
-    # u1 UNLOCKED c2 10:08 (c2: 3 min), u1 UNLOCKED c1 10:09 (no open session on c1 -> ignored).
+    # u1 UNLOCKED c1 10:07 (no open session on c1 -> ignored; it does not close c2), u1 UNLOCKED c2 10:08
+    # (c2: 3 min).
     # u2 LOCKED c3 10:01 / UNLOCKED 10:02 does not touch u1's session.
     dump = make(
         tmp_path,
@@ -133,8 +134,8 @@ def test_closed_by_the_agents_next_lock_on_another_conversation(tmp_path):
                 lock("c3", at("10:01:00.000"), "u2"),
                 unlock("c3", at("10:02:00.000"), "u2"),
                 lock("c2", at("10:05:00.000"), "u1"),
+                unlock("c1", at("10:07:00.000"), "u1"),
                 unlock("c2", at("10:08:00.000"), "u1"),
-                unlock("c1", at("10:09:00.000"), "u1"),
             ],
         },
     )

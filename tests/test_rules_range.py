@@ -183,3 +183,39 @@ def test_snapshot_bounds_everything(tmp_path):
     c1 = open_.iloc[0]
     assert (c1["current_status"], c1["inbound_messages"], c1["outbound_messages"]) == ("NEW", 2, 1)
     assert len(export(dump, "resolved-conversation", "2025-03-19", "2025-03-20")) == 0
+
+
+def test_default_range_ignores_other_timestamps(tmp_path):
+    # Reading: "the latest timestamp among conversations, messages, events, tags and presence" means
+    # their own times (created_at / at), not a message's updated_at / deleted_at; surveys are not listed.
+    # Data times: 03-10 07:00Z .. 03-10 22:00Z (presence, open to S = 03-12). A message updated 03-11 12:00Z,
+    # deleted 03-11 13:00Z and a survey responded 03-11 14:00Z do not stretch the range past 03-10:
+    # Available = 22:00Z-24:00Z = 2 h (26 h if the range ran to 03-11).
+    dump = make(
+        tmp_path,
+        {
+            "conversations": [conv("c1", "2025-03-10T07:00:00.000Z")],
+            "messages": [
+                reply(
+                    "m1",
+                    "c1",
+                    "2025-03-10T08:00:00.000Z",
+                    "u2",
+                    updated_at="2025-03-11T12:00:00.000Z",
+                    deleted_at="2025-03-11T13:00:00.000Z",
+                )
+            ],
+            "csat_surveys": [
+                {
+                    "survey_id": "s1",
+                    "conversation_id": "c1",
+                    "sent_at": "2025-03-10T09:00:00.000Z",
+                    "responded_at": "2025-03-11T14:00:00.000Z",
+                    "score": 5,
+                }
+            ],
+            "presence_events": [presence("u1", "2025-03-10T22:00:00.000Z", "AVAILABLE")],
+        },
+        snapshot_at="2025-03-12T00:00:00.000Z",
+    )
+    assert row(export(dump, "user"), user_id="u1")["available_time"] == 2 * 3_600_000

@@ -209,3 +209,23 @@ def test_tag_export_totals_current_and_order(tmp_path):
     # ch2: k1, m4, current 1. Sorted by tag name, tag id, then Channel: "Social" (ch2) < "Support" (ch1)
     assert got == [("g1", "Social", 1, 1, 1), ("g1", "Support", 2, 3, 2)]
     assert (frame.loc[0, "tag_name"], bool(frame.loc[0, "active"])) == ("Urgent", True)
+
+
+def test_topic_added_twice_sorts_by_its_last_addition(tmp_path):
+    # +tp1 10:00, +tp2 10:10, +tp1 again 10:20 (no removal in between): "ordered by the time they were
+    # (last) added" -> tp2 (10:10), tp1 (10:20).
+    dump = make(
+        tmp_path,
+        {
+            "topics": TOPICS,
+            "conversations": [conv("c1")],
+            "messages": [reply("m1", "c1", at("09:30:00.000"), "u1")],
+            "conversation_events": [
+                topic_event("c1", at("10:00:00.000"), "tp1"),
+                topic_event("c1", at("10:10:00.000"), "tp2"),
+                topic_event("c1", at("10:20:00.000"), "tp1"),
+            ],
+        },
+    )
+    c1 = row(export(dump, "open-conversation"), conversation_id="c1")
+    assert (c1["topic_ids"], c1["topic_names"]) == ("tp2, tp1", "Two, One")
