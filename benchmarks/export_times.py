@@ -10,6 +10,7 @@ another export has filled the shared facts), and writes a Markdown table.
 from __future__ import annotations
 
 import argparse
+import gc
 import datetime as dt
 import resource
 import sys
@@ -44,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     first, last = default_range(dump, args.tz)
     rows = [("import (read + validate + report)", load_s, "")]
     for type_id in EXPORT_IDS:
+        gc.collect()
         cold_dump = load_dumps([folder])
         t = time.perf_counter()
         table = compute(cold_dump, ExportParams(type_id, args.tz, first, last))
