@@ -17,6 +17,7 @@ import os
 import zipfile
 from collections import defaultdict
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -25,6 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sparkdesk.dump.containers import DumpSource, TableFile, discover
+from sparkdesk.dump.fingerprint import maybe_duplicates
 from sparkdesk.dump.model import (
     REJECTED_COLUMNS,
     WARNING_COLUMNS,
@@ -200,11 +202,7 @@ def _note_step_one(state: State, table: str, checked: Checked, seq: np.ndarray) 
 def _combine(state: State, prog: Progress) -> Dump:
     """Steps two and three, the snapshot, reference warnings, then the report."""
     tables = {t.name: _concat(state.parts.pop(t.name, []), t) for t in TABLES}
-    prog.step(0.05, "Removing duplicates")
-    for spec in TABLES:
-        tables[spec.name] = _dedup(state, spec, tables[spec.name])
-    prog.step(0.3, "Checking orphans")
-    _orphans(state, tables)
+    _dedup_and_orphans(state, tables, prog.sub(0.0, 0.4))
     prog.step(0.45, "Applying the snapshot")
     snapshot = _snapshot(state, tables)
     _cut_at_snapshot(state, tables, snapshot)
@@ -239,22 +237,21 @@ def _concat(parts: list[pa.Table], spec: TableSpec) -> pa.Table:
     return pa.concat_tables(parts).combine_chunks() if len(parts) > 1 else parts[0]
 
 
-def _codes(a: pa.ChunkedArray) -> np.ndarray:
-    """Dense int codes of a column's values (nulls share one code), by hashing in Arrow."""
-    enc = pc.dictionary_encode(a)
-    if isinstance(enc, pa.ChunkedArray):
-        enc = enc.unify_dictionaries() if enc.num_chunks > 1 else enc
-        idx = pa.chunked_array([c.indices for c in enc.chunks], enc.type.index_type)
-    else:
-        idx = enc.indices
-    return pc.fill_null(idx, -1).to_numpy().astype(np.int64)
+def _codes(a: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """Dense int codes of a column's values (nulls share one code), by hashing in Arrow.
+
+    The column is made one chunk first: encoding chunk by chunk and unifying the
+    dictionaries afterwards costs minutes on a 10-million-row column.
+    """
+    enc = pc.dictionary_encode(_flat(a))
+    return pc.fill_null(enc.indices, -1).to_numpy().astype(np.int64)
 
 
 def duplicated_last(cols: list[pa.ChunkedArray]) -> np.ndarray:
     """True for every row that a later row with the same values (in ``cols``) replaces."""
     n = len(cols[0]) if cols else 0
-    if n == 0:
-        return np.zeros(0, bool)
+    if not maybe_duplicates(cols):
+        return np.zeros(n, bool)
     codes = [_codes(c) for c in cols]
     if len(codes) == 1:
         c = codes[0] + 1
@@ -277,33 +274,40 @@ def _key_groups(spec: TableSpec, tbl: pa.Table) -> list[tuple[np.ndarray | None,
     return [(None, list(spec.key))]
 
 
-def _dedup(state: State, spec: TableSpec, tbl: pa.Table) -> pa.Table:
-    """Step two: among accepted rows with the same key, the last one read wins."""
-    if tbl.num_rows < 2:
-        return tbl
+def duplicate_mask(spec: TableSpec, tbl: pa.Table) -> np.ndarray:
+    """Step two: True for accepted rows replaced by a later row with the same key."""
     drop = np.zeros(tbl.num_rows, bool)
+    if tbl.num_rows < 2:
+        return drop
     for rows, key in _key_groups(spec, tbl):
         if rows is None:
             drop |= duplicated_last([tbl[k] for k in key])
-        elif rows.any():
+        elif rows.sum() > 1:
             sub = tbl.filter(pa.array(rows))
             d = duplicated_last([sub[k] for k in key])
             drop[np.flatnonzero(rows)[d]] = True
-    count = int(drop.sum())
-    if not count:
-        return tbl
+    return drop
+
+
+def _note_duplicates(state: State, spec: TableSpec, count: int) -> None:
+    """One warning row per table with the number of duplicates dropped."""
     state.stats[spec.name].duplicates += count
     key_text = "+".join(spec.key) if spec.key else "every column"
+    s = "s" if count > 1 else ""
     state.pending.table_warnings.append(
         _warn_row(
             spec.name,
             "",
             None,
             key_text,
-            f"{count} duplicate row{'s' if count > 1 else ''} dropped (same key; the last one read is kept)",
+            f"{count} duplicate row{s} dropped (same key; the last one read is kept)",
         )
     )
-    return tbl.filter(pa.array(~drop))
+
+
+def not_in(values: pa.ChunkedArray, known: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """True where a value is not among ``known`` (a null is never known)."""
+    return ~np_mask(pc.is_in(_flat(values), value_set=_flat(known)))
 
 
 def _flat(a: pa.ChunkedArray | pa.Array) -> pa.Array:
@@ -311,22 +315,48 @@ def _flat(a: pa.ChunkedArray | pa.Array) -> pa.Array:
     return a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a
 
 
-def _orphans(state: State, tables: dict[str, pa.Table]) -> None:
-    """Step three: rows whose conversation (or message) has no accepted row; cascades in order."""
-    for child, col, parent, key in OWNERS:
-        tbl = tables[child]
-        if not tbl.num_rows:
-            continue
-        orphan = ~np_mask(pc.is_in(tbl[col], value_set=_flat(tables[parent][key])))
-        if not orphan.any():
-            continue
-        seqs = tbl["_seq"].to_numpy()[orphan]
-        what = "conversation" if parent == "conversations" else "message"
-        state.pending.rejected.append(
-            (child, seqs, col, f"orphan: its {what} ({col}) has no accepted row in {parent}")
-        )
-        state.stats[child].rejected += len(seqs)
-        tables[child] = tbl.filter(pa.array(~orphan))
+def _dedup_and_orphans(state: State, tables: dict[str, pa.Table], prog: Progress) -> None:
+    """Steps two and three over every table, the heavy hashing spread over two threads.
+
+    De-duplication never changes which keys exist, so the orphan checks against
+    conversations can run on the tables before de-duplication, side by side with it.
+    Only message tags wait, since their messages may lose orphans first.
+    """
+    conv_ids = tables["conversations"]["conversation_id"]
+    order = sorted(TABLES, key=lambda t: -tables[t.name].num_rows)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        dup = {t.name: pool.submit(duplicate_mask, t, tables[t.name]) for t in order}
+        orphan = {
+            child: pool.submit(not_in, tables[child][col], conv_ids)
+            for child, col, parent, _key in OWNERS
+            if parent == "conversations" and tables[child].num_rows
+        }
+        for i, spec in enumerate(TABLES):
+            prog.step(i / len(TABLES), "Removing duplicates and orphans")
+            drop = dup[spec.name].result()
+            if drop.any():
+                _note_duplicates(state, spec, int(drop.sum()))
+            if spec.name in orphan:
+                bad = orphan[spec.name].result() & ~drop
+            elif spec.name == "message_tags" and tables[spec.name].num_rows:
+                bad = not_in(tables[spec.name]["message_id"], tables["messages"]["message_id"]) & ~drop
+            else:
+                bad = None
+            if bad is not None and bad.any():
+                _note_orphans(state, spec.name, tables[spec.name], bad)
+                drop = drop | bad
+            if drop.any():
+                tables[spec.name] = tables[spec.name].filter(pa.array(~drop))
+
+
+def _note_orphans(state: State, child: str, tbl: pa.Table, orphan: np.ndarray) -> None:
+    _c, col, parent, _k = next(o for o in OWNERS if o[0] == child)
+    seqs = tbl["_seq"].to_numpy()[orphan]
+    what = "conversation" if parent == "conversations" else "message"
+    state.pending.rejected.append(
+        (child, seqs, col, f"orphan: its {what} ({col}) has no accepted row in {parent}")
+    )
+    state.stats[child].rejected += len(seqs)
 
 
 # ---------------------------------------------------------------- snapshot
@@ -448,8 +478,7 @@ def _reference_warnings(state: State, tables: dict[str, pa.Table]) -> None:
                     )
                 )
             continue
-        known = pc.is_in(values, value_set=_flat(tables[ref][ref_col]))
-        missing = np_mask(pc.invert(known)) & ~np_mask(pc.is_null(values))
+        missing = not_in(values, tables[ref][ref_col]) & ~np_mask(pc.is_null(values))
         if missing.any():
             state.pending.warnings.append(
                 (table, tbl["_seq"].to_numpy()[missing], col, f"{col} not found in {ref}")

@@ -158,20 +158,32 @@ def _ts_from_ms(ms: np.ndarray, valid: np.ndarray) -> pa.ChunkedArray:
     return pa.chunked_array([arr])
 
 
+def _to_ms(ts: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Any timestamp column as ``timestamp[ms, UTC]``, digits past the millisecond truncated.
+
+    Arrow's unsafe cast truncates toward zero, which is flooring for instants after 1970;
+    the rare column with earlier instants goes through numpy's floor division.
+    """
+    lowest = pc.min(ts).cast(pa.int64()).as_py()
+    if lowest is None or lowest >= 0:
+        return _chunked(ts.cast(pa.timestamp(ts.type.unit, tz="UTC")).cast(TS_TYPE, safe=False))
+    return _ts_from_ms(_ns_to_ms(ts), ~np_mask(pc.is_null(ts)))
+
+
 def parse_timestamps(a: pa.ChunkedArray) -> tuple[pa.ChunkedArray, np.ndarray, np.ndarray]:
     """(timestamps, invalid mask, naive mask). Fast path: one Arrow cast of the whole column."""
     n = len(a)
     t = a.type
     if pa.types.is_timestamp(t):
         naive = np.full(n, t.tz is None) & ~np_mask(pc.is_null(a))
-        return _ts_from_ms(_ns_to_ms(a), ~np_mask(pc.is_null(a))), np.zeros(n, bool), naive
+        return _to_ms(a), np.zeros(n, bool), naive
     if pa.types.is_integer(t):
         return _chunked(a.cast(pa.int64()).cast(TS_TYPE)), np.zeros(n, bool), np.zeros(n, bool)
     a = as_text(a)
     present = ~np_mask(pc.is_null(a))
     try:
         ts = a.cast(pa.timestamp("ns", tz="UTC"))
-        return _ts_from_ms(_ns_to_ms(ts), present), np.zeros(n, bool), np.zeros(n, bool)
+        return _to_ms(_chunked(ts)), np.zeros(n, bool), np.zeros(n, bool)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         pass
     return _parse_timestamps_mixed(a, present)
