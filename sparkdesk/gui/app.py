@@ -86,7 +86,7 @@ def _make_app(argv: list[str]):
         app = QApplication(argv)
     QCoreApplication.setApplicationName("SparkDesk")
     QCoreApplication.setOrganizationName("SparkDesk")
-    QGuiApplication.setApplicationDisplayName("SparkDesk")
+    # No application display name: Qt would append it to every title ("Org — SparkDesk — SparkDesk").
     QGuiApplication.setDesktopFileName("sparkdesk")
     for ext in ("svg", "png"):
         if icon_path(ext).exists():
