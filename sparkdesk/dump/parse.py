@@ -97,13 +97,14 @@ def _csv_text(tf: TableFile) -> io.TextIOWrapper:
     return io.TextIOWrapper(tf.open_binary(), encoding="utf-8-sig", newline="")
 
 
-def read_csv_header(tf: TableFile) -> list[str]:
-    """The first record of the file (the header may hold quoted new lines too)."""
+def read_csv_header(tf: TableFile) -> tuple[list[str], bool]:
+    """The first record of the file (it may hold quoted new lines too), and whether more follow."""
     try:
         with _csv_text(tf) as fh:
-            for rec in csv.reader(fh):
-                if rec:
-                    return rec
+            records = (rec for rec in csv.reader(fh) if rec)
+            header = next(records, None)
+            if header is not None:
+                return header, next(records, None) is not None
     except UnicodeDecodeError:
         raise _not_utf8(tf) from None
     except (OSError, EOFError, csv.Error) as err:
@@ -113,8 +114,10 @@ def read_csv_header(tf: TableFile) -> list[str]:
 
 def read_csv(tf: TableFile) -> RawFile:
     """All cells as strings, empty cells as null, RFC 4180 quoting with new lines in values."""
-    headers = read_csv_header(tf)
+    headers, has_rows = read_csv_header(tf)
     pos, unknown, dup = map_headers(tf, headers)
+    if not has_rows:  # pyarrow cannot skip a header that ends the file without a new line
+        return RawFile(pa.table({c: pa.array([], pa.string()) for c in pos}), headers, unknown, dup)
     names = [f"c{i}" for i in range(len(headers))]
     malformed = [0]
 

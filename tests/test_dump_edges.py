@@ -1,0 +1,165 @@
+"""Edge cases of the dump reader: odd files, fingerprints, raw rows, loose files."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from sparkdesk.dump import DumpRefused, load_dumps
+from sparkdesk.dump.containers import match_table
+from sparkdesk.dump.fingerprint import maybe_duplicates, rows_fingerprint
+
+HEAD = "conversation_id,channel_id,contact_id,created_at"
+
+
+def folder(tmp_path: Path, files: dict[str, str | bytes]) -> Path:
+    root = tmp_path / "d"
+    for rel, data in files.items():
+        p = root / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_bytes(data if isinstance(data, bytes) else data.encode())
+    return root
+
+
+@pytest.mark.parametrize("text", [HEAD, HEAD + "\n", HEAD + "\r\n"])
+def test_header_only_file_has_no_rows(tmp_path, text):
+    d = load_dumps([folder(tmp_path, {"conversations.csv": text})])
+    assert d.tables["conversations"].empty
+    assert d.report.stats["conversations"].read == 0
+
+
+def test_empty_csv_file_is_fatal(tmp_path):
+    with pytest.raises(DumpRefused, match="conversations.csv"):
+        load_dumps([folder(tmp_path, {"conversations.csv": ""})])
+
+
+def test_crlf_line_endings_and_no_final_newline(tmp_path):
+    text = HEAD + "\r\nc1,ch1,k1,2025-03-10T10:00:00Z\r\nc2,,k1,2025-03-10T10:00:00Z"
+    d = load_dumps([folder(tmp_path, {"conversations.csv": text})])
+    assert d.tables["conversations"]["created_at"].notna().all()
+    assert d.report.rejected["line"].tolist() == [3]
+
+
+def test_corrupt_gzip_is_fatal(tmp_path):
+    data = gzip.compress((HEAD + "\nc1,ch1,k1,2025-03-10T10:00:00Z\n").encode())[:-12] + b"garbage!!!!!"
+    with pytest.raises(DumpRefused, match="conversations.csv.gz"):
+        load_dumps([folder(tmp_path, {"conversations.csv.gz": data})])
+
+
+def test_not_utf8_in_later_block_is_fatal(tmp_path):
+    rows = "".join(f"c{i},ch1,k1,2025-03-10T10:00:00Z\n" for i in range(50_000))
+    data = (HEAD + "\n" + rows).encode() + b"c\xff,ch1,k1,2025-03-10T10:00:00Z\n"
+    with pytest.raises(DumpRefused, match="not UTF-8"):
+        load_dumps([folder(tmp_path, {"conversations.csv": data})])
+
+
+def test_raw_row_of_rejected_record_with_quoted_newline(tmp_path):
+    text = HEAD + ',language\nc1,ch1,,2025-03-10T10:00:00Z,"e\nn"\n'
+    d = load_dumps([folder(tmp_path, {"conversations.csv": text})])
+    r = d.report.rejected
+    assert r["line"].tolist() == [2]
+    assert json.loads(r["raw"][0]) == {
+        "conversation_id": "c1",
+        "channel_id": "ch1",
+        "contact_id": "",
+        "created_at": "2025-03-10T10:00:00Z",
+        "language": "e\nn",
+    }
+
+
+def test_loose_unrecognised_file_only_is_fatal(tmp_path):
+    p = tmp_path / "notes.txt"
+    p.write_text("hello")
+    with pytest.raises(DumpRefused, match="notes.txt"):
+        load_dumps([p])
+
+
+def test_loose_unrecognised_file_among_tables_is_ignored(tmp_path):
+    a = tmp_path / "conversations.csv"
+    a.write_text(HEAD + "\nc1,ch1,k1,2025-03-10T10:00:00Z\n")
+    b = tmp_path / "notes.txt"
+    b.write_text("hello")
+    d = load_dumps([a, b])
+    assert d.report.ignored_files == [str(b)]
+
+
+def test_nested_folders_and_macos_litter(tmp_path):
+    root = folder(
+        tmp_path,
+        {
+            "2025/03/conversations.csv": HEAD + "\nc1,ch1,k1,2025-03-10T10:00:00Z\n",
+            "__MACOSX/2025/03/._conversations.csv": b"\x00\x05\x16\x07junk\xff",
+            "conversations/._part.csv": b"\x00\x05\x16\x07junk\xff",
+        },
+    )
+    d = load_dumps([root])
+    assert d.tables["conversations"]["conversation_id"].tolist() == ["c1"]
+    assert len(d.report.ignored_files) == 2
+
+
+def test_manifest_only_at_root(tmp_path):
+    root = folder(
+        tmp_path,
+        {
+            "conversations.csv": HEAD + "\nc1,ch1,k1,2025-03-10T10:00:00Z\n",
+            "sub/manifest.json": '{"version": 99}',
+        },
+    )
+    d = load_dumps([root])
+    assert d.organization is None
+    assert any(p.endswith("manifest.json") for p in d.report.ignored_files)
+
+
+@pytest.mark.parametrize(
+    ("path", "table"),
+    [
+        ("messages.csv", "messages"),
+        ("MESSAGES.CSV.GZ", "messages"),
+        ("messages-0001.jsonl", "messages"),
+        ("messages-.csv", None),
+        ("message_tags-2.ndjson", "message_tags"),
+        ("x/tags/anything.parquet", "tags"),
+        ("tags/anything.txt", None),
+        ("messages_old.csv", None),
+        ("contacts.json", None),
+        ("Contact_Attributes.Parquet", "contact_attributes"),
+    ],
+)
+def test_table_names(path, table):
+    hit = match_table(path)
+    assert (hit[0] if hit else None) == table
+
+
+def test_fingerprints_separate_close_strings_and_nulls():
+    values = ["", "a", "a\0", "abcdefgh", "abcdefghi", "abcdefgh\0", "x" * 16, "x" * 17, None, "007", "7"]
+    arr = pa.chunked_array([pa.array(values[:5]), pa.array(values[5:])])
+    h = rows_fingerprint([arr])
+    assert len(set(h.tolist())) == len(values)
+    assert not maybe_duplicates([arr])
+    sliced = pa.array(["zz", "abc", "abc"]).slice(1)
+    assert maybe_duplicates([pa.chunked_array([sliced])])
+    assert rows_fingerprint([pa.chunked_array([pa.array(["abc"])])])[0] == rows_fingerprint([sliced])[0]
+
+
+def test_fingerprints_of_other_types():
+    ts = pa.chunked_array([pa.array([0, 1, None, 1], pa.timestamp("ms", "UTC"))])
+    flags = pa.chunked_array([pa.array([True, False, None, False])])
+    assert maybe_duplicates([ts, flags])
+    h = rows_fingerprint([ts, flags])
+    assert len(np.unique(h[:3])) == 3
+
+
+def test_many_duplicates_across_dumps(tmp_path):
+    rows = "".join(f"c{i},ch1,k1,2025-03-10T10:00:00Z\n" for i in range(2000))
+    a = folder(tmp_path / "a", {"conversations.csv": HEAD + "\n" + rows})
+    b = folder(tmp_path / "b", {"conversations-x.csv": HEAD + "\n" + rows.replace("ch1", "ch2")})
+    d = load_dumps([a, b])
+    c = d.tables["conversations"]
+    assert len(c) == 2000 and (c["channel_id"] == "ch2").all()
+    st = d.report.stats["conversations"]
+    assert (st.read, st.accepted, st.duplicates) == (4000, 2000, 2000)
