@@ -4,7 +4,7 @@ Only FRT uses business hours. Channel ch1 gets the rows; ch2 has none (wall-cloc
 2025-03-10 is a Monday, 2025-03-14 a Friday, 2025-03-17 the next Monday.
 """
 
-from dumpkit import conv, export, inbound, make, reply, resolve, row
+from dumpkit import conv, export, inbound, make, queued, reply, resolve, row
 
 WEEKDAYS = ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")
 H = 3_600_000
@@ -146,7 +146,7 @@ def test_fall_back_round_the_clock_channel(tmp_path):
     assert got == {"c1": 7 * H}
 
 
-def test_resolution_time_ignores_business_hours(tmp_path):
+def test_resolution_and_response_times_ignore_business_hours(tmp_path):
     # ch1 open Mon-Fri 09:00-17:00 UTC. inbound Mon 18:00, resolved Mon 20:00:00.500, reply 21:00
     # resolution time is wall-clock: 2 h 0.500 s = 7200.500 s (its FRT is 0: 18:00-21:00 is closed).
     dump = make(
@@ -157,13 +157,20 @@ def test_resolution_time_ignores_business_hours(tmp_path):
                 inbound("m1", "c1", "2025-03-10T18:00:00.000Z"),
                 reply("m2", "c1", "2025-03-10T21:00:00.000Z", "u1"),
             ],
-            "conversation_events": [resolve("c1", "2025-03-10T20:00:00.500Z", "u1", "t1")],
+            "conversation_events": [
+                queued("c1", "2025-03-10T18:00:00.000Z", "NEW_INBOUND_MESSAGE"),
+                resolve("c1", "2025-03-10T20:00:00.500Z", "u1", "t1"),
+            ],
             "business_hours": hours("ch1", "UTC", WEEKDAYS[:5], "09:00", "17:00"),
         },
     )
     frame = export(dump, "resolved-conversation", "2025-03-10")
     assert row(frame, conversation_id="c1")["resolution_time"] == 7_200_500
     assert row(frame, conversation_id="c1")["first_response_time"] == 0
+    # response times are wall-clock too: QUEUED 18:00 -> reply 21:00 = 10800.000 s
+    assert (
+        row(export(dump, "response-times", "2025-03-10"), conversation_id="c1")["response_time"] == 10_800_000
+    )
 
 
 def test_office_hours_across_the_spring_change_use_each_days_offset(tmp_path):

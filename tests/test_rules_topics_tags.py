@@ -185,6 +185,8 @@ def test_tag_export_totals_current_and_order(tmp_path):
                 inbound("m4", "c3", at("09:03:00.000")),
                 inbound("m5", "c1", "2025-03-09T09:00:00.000Z"),
                 reply("m6", "c1", at("09:30:00.000"), "u1"),
+                inbound("m7", "c1", "2025-03-09T09:00:00.000Z"),
+                inbound("m8", "c2", at("09:04:00.000")),
             ],
             "message_tags": [
                 # ch1: m1 +10:00 -11:00 (not current), m2 +10:30, m3 +10:40 and +10:50 (one message)
@@ -195,8 +197,14 @@ def test_tag_export_totals_current_and_order(tmp_path):
                 message_tag("m3", "g1", at("10:50:00.000")),
                 # m5 (ch1) tagged on 03-09: outside the range
                 message_tag("m5", "g1", "2025-03-09T10:00:00.000Z"),
+                # m7 (ch1, k1) created 03-09 but tagged 03-10: the tag's time counts -> in, current
+                message_tag("m7", "g1", at("10:20:00.000")),
+                # m8 (ch1, k2) created 03-10 but tagged 03-11: out
+                message_tag("m8", "g1", "2025-03-11T10:00:00.000Z"),
                 # ch2: m4
                 message_tag("m4", "g1", at("10:00:00.000")),
+                # gX is not in tags: a row with empty name and Active, sorted first
+                message_tag("m4", "gX", at("10:00:00.000")),
             ],
         },
     )
@@ -205,10 +213,11 @@ def test_tag_export_totals_current_and_order(tmp_path):
         (r["tag_id"], r["channel_name"], r["total_contacts"], r["total_messages"], r["current_messages"])
         for _, r in frame.iterrows()
     ]
-    # ch1: contacts k1 (m1, m2) and k2 (m3) = 2; messages m1, m2, m3 = 3; current m2, m3 = 2
-    # ch2: k1, m4, current 1. Sorted by tag name, tag id, then Channel: "Social" (ch2) < "Support" (ch1)
-    assert got == [("g1", "Social", 1, 1, 1), ("g1", "Support", 2, 3, 2)]
-    assert (frame.loc[0, "tag_name"], bool(frame.loc[0, "active"])) == ("Urgent", True)
+    # ch1: contacts k1 (m1, m2, m7) and k2 (m3) = 2; messages m1, m2, m3, m7 = 4; current m2, m3, m7 = 3
+    # ch2: k1, m4, current 1. Sorted by tag name (empty first), tag id, then Channel: "Social" (ch2) < "Support"
+    assert got == [("gX", "Social", 1, 1, 1), ("g1", "Social", 1, 1, 1), ("g1", "Support", 2, 4, 3)]
+    assert na(frame.loc[0, "tag_name"]) and na(frame.loc[0, "active"])
+    assert (frame.loc[1, "tag_name"], bool(frame.loc[1, "active"])) == ("Urgent", True)
 
 
 def test_topic_added_twice_sorts_by_its_last_addition(tmp_path):
