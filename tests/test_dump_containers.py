@@ -65,7 +65,9 @@ def test_zip_entry_escaping_is_fatal(tmp_path):
 
 
 def test_zip_unpacked_size_limit_and_ratio(tmp_path):
-    z = make_zip(tmp_path / "big.zip", {"conversations.csv": CONV + "c9,ch1,k1,2025-03-10T10:00:00Z\n" * 2000})
+    z = make_zip(
+        tmp_path / "big.zip", {"conversations.csv": CONV + "c9,ch1,k1,2025-03-10T10:00:00Z\n" * 2000}
+    )
     with pytest.raises(DumpRefused, match="big.zip.*limit"):
         load_dumps([z], max_unpacked_bytes=1000)
     bomb = make_zip(tmp_path / "bomb.zip", {"conversations.csv": CONV, "pad.txt": b"\0" * 5_000_000})
@@ -160,10 +162,20 @@ def test_json_lines_fast_path_all_strings(tmp_path):
     root = tmp_path / "d"
     root.mkdir()
     rows = [
-        {"conversation_id": "c1", "channel_id": "ch1", "contact_id": "k", "created_at": "2025-03-10T10:00:00Z"},
+        {
+            "conversation_id": "c1",
+            "channel_id": "ch1",
+            "contact_id": "k",
+            "created_at": "2025-03-10T10:00:00Z",
+        },
         {"conversation_id": "c2", "channel_id": "", "contact_id": "k", "created_at": "2025-03-10T10:00:00Z"},
-        {"conversation_id": "c3", "channel_id": "ch1", "contact_id": "k", "created_at": "2025-03-10T10:00:00Z",
-         "extra": {"a": 1}},
+        {
+            "conversation_id": "c3",
+            "channel_id": "ch1",
+            "contact_id": "k",
+            "created_at": "2025-03-10T10:00:00Z",
+            "extra": {"a": 1},
+        },
     ]
     (root / "conversations.jsonl").write_text("\n\n".join(json.dumps(r) for r in rows) + "\n")
     d = load_dumps([root])
@@ -178,7 +190,7 @@ def test_json_lines_bad_line_rejected(tmp_path):
     (root / "conversations.jsonl").write_text(
         '{"conversation_id": "c1", "channel_id": "ch1", "contact_id": "k", "created_at": "2025-03-10T10:00:00Z"}\n'
         "this is not json\n"
-        '[1, 2]\n'
+        "[1, 2]\n"
     )
     d = load_dumps([root])
     assert d.tables["conversations"]["conversation_id"].tolist() == ["c1"]
@@ -228,8 +240,14 @@ def test_parquet_native_and_string_types(tmp_path):
 def test_parquet_in_zip(tmp_path):
     buf = pa.BufferOutputStream()
     pq.write_table(
-        pa.table({"conversation_id": ["c1"], "channel_id": ["ch"], "contact_id": ["k"],
-                  "created_at": ["2025-03-10T10:00:00Z"]}),
+        pa.table(
+            {
+                "conversation_id": ["c1"],
+                "channel_id": ["ch"],
+                "contact_id": ["k"],
+                "created_at": ["2025-03-10T10:00:00Z"],
+            }
+        ),
         buf,
     )
     z = make_zip(tmp_path / "d.zip", {"conversations.parquet": buf.getvalue().to_pybytes()})
@@ -263,3 +281,34 @@ def test_no_qt_in_dump_package():
     for f in Path(pkg.__file__).parent.glob("*.py"):
         text = f.read_text()
         assert "PySide" not in text and "shiboken" not in text and "sparkdesk.gui" not in text, f
+
+
+def test_zip_single_top_folder_ignores_macos_litter(tmp_path):
+    z = make_zip(
+        tmp_path / "mac.zip",
+        {
+            "export/manifest.json": json.dumps({"version": 1, "organization": "Mac"}),
+            "export/conversations.csv": CONV,
+            "__MACOSX/export/._conversations.csv": b"\x00\x05\x16\x07",
+        },
+    )
+    d = load_dumps([z])
+    assert d.organization == "Mac" and ids(d) == ["c1"]
+    assert d.report.ignored_files == [f"{z}/__MACOSX/export/._conversations.csv"]
+
+
+def test_json_lines_inferred_numbers_and_booleans(tmp_path):
+    root = tmp_path / "d"
+    root.mkdir()
+    (root / "topics.jsonl").write_text(
+        '{"topic_id": 7, "name": "A", "active": false}\n{"topic_id": 8, "name": "B", "active": true}\n'
+    )
+    (root / "conversations.jsonl").write_text(
+        '{"conversation_id": 1, "channel_id": "ch", "contact_id": "k", "created_at": 1741600800123}\n'
+    )
+    d = load_dumps([root])
+    assert d.tables["topics"]["topic_id"].tolist() == ["7", "8"]
+    assert d.tables["topics"]["active"].tolist() == [False, True]
+    c = d.tables["conversations"]
+    assert c["conversation_id"].tolist() == ["1"]
+    assert c["created_at"][0] == pd.Timestamp("2025-03-10T10:00:00.123Z")

@@ -183,8 +183,9 @@ def zip_source(path: Path, zf: zipfile.ZipFile, max_unpacked_bytes: int) -> Dump
     label = str(path)
     _check_zip(zf, label, path.stat().st_size, max_unpacked_bytes)
     entries = [i for i in zf.infolist() if not i.is_dir()]
-    tops = {i.filename.split("/", 1)[0] for i in entries if "/" in i.filename}
-    at_root = [i for i in entries if "/" not in i.filename]
+    real = [i for i in entries if not _is_junk(i.filename)]
+    tops = {i.filename.split("/", 1)[0] for i in real if "/" in i.filename}
+    at_root = [i for i in real if "/" not in i.filename]
     single_top = next(iter(tops)) if len(tops) == 1 and not at_root else None
     manifest_names = {"manifest.json"} | ({f"{single_top}/manifest.json".lower()} if single_top else set())
     src = DumpSource(label)

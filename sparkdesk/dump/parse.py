@@ -185,27 +185,56 @@ def _json_cell(v: object) -> str | None:
 
 
 def read_jsonl(tf: TableFile) -> RawFile:
-    """pyarrow with an all-string schema; an exact Python reader when that is not enough."""
+    """pyarrow with an all-string schema, else with inferred types when they lose nothing,
+    else an exact Python reader (JSON numbers as their decimal text, whatever their size)."""
     spec = table_spec(tf.table)
     schema = pa.schema([(c, pa.string()) for c in spec.column_names])
-    try:
-        with tf.open_arrow() as stream:
-            t = pajson.read_json(
-                stream,
-                parse_options=pajson.ParseOptions(
-                    explicit_schema=schema, unexpected_field_behavior="infer", newlines_in_values=False
-                ),
-            )
-    except pa.ArrowInvalid as err:
-        if "utf8" in str(err).lower() or "utf-8" in str(err).lower():
-            raise _not_utf8(tf) from None
-        return _read_jsonl_python(tf)
-    except (OSError, EOFError) as err:
-        raise _unreadable(tf, err) from None
+    t = _pyarrow_json(tf, schema)
+    if t is None:
+        t = _pyarrow_json(tf, None)
+        if t is None or not _inferred_types_ok(tf.table, t):
+            return _read_jsonl_python(tf)
     known = set(spec.column_names)
     if any(n not in known and n.strip().lower() in known for n in t.column_names):
         return _read_jsonl_python(tf)  # keys in another case: let the exact reader sort them
     return _from_named_table(tf, t, require=False)
+
+
+def _pyarrow_json(tf: TableFile, schema: pa.Schema | None) -> pa.Table | None:
+    """The file through pyarrow's JSON reader, or None when the cells do not fit ``schema``."""
+    opts = pajson.ParseOptions(explicit_schema=schema, unexpected_field_behavior="infer")
+    try:
+        with tf.open_arrow() as stream:
+            return pajson.read_json(
+                stream, read_options=pajson.ReadOptions(block_size=1 << 24), parse_options=opts
+            )
+    except pa.ArrowInvalid as err:
+        if "utf8" in str(err).lower() or "utf-8" in str(err).lower():
+            raise _not_utf8(tf) from None
+        return None
+    except (OSError, EOFError) as err:
+        raise _unreadable(tf, err) from None
+
+
+_FITS = {
+    "ts": (pa.types.is_string, pa.types.is_integer, pa.types.is_timestamp, pa.types.is_null),
+    "bool": (pa.types.is_string, pa.types.is_boolean, pa.types.is_integer, pa.types.is_null),
+    "int": (pa.types.is_string, pa.types.is_integer, pa.types.is_null),
+}
+_TEXT_FITS = (pa.types.is_string, pa.types.is_integer, pa.types.is_boolean, pa.types.is_null)
+
+
+def _inferred_types_ok(table: str, t: pa.Table) -> bool:
+    """Inferred column types that convert to text exactly (no doubles, no parsed dates in text)."""
+    spec = table_spec(table)
+    for name in t.column_names:
+        key = name.strip().lower()
+        if key not in spec.column_names:
+            continue
+        checks = _FITS.get(spec.col(key).type, _TEXT_FITS)
+        if not any(check(t.schema.field(name).type) for check in checks):
+            return False
+    return True
 
 
 def _from_named_table(tf: TableFile, t: pa.Table, require: bool) -> RawFile:
