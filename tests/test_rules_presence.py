@@ -44,8 +44,8 @@ def test_intervals_run_to_the_next_event_and_away_status_only_on_away(tmp_path):
     ]
     assert (frame.loc[0, "user_name"], frame.loc[0, "user_email"]) == ("Ana", "ana@example.com")
     u1 = row(export(dump, "user", "2025-03-10"), user_id="u1")
-    # Available 08-12 + 13-17 = 8 h, Away 1 h
-    assert (u1["available_time"], u1["away_time"]) == (8 * H, 1 * H)
+    # Available 08-12 + 13-17 = 8 h, Away 1 h; no lock session -> Utilization 0 / 8 h = 0.00 (defined)
+    assert (u1["available_time"], u1["away_time"], u1["utilization"]) == (8 * H, 1 * H, 0.0)
 
 
 def test_whole_intervals_overlapping_the_range_and_cut_ones_for_the_user_export(tmp_path):

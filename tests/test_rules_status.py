@@ -305,3 +305,27 @@ def test_open_export_range_keeps_conversations_created_in_it(tmp_path):
     assert list(export(dump, "open-conversation", "2025-03-10")["conversation_id"]) == ["c2"]
     # without a range: every open conversation, sorted by Created at
     assert list(open_rows(dump)["conversation_id"]) == ["c1", "c2", "c3"]
+
+
+def test_status_changes_at_the_same_instant_keep_file_order(tmp_path):
+    # at 10:00: RESOLVED by u1/t1, then PENDING by u2/t2 (file order) -> current PENDING, last change u2/t2;
+    # the conversation was still resolved (first resolution 10:00) -> a row of the resolved export too.
+    dump = make(
+        tmp_path,
+        {
+            "conversations": [conv("c1")],
+            "messages": [reply("m1", "c1", at("09:30:00.000"), "u1")],
+            "conversation_events": [
+                resolve("c1", at("10:00:00.000"), "u1", "t1"),
+                status("c1", at("10:00:00.000"), "PENDING", "u2", "t2"),
+            ],
+        },
+    )
+    c1 = row(open_rows(dump), conversation_id="c1")
+    assert (c1["current_status"], c1["last_change_user_id"], c1["last_change_team_id"]) == (
+        "PENDING",
+        "u2",
+        "t2",
+    )
+    assert c1["resolved_at"] == ts(at("10:00:00.000"))
+    assert list(export(dump, "resolved-conversation", "2025-03-10")["conversation_id"]) == ["c1"]
