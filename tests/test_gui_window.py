@@ -224,7 +224,8 @@ def test_header_language_and_time_format_follow_their_options(qtbot, window, dem
     choose_type(qtbot, window, "message")
     window.options.lang_combo.setCurrentIndex(window.options.lang_combo.findData("es"))
     window.options.time_combo.setCurrentIndex(window.options.time_combo.findData("iso"))
-    generate(qtbot, window)
+    with qtbot.waitSignal(window.result_ready, timeout=60_000):
+        qtbot.keyClick(window, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)  # the shortcut
     r = cli(
         "export",
         str(demo_dir),
@@ -441,19 +442,25 @@ def xlsx_cells(path: Path) -> dict:
     return {ws.title: [list(r) for r in ws.iter_rows(values_only=True)] for ws in wb.worksheets}
 
 
-def test_export_all_to_a_folder_equals_the_command_line(qtbot, window, demo_dir, tmp_path):
+@pytest.mark.parametrize("target", ["folder", "workbook.xlsx"])
+def test_export_all_equals_the_command_line(qtbot, window, demo_dir, tmp_path, target):
     load(qtbot, window, demo_dir)
-    out = tmp_path / "all"
+    ours, theirs = tmp_path / "window" / target, tmp_path / "cli" / target
+    ours.parent.mkdir()
+    theirs.parent.mkdir()
     with qtbot.waitSignal(window.saved, timeout=60_000):
-        window.export_all_to(str(out))
-    theirs = tmp_path / "cli-all"
+        window.export_all_to(str(ours), "xlsx" if target.endswith(".xlsx") else "csv")
     r = cli("export", str(demo_dir), "--type", "all", "--tz", TZ, "--out", str(theirs))
     assert r.returncode == 0, r.stderr
+    if target.endswith(".xlsx"):
+        cells = xlsx_cells(ours)
+        assert len(cells) == 12 and cells == xlsx_cells(theirs)
+        return
     names = sorted(p.name for p in theirs.iterdir())
     assert names == sorted(f"{t}.csv" for t in EXPORT_IDS)
-    assert sorted(p.name for p in out.iterdir()) == names
+    assert sorted(p.name for p in ours.iterdir()) == names
     for name in names:
-        assert (out / name).read_bytes() == (theirs / name).read_bytes(), name
+        assert (ours / name).read_bytes() == (theirs / name).read_bytes(), name
 
 
 # -- settings ------------------------------------------------------------------------------
