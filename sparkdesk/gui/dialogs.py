@@ -106,8 +106,11 @@ class ReportDialog(QDialog):
         for view in (self.reasons_view, self.rejected_view, self.warnings_view):
             view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
             view.horizontalHeader().setStretchLastSection(True)
-            for c in range(view.model().columnCount()):
-                view.setColumnWidth(c, 160)
+            model = view.model()
+            wide = {"reason": 360, "raw": 420, "file": 220}
+            for c in range(model.columnCount()):
+                key = str(model.columns[c].name) if c < len(model.columns) else ""
+                view.setColumnWidth(c, wide.get(key, 120))
 
     def _headers(self) -> None:
         names = {
