@@ -104,6 +104,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("sparkdesk: interrupted.", file=sys.stderr)
         return 130
+    except OSError as err:  # a file that cannot be read or written: say which, and why
+        where = f" {err.filename}" if err.filename else ""
+        print(f"sparkdesk: cannot write or read{where}: {err.strerror or err}.", file=sys.stderr)
+        return EXIT_REFUSED
     except Exception as err:  # never a traceback on the terminal
         from sparkdesk.dump import DumpRefused
 
@@ -164,6 +168,10 @@ def _export(args: argparse.Namespace) -> int:
         raise UsageError("--type all needs --out: a folder, or an .xlsx file.")
     if fmt == "xlsx" and args.out == "-":
         raise UsageError("XLSX cannot be written to standard output; give --out FILE.xlsx.")
+    if args.out != "-":
+        parent = Path(args.out).resolve().parent
+        if not parent.is_dir():
+            raise UsageError(f"the folder {parent} does not exist.")
     tz = args.tz or local_zone_name()
     dump = load_dumps(args.dumps)
     _summarise_report(dump)
@@ -263,12 +271,33 @@ def inspect_summary(dump) -> dict:
         "problems": [
             {"table": r.table, "kind": r.kind, "reason": r.reason, "count": int(r.count)}
             for r in rep.reason_counts().itertuples(index=False)
-        ],
+        ]
+        + _lock_problems(dump),
     }
 
 
+LOCK_WARNINGS = {
+    "unpaired_unlocked": "UNLOCKED with no open session of that agent on that conversation (ignored)",
+    "open_at_snapshot": "LOCKED session still open at the snapshot (closed there)",
+}
+
+
+def _lock_problems(dump) -> list[dict]:
+    from sparkdesk.exports import lock_warnings
+
+    counts = lock_warnings(dump)
+    return [
+        {"table": "conversation_events", "kind": "warning", "reason": LOCK_WARNINGS[key], "count": n}
+        for key, n in counts.items()
+        if n
+    ]
+
+
 def _none(value):
-    return None if value is None or value != value else value
+    """None for any missing value (None, NaN, pd.NA), else the value."""
+    import pandas as pd
+
+    return None if pd.isna(value) else value
 
 
 def _inspect(args: argparse.Namespace) -> int:

@@ -199,3 +199,28 @@ def test_an_existing_file_survives_a_failed_export(tmp_path, capsys):
     code, _, _ = run(capsys, "export", DEMO, "--type", "team", "--channel", "nope", "--out", str(out))
     assert code == 2
     assert out.read_text(encoding="utf-8") == "old"
+
+
+def test_an_output_folder_that_does_not_exist_is_one_sentence(tmp_path, capsys):
+    code, _, err = run(
+        capsys, "export", DEMO, "--type", "all", "--out", str(tmp_path / "missing" / "book.xlsx")
+    )
+    assert code == 2
+    assert "does not exist" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_inspect_reports_unpaired_unlocks(tmp_path, capsys):
+    dump = tmp_path / "d"
+    dump.mkdir()
+    (dump / "conversations.csv").write_text(
+        "conversation_id,channel_id,contact_id,created_at\nc1,ch,k1,2025-05-05T10:00:00Z\n", encoding="utf-8"
+    )
+    (dump / "conversation_events.csv").write_text(
+        "conversation_id,at,type,user_id\nc1,2025-05-05T10:01:00Z,UNLOCKED,u1\n", encoding="utf-8"
+    )
+    code, out, _ = run(capsys, "inspect", str(dump), "--json")
+    problems = json.loads(out)["problems"]
+    assert code == 0
+    assert {"table": "conversation_events", "kind": "warning", "count": 1} == {
+        k: v for k, v in problems[-1].items() if k != "reason"
+    }

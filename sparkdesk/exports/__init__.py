@@ -8,4 +8,17 @@ the preview turn it into text or cells.
 from sparkdesk.exports.params import ExportParams, UnknownChannel, default_range
 from sparkdesk.exports.registry import compute
 
-__all__ = ["ExportParams", "UnknownChannel", "compute", "default_range"]
+__all__ = ["ExportParams", "UnknownChannel", "compute", "default_range", "lock_warnings"]
+
+
+def lock_warnings(dump) -> dict[str, int]:
+    """Counts of the lock-session warnings of dump-format.md (the rows are kept).
+
+    ``unpaired_unlocked``: UNLOCKED events that closed no session (ignored);
+    ``open_at_snapshot``: sessions still open at the snapshot (closed there).
+    """
+    from sparkdesk.exports.facts import facts_for
+
+    facts = facts_for(dump)
+    facts.lock_sessions  # noqa: B018 - computing the sessions fills in the warnings
+    return dict(facts.lock_warnings)
