@@ -163,3 +163,31 @@ def test_many_duplicates_across_dumps(tmp_path):
     assert len(c) == 2000 and (c["channel_id"] == "ch2").all()
     st = d.report.stats["conversations"]
     assert (st.read, st.accepted, st.duplicates) == (4000, 2000, 2000)
+
+
+def test_files_of_one_table_in_different_formats_combine(tmp_path):
+    import pyarrow.parquet as pq
+
+    root = folder(
+        tmp_path,
+        {
+            "topics-1.csv": "topic_id,name,active\nt1,A,yes\n",
+            "topics-2.jsonl": '{"topic_id": 2, "name": "B", "active": false}\n',
+        },
+    )
+    pq.write_table(
+        pa.table(
+            {
+                "topic_id": pa.array([3], pa.int32()),
+                "name": pa.array(["C"]).dictionary_encode(),
+                "active": [True],
+            }
+        ),
+        root / "topics-3.parquet",
+    )
+    d = load_dumps([root])
+    t = d.tables["topics"]
+    assert t["topic_id"].tolist() == ["t1", "2", "3"]
+    assert t["name"].tolist() == ["A", "B", "C"]
+    assert t["active"].tolist() == [True, False, True]
+    assert t["topic_id"].dtype == "str"

@@ -117,7 +117,7 @@ def read_csv(tf: TableFile) -> RawFile:
     headers, has_rows = read_csv_header(tf)
     pos, unknown, dup = map_headers(tf, headers)
     if not has_rows:  # pyarrow cannot skip a header that ends the file without a new line
-        return RawFile(pa.table({c: pa.array([], pa.string()) for c in pos}), headers, unknown, dup)
+        return RawFile(pa.table({c: pa.array([], pa.large_string()) for c in pos}), headers, unknown, dup)
     names = [f"c{i}" for i in range(len(headers))]
     malformed = [0]
 
@@ -134,7 +134,7 @@ def read_csv(tf: TableFile) -> RawFile:
                 ),
                 parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_invalid),
                 convert_options=pacsv.ConvertOptions(
-                    column_types={n: pa.string() for n in names},
+                    column_types={n: pa.large_string() for n in names},
                     null_values=[""],
                     strings_can_be_null=True,
                     quoted_strings_can_be_null=True,
@@ -188,7 +188,7 @@ def read_jsonl(tf: TableFile) -> RawFile:
     """pyarrow with an all-string schema, else with inferred types when they lose nothing,
     else an exact Python reader (JSON numbers as their decimal text, whatever their size)."""
     spec = table_spec(tf.table)
-    schema = pa.schema([(c, pa.string()) for c in spec.column_names])
+    schema = pa.schema([(c, pa.large_string()) for c in spec.column_names])
     t = _pyarrow_json(tf, schema)
     if t is None:
         t = _pyarrow_json(tf, None)
@@ -216,12 +216,16 @@ def _pyarrow_json(tf: TableFile, schema: pa.Schema | None) -> pa.Table | None:
         raise _unreadable(tf, err) from None
 
 
+def _is_text(t: pa.DataType) -> bool:
+    return pa.types.is_string(t) or pa.types.is_large_string(t)
+
+
 _FITS = {
-    "ts": (pa.types.is_string, pa.types.is_integer, pa.types.is_timestamp, pa.types.is_null),
-    "bool": (pa.types.is_string, pa.types.is_boolean, pa.types.is_integer, pa.types.is_null),
-    "int": (pa.types.is_string, pa.types.is_integer, pa.types.is_null),
+    "ts": (_is_text, pa.types.is_integer, pa.types.is_timestamp, pa.types.is_null),
+    "bool": (_is_text, pa.types.is_boolean, pa.types.is_integer, pa.types.is_null),
+    "int": (_is_text, pa.types.is_integer, pa.types.is_null),
 }
-_TEXT_FITS = (pa.types.is_string, pa.types.is_integer, pa.types.is_boolean, pa.types.is_null)
+_TEXT_FITS = (_is_text, pa.types.is_integer, pa.types.is_boolean, pa.types.is_null)
 
 
 def _inferred_types_ok(table: str, t: pa.Table) -> bool:
@@ -275,7 +279,7 @@ def _read_jsonl_python(tf: TableFile) -> RawFile:
     except (OSError, EOFError) as err:
         raise _unreadable(tf, err) from None
     names = list(keys)
-    t = pa.table({k: pa.array([r.get(k) for r in rows], pa.string()) for k in names})
+    t = pa.table({k: pa.array([r.get(k) for r in rows], pa.large_string()) for k in names})
     raw = _from_named_table(tf, t, require=False)
     raw.bad_records = bad
     return raw

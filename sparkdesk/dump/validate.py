@@ -25,6 +25,9 @@ from sparkdesk.dump.parse import RawFile
 from sparkdesk.dump.schema import EVENT_REQUIRES, Col, TableSpec, table_spec
 
 TS_TYPE = pa.timestamp("ms", tz="UTC")
+# Text is large_string throughout: pandas' string dtype stores large_string, so the final
+# conversion to pandas is zero-copy (with plain string it copies every text column).
+STR = pa.large_string()
 ARROW_TYPES = {"ts": TS_TYPE, "bool": pa.bool_(), "int": pa.int64(), "hhmm": pa.int64()}
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _INT_RE = r"^\s*[+-]?\d{1,18}\s*$"
@@ -34,7 +37,7 @@ _INVALID = object()
 
 
 def arrow_type(col: Col) -> pa.DataType:
-    return ARROW_TYPES.get(col.type, pa.string())
+    return ARROW_TYPES.get(col.type, STR)
 
 
 @dataclass
@@ -92,20 +95,20 @@ def as_text(a: pa.ChunkedArray) -> pa.ChunkedArray:
     if pa.types.is_dictionary(t):
         a = a.cast(t.value_type)
         t = a.type
-    if pa.types.is_large_string(t) or pa.types.is_string_view(t):
-        a = a.cast(pa.string())
+    if pa.types.is_string(t) or pa.types.is_string_view(t):
+        a = a.cast(STR)
     elif pa.types.is_boolean(t):
         a = pc.if_else(a, "true", "false")
     elif pa.types.is_floating(t):
         vals = [None if v is None else _format_float(v) for v in a.to_pylist()]
-        a = pa.chunked_array([pa.array(vals, pa.string())])
+        a = pa.chunked_array([pa.array(vals, STR)])
     elif pa.types.is_timestamp(t):
         a = pc.strftime(a, "%Y-%m-%dT%H:%M:%S")
-    elif not pa.types.is_string(t):
-        a = a.cast(pa.string())
+    if a.type != STR:
+        a = a.cast(STR)
     a = _chunked(a)
     if a.null_count < len(a) and pc.any(pc.equal(a, "")).as_py():
-        a = pc.if_else(pc.equal(a, ""), pa.scalar(None, pa.string()), a)
+        a = pc.if_else(pc.equal(a, ""), pa.scalar(None, STR), a)
     return _chunked(a)
 
 
@@ -283,7 +286,7 @@ def parse_bool(a: pa.ChunkedArray, default: object) -> tuple[pa.ChunkedArray, np
     if pa.types.is_boolean(a.type):
         return _chunked(pc.fill_null(a, bool(default))), np.zeros(len(a), bool)
     if pa.types.is_integer(a.type):
-        a = a.cast(pa.string())
+        a = a.cast(STR)
     vals, bad = map_distinct(as_text(a), _py_bool, pa.bool_())
     return _chunked(pc.fill_null(vals, bool(default))), bad
 
@@ -295,7 +298,7 @@ def parse_int(a: pa.ChunkedArray) -> tuple[pa.ChunkedArray, np.ndarray]:
     a = as_text(a)
     ok = np_mask(pc.match_substring_regex(a, _INT_RE))
     present = ~np_mask(pc.is_null(a))
-    clean = pc.if_else(pa.array(ok), a, pa.scalar(None, pa.string()))
+    clean = pc.if_else(pa.array(ok), a, pa.scalar(None, STR))
     vals = pc.utf8_trim_whitespace(clean).cast(pa.int64())
     return _chunked(vals), present & ~ok
 
@@ -305,8 +308,8 @@ def parse_enum(a: pa.ChunkedArray, values: tuple[str, ...]) -> tuple[pa.ChunkedA
     a = as_text(a)
     uniq = pc.unique(a).drop_null()
     up = pc.utf8_upper(pc.utf8_trim_whitespace(uniq))
-    up = pc.if_else(pc.equal(up, ""), pa.scalar(None, pa.string()), up)
-    bad = pc.invert(pc.fill_null(pc.is_in(up, value_set=pa.array(values)), True))
+    up = pc.if_else(pc.equal(up, ""), pa.scalar(None, STR), up)
+    bad = pc.invert(pc.fill_null(pc.is_in(up, value_set=pa.array(values, STR)), True))
     idx = pc.index_in(a, value_set=uniq)
     return _chunked(pc.take(up, idx)), np_mask(_chunked(pc.take(bad, idx)))
 
@@ -344,10 +347,10 @@ def convert_column(
         out, bad = map_distinct(as_text(a), _py_hhmm, pa.int64())
         what = "is not a time of day HH:MM (00:00 to 24:00)"
     elif kind == "date":
-        out, bad = map_distinct(as_text(a), _py_date, pa.string())
+        out, bad = map_distinct(as_text(a), _py_date, STR)
         what = "is not a date YYYY-MM-DD"
     elif kind == "tz":
-        out, bad = map_distinct(as_text(a), _py_tz, pa.string())
+        out, bad = map_distinct(as_text(a), _py_tz, STR)
         what = "is not a time zone name known to this computer (IANA, e.g. Europe/Madrid)"
     else:
         out = as_text(a)
@@ -405,7 +408,7 @@ def table_rules(spec: TableSpec, cols: dict[str, pa.ChunkedArray], errors: RowEr
         out = np_mask(pc.or_(pc.less(score, 1), pc.greater(score, 5)))
         errors.add(out, "score", "score must be an integer from 1 to 5")
         has_score = pc.is_valid(score)
-        default = pc.if_else(has_score, "COMPLETED", "SENT")
+        default = pc.if_else(has_score, pa.scalar("COMPLETED", STR), pa.scalar("SENT", STR))
         cols["status"] = _chunked(pc.coalesce(cols["status"], default))
     elif name == "business_hours":
         start, end = cols["start"], cols["end"]
