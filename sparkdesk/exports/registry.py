@@ -31,6 +31,44 @@ BUILDERS: dict[str, Callable] = {
 }
 
 
+_CONVERSATION_FACTS = (
+    "conversations",
+    "messages",
+    "events",
+    "human_replies",
+    "resolutions",
+    "first_response",
+    "lock_sessions",
+    "current_topics",
+    "conversation_csat",
+    "conversation_facts",
+)
+FACTS_NEEDED: dict[str, tuple[str, ...]] = {
+    "resolved-conversation": _CONVERSATION_FACTS,
+    "open-conversation": _CONVERSATION_FACTS,
+    "message": ("conversations", "messages", "message_tags", "current_tags"),
+    "team": _CONVERSATION_FACTS + ("message_tags", "csat_attribution"),
+    "contact": ("conversations", "messages"),
+    "topic": ("conversations", "events", "current_topic_pairs"),
+    "tag": ("conversations", "messages", "message_tags", "current_tag_pairs"),
+    "user-presence": ("presence_intervals",),
+    "user": (
+        "conversations",
+        "messages",
+        "events",
+        "human_replies",
+        "resolutions",
+        "lock_sessions",
+        "message_tags",
+        "csat_attribution",
+        "presence_intervals",
+    ),
+    "response-times": ("conversations", "messages", "events", "human_replies"),
+    "virtual-agent": ("conversations", "messages", "events", "message_tags"),
+    "contact-attribute": ("conversations", "messages"),
+}
+
+
 def compute(
     dump: Dump,
     params: ExportParams,
@@ -48,13 +86,18 @@ def compute(
     if not export.uses_channels:
         scope = type(scope)(scope.start, scope.end, scope.snapshot, None)
     facts = facts_for(dump)
-    prog.step(0.1, "Computing " + export.name_en)
+    needed = FACTS_NEEDED.get(export.id, ())
+    for i, name in enumerate(needed):
+        # one step per shared definition: progress moves and Cancel is noticed between them
+        prog.step(0.05 + 0.75 * i / max(len(needed), 1), "Computing " + name.replace("_", " "), force=True)
+        getattr(facts, name)
+    prog.step(0.8, "Computing " + export.name_en, force=True)
     builder = BUILDERS[export.id]
     if export.id == "message":
         frame = builder(facts, scope, export, include_content=params.include_content)
     else:
         frame = builder(facts, scope, export)
-    prog.step(0.9, "Shaping the table")
+    prog.step(0.9, "Shaping the table", force=True)
     result = conform(frame, export)
     prog.step(1.0, "Done", force=True)
     return result
