@@ -10,8 +10,8 @@ another export has filled the shared facts), and writes a Markdown table.
 from __future__ import annotations
 
 import argparse
-import gc
 import datetime as dt
+import gc
 import resource
 import sys
 import time
