@@ -68,15 +68,39 @@ _CONVERSATION_HEAD = (
     ("conversation_id", "Conversation ID", "ID de conversación", "id"),
     *_CHANNEL,
     ("contact_id", "Contact Profile ID", "ID de perfil de contacto", "id"),
-    ("contact_primary_identifier", "Contact Primary Identifier", "Identificador principal de contacto", "text"),
-    ("contact_secondary_identifier", "Contact Secondary Identifier", "Identificador secundario de contacto", "text"),
+    (
+        "contact_primary_identifier",
+        "Contact Primary Identifier",
+        "Identificador principal de contacto",
+        "text",
+    ),
+    (
+        "contact_secondary_identifier",
+        "Contact Secondary Identifier",
+        "Identificador secundario de contacto",
+        "text",
+    ),
     ("created_at", "Created at", "Creado en", "timestamp"),
     ("last_change_user_id", "Last Status Change Agent ID", "ID del agente de último cambio de estado", "id"),
-    ("last_change_user_name", "Last Status Change Agent Name", "Nombre del agente de último cambio de estado", "text"),
-    ("last_change_user_reference", "Last Status Change Agent Reference",
-     "Referencia del último agente de cambio de estado", "text"),
+    (
+        "last_change_user_name",
+        "Last Status Change Agent Name",
+        "Nombre del agente de último cambio de estado",
+        "text",
+    ),
+    (
+        "last_change_user_reference",
+        "Last Status Change Agent Reference",
+        "Referencia del último agente de cambio de estado",
+        "text",
+    ),
     ("last_change_team_id", "Last Status Change Team ID", "ID del equipo de último cambio de estado", "id"),
-    ("last_change_team_name", "Last Status Change Team Name", "Nombre del equipo de último cambio de estado", "text"),
+    (
+        "last_change_team_name",
+        "Last Status Change Team Name",
+        "Nombre del equipo de último cambio de estado",
+        "text",
+    ),
     ("current_status", "Current Status", "Estado actual", "enum"),
 )
 
@@ -115,7 +139,9 @@ _CSAT_SCORES = tuple(
 
 EXPORTS: tuple[ExportType, ...] = (
     ExportType(
-        "resolved-conversation", "Resolved Conversations", "Conversaciones resueltas",
+        "resolved-conversation",
+        "Resolved Conversations",
+        "Conversaciones resueltas",
         "One row per conversation first resolved in the range.",
         "Una fila por conversación resuelta por primera vez en el período.",
         _cols(
@@ -133,7 +159,9 @@ EXPORTS: tuple[ExportType, ...] = (
         ),
     ),
     ExportType(
-        "open-conversation", "Open Conversations", "Conversaciones abiertas",
+        "open-conversation",
+        "Open Conversations",
+        "Conversaciones abiertas",
         "One row per conversation that is New or Pending at the snapshot.",
         "Una fila por conversación nueva o pendiente en el momento de la exportación.",
         _cols(
@@ -145,7 +173,9 @@ EXPORTS: tuple[ExportType, ...] = (
         range_optional=True,
     ),
     ExportType(
-        "message", "Messages", "Mensajes",
+        "message",
+        "Messages",
+        "Mensajes",
         "One row per message created in the range.",
         "Una fila por mensaje creado en el período.",
         _cols(
@@ -154,8 +184,18 @@ EXPORTS: tuple[ExportType, ...] = (
             ("conversation_id", "Conversation ID", "ID de conversación", "id"),
             *_CHANNEL,
             ("contact_id", "Contact Profile ID", "ID de perfil de contacto", "id"),
-            ("contact_primary_identifier", "Contact Primary Identifier", "Identificador principal de contacto", "text"),
-            ("contact_secondary_identifier", "Contact Secondary Identifier", "Contacto Identificador secundario", "text"),
+            (
+                "contact_primary_identifier",
+                "Contact Primary Identifier",
+                "Identificador principal de contacto",
+                "text",
+            ),
+            (
+                "contact_secondary_identifier",
+                "Contact Secondary Identifier",
+                "Contacto Identificador secundario",
+                "text",
+            ),
             ("message_type", "Message Type", "Tipo de mensaje", "text"),
             ("origin", "Origin", "Origen", "text"),
             ("outbound_type", "Outbound Message Type", "Tipo de mensaje saliente", "text"),
@@ -176,7 +216,9 @@ EXPORTS: tuple[ExportType, ...] = (
         ),
     ),
     ExportType(
-        "team", "Teams", "Equipos",
+        "team",
+        "Teams",
+        "Equipos",
         "One row per team with a reply in the range.",
         "Una fila por equipo con alguna respuesta en el período.",
         _cols(
@@ -185,13 +227,21 @@ EXPORTS: tuple[ExportType, ...] = (
             ("team_name", "Team Name", "Nombre del equipo", "text"),
             ("resolves_with_reply", "Resolves With Reply", "Resuelve con respuesta", "count"),
             ("resolves_without_reply", "Resolves Without Reply", "Resuelve sin respuesta", "count"),
-            ("avg_first_response_time", "Average First Response Time", "Tiempo promedio de primera respuesta",
-             "duration"),
+            (
+                "avg_first_response_time",
+                "Average First Response Time",
+                "Tiempo promedio de primera respuesta",
+                "duration",
+            ),
             ("avg_resolution_time", "Average Resolution Time", "Tiempo promedio de resolución", "duration"),
             ("handle_time", "Total Handle Time", "Tiempo total de manejo", "duration"),
             ("no_reply_time", "Total No Reply Time", "Tiempo total sin respuesta", "duration"),
-            ("cherry_picking_time", "Total Cherry Picking Time", "Tiempo total de recolección de cerezas",
-             "duration"),
+            (
+                "cherry_picking_time",
+                "Total Cherry Picking Time",
+                "Tiempo total de recolección de cerezas",
+                "duration",
+            ),
             ("avg_handle_time", "Average Handle Time", "Tiempo promedio de manejo", "duration"),
             ("contacts_helped", "Contacts Helped", "Contactos ayudados", "count"),
             *_CSAT_SCORES,
@@ -201,7 +251,9 @@ EXPORTS: tuple[ExportType, ...] = (
         ),
     ),
     ExportType(
-        "contact", "Contacts", "Contactos",
+        "contact",
+        "Contacts",
+        "Contactos",
         "One row per contact with a message in the range.",
         "Una fila por contacto con algún mensaje en el período.",
         _cols(
@@ -217,7 +269,9 @@ EXPORTS: tuple[ExportType, ...] = (
         ),
     ),
     ExportType(
-        "topic", "Topics", "Temas",
+        "topic",
+        "Topics",
+        "Temas",
         "One row per topic and channel, for topics added in the range.",
         "Una fila por tema y canal, para los temas añadidos en el período.",
         _cols(
@@ -225,12 +279,19 @@ EXPORTS: tuple[ExportType, ...] = (
             ("topic_name", "Topic Name", "Nombre del tema", "text"),
             ("active", "Active", "Activo", "bool"),
             ("total_conversations", "Total Conversations", "Conversaciones totales", "count"),
-            ("current_conversations", "Total Current Conversations", "Conversaciones actuales totales", "count"),
+            (
+                "current_conversations",
+                "Total Current Conversations",
+                "Conversaciones actuales totales",
+                "count",
+            ),
             *_CHANNEL,
         ),
     ),
     ExportType(
-        "tag", "Tags", "Etiquetas",
+        "tag",
+        "Tags",
+        "Etiquetas",
         "One row per tag and channel, for tags added in the range.",
         "Una fila por etiqueta y canal, para las etiquetas añadidas en el período.",
         _cols(
@@ -244,7 +305,9 @@ EXPORTS: tuple[ExportType, ...] = (
         ),
     ),
     ExportType(
-        "user-presence", "User Presence", "Presencia de usuarios",
+        "user-presence",
+        "User Presence",
+        "Presencia de usuarios",
         "One row per Available or Away interval overlapping the range.",
         "Una fila por intervalo Disponible o Ausente que se solapa con el período.",
         _cols(
@@ -260,7 +323,9 @@ EXPORTS: tuple[ExportType, ...] = (
         uses_channels=False,
     ),
     ExportType(
-        "user", "Users (agent metrics)", "Usuarios (métricas de agentes)",
+        "user",
+        "Users (agent metrics)",
+        "Usuarios (métricas de agentes)",
         "One row per agent active in the range.",
         "Una fila por agente activo en el período.",
         _cols(
@@ -274,7 +339,12 @@ EXPORTS: tuple[ExportType, ...] = (
             ("avg_handle_time", "Avg. Handle Time (s)", "Prom. Tiempo (s) de manejo", "duration"),
             ("handle_time", "Handle Time (s)", "Tiempo (s) de manejo", "duration"),
             ("no_reply_time", "No Reply Time (s)", "Tiempo (s) sin respuesta", "duration"),
-            ("cherry_picking_time", "Cherry Picking Time (s)", "Tiempo (s) de recolección de cerezas", "duration"),
+            (
+                "cherry_picking_time",
+                "Cherry Picking Time (s)",
+                "Tiempo (s) de recolección de cerezas",
+                "duration",
+            ),
             ("replies", "Replies", "Respuestas", "count"),
             ("resolves_with_reply", "Resolves - With Reply", "Resuelve - Con respuesta", "count"),
             ("resolves_without_reply", "Resolves - No Reply", "Resuelve - No hay respuesta", "count"),
@@ -285,15 +355,21 @@ EXPORTS: tuple[ExportType, ...] = (
         ),
     ),
     ExportType(
-        "response-times", "Response Times", "Tiempos de respuesta",
+        "response-times",
+        "Response Times",
+        "Tiempos de respuesta",
         "One row per agent reply to a queue entry, reply in the range.",
         "Una fila por respuesta de agente a una entrada en la cola, respuesta en el período.",
         _cols(
             ("conversation_id", "Conversation ID", "ID de conversación", "id"),
             ("medium", "Medium", "Mediano", "text"),
             ("channel_name", "Sender Channel", "Canal remitente", "text"),
-            ("channel_display_name", "Sender Channel Display Name", "Nombre para mostrar del canal del remitente",
-             "text"),
+            (
+                "channel_display_name",
+                "Sender Channel Display Name",
+                "Nombre para mostrar del canal del remitente",
+                "text",
+            ),
             ("contact_id", "Contact Profile ID", "ID de perfil de contacto", "id"),
             ("started_by", "Started By", "Comenzado por", "text"),
             ("handover_reason", "Handover Reason", "Motivo de la entrega", "text"),
@@ -309,7 +385,9 @@ EXPORTS: tuple[ExportType, ...] = (
         ),
     ),
     ExportType(
-        "virtual-agent", "Virtual Agents", "Agentes virtuales",
+        "virtual-agent",
+        "Virtual Agents",
+        "Agentes virtuales",
         "One row per virtual agent and channel active in the range.",
         "Una fila por agente virtual y canal con actividad en el período.",
         _cols(
@@ -320,21 +398,41 @@ EXPORTS: tuple[ExportType, ...] = (
             ("handover_to_agent", "Handover to Agent", "Entrega al agente", "count"),
             ("handover_by_error", "Handover by Error", "Entrega por error", "count"),
             ("resolved", "Resolved", "Solucionado", "count"),
-            ("conversations_with_topic", "Total Conversations with Topic", "Conversaciones totales con tema",
-             "count"),
+            (
+                "conversations_with_topic",
+                "Total Conversations with Topic",
+                "Conversaciones totales con tema",
+                "count",
+            ),
             ("tagged_messages", "Total Tagged Messages", "Total de mensajes etiquetados", "count"),
-            ("message_tags", "Total Message Tags", "El número total de mensajes que se han etiquetado", "count"),
+            (
+                "message_tags",
+                "Total Message Tags",
+                "El número total de mensajes que se han etiquetado",
+                "count",
+            ),
         ),
     ),
     ExportType(
-        "contact-attribute", "Contact Attributes", "Atributos de contacto",
+        "contact-attribute",
+        "Contact Attributes",
+        "Atributos de contacto",
         "One row per attribute of every contact who wrote in the range.",
         "Una fila por atributo de cada contacto que escribió en el período.",
         _cols(
             ("contact_id", "Contact Profile ID", "ID de perfil de contacto", "id"),
-            ("contact_primary_identifier", "Contact Primary Identifier", "Identificador principal de contacto", "text"),
-            ("contact_secondary_identifier", "Contact Secondary Identifier", "Identificador secundario de contacto",
-             "text"),
+            (
+                "contact_primary_identifier",
+                "Contact Primary Identifier",
+                "Identificador principal de contacto",
+                "text",
+            ),
+            (
+                "contact_secondary_identifier",
+                "Contact Secondary Identifier",
+                "Identificador secundario de contacto",
+                "text",
+            ),
             ("attribute_id", "Attribute ID", "ID de atributo", "id"),
             ("attribute_name", "Attribute Name", "Nombre de atributo", "text"),
             ("attribute_value", "Attribute Value", "Valor de atributo", "text"),

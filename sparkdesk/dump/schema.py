@@ -56,77 +56,196 @@ class TableSpec:
 WEEKDAYS = ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")
 
 TABLES: tuple[TableSpec, ...] = (
-    TableSpec("channels", (
-        Col("channel_id", "id", True), Col("medium", "text", True), Col("name", "text", True),
-        Col("display_name"),
-    ), key=("channel_id",)),
-    TableSpec("users", (
-        Col("user_id", "id", True), Col("name", "text", True), Col("email"), Col("reference"),
-    ), key=("user_id",)),
-    TableSpec("teams", (
-        Col("team_id", "id", True), Col("name", "text", True), Col("created_at", "ts"),
-    ), key=("team_id",)),
-    TableSpec("virtual_agents", (
-        Col("virtual_agent_id", "id", True), Col("name", "text", True),
-    ), key=("virtual_agent_id",)),
-    TableSpec("contacts", (
-        Col("contact_id", "id", True), Col("medium", "text", True), Col("primary_identifier"),
-        Col("secondary_identifier"), Col("updated_at", "ts"),
-    ), key=("contact_id",)),
-    TableSpec("contact_attributes", (
-        Col("contact_id", "id", True), Col("attribute_id", "id", True), Col("name", "text", True),
-        Col("value"), Col("type"),
-    ), key=("contact_id", "attribute_id")),
-    TableSpec("topics", (
-        Col("topic_id", "id", True), Col("name", "text", True), Col("active", "bool", default=True),
-    ), key=("topic_id",)),
-    TableSpec("tags", (
-        Col("tag_id", "id", True), Col("name", "text", True), Col("active", "bool", default=True),
-    ), key=("tag_id",)),
-    TableSpec("business_hours", (
-        Col("channel_id", "id", True), Col("timezone", "tz", True),
-        Col("weekday", "enum", True, WEEKDAYS), Col("start", "hhmm", True), Col("end", "hhmm", True),
-    )),
-    TableSpec("holidays", (
-        Col("channel_id", "id", True), Col("date", "date", True), Col("name"),
-    )),
-    TableSpec("conversations", (
-        Col("conversation_id", "id", True), Col("channel_id", "id", True), Col("contact_id", "id", True),
-        Col("created_at", "ts", True), Col("language"), Col("url"),
-    ), key=("conversation_id",)),
-    TableSpec("messages", (
-        Col("message_id", "id", True), Col("conversation_id", "id", True), Col("created_at", "ts", True),
-        Col("direction", "enum", True, ("INBOUND", "OUTBOUND")),
-        Col("message_type"), Col("origin"), Col("outbound_type"),
-        Col("user_id", "id"), Col("team_id", "id"), Col("virtual_agent_id", "id"),
-        Col("system_user_type"), Col("content"), Col("post_url"),
-        Col("updated_at", "ts"), Col("deleted_at", "ts"),
-    ), key=("message_id",)),
-    TableSpec("conversation_events", (
-        Col("event_id", "id"), Col("conversation_id", "id", True), Col("at", "ts", True),
-        Col("type", "enum", True, ("STATUS_CHANGED", "LOCKED", "UNLOCKED", "TOPIC_ADDED", "TOPIC_REMOVED",
-                                   "QUEUED")),
-        Col("user_id", "id"), Col("team_id", "id"), Col("virtual_agent_id", "id"),
-        Col("status", "enum", values=("NEW", "PENDING", "RESOLVED")),
-        Col("resolved_by", "enum", values=("AGENT", "VIRTUAL_AGENT", "BULK_RESOLVE", "SYSTEM")),
-        Col("trigger", "enum", values=("HUMAN_AGENT", "VIRTUAL_AGENT", "AUTOMATION", "AUTO_RESOLVE")),
-        Col("reason"), Col("comment"), Col("topic_id", "id"), Col("started_by"), Col("handover_reason"),
-    ), key=("event_id",)),
-    TableSpec("message_tags", (
-        Col("message_id", "id", True), Col("tag_id", "id", True), Col("at", "ts", True),
-        Col("action", "enum", True, ("ADDED", "REMOVED")),
-        Col("user_id", "id"), Col("team_id", "id"), Col("virtual_agent_id", "id"),
-    )),
-    TableSpec("csat_surveys", (
-        Col("survey_id", "id"), Col("conversation_id", "id", True), Col("sent_at", "ts", True),
-        Col("responded_at", "ts"), Col("score", "int"),
-        Col("status", "enum", values=("SENT", "COMPLETED", "EXPIRED")),
-        Col("followup_question"), Col("followup_answer"),
-    ), key=("survey_id",), alt_key=("conversation_id", "sent_at")),
-    TableSpec("presence_events", (
-        Col("user_id", "id", True), Col("at", "ts", True),
-        Col("presence", "enum", True, ("AVAILABLE", "AWAY", "OFFLINE")), Col("away_status"),
-    )),
+    TableSpec(
+        "channels",
+        (
+            Col("channel_id", "id", True),
+            Col("medium", "text", True),
+            Col("name", "text", True),
+            Col("display_name"),
+        ),
+        key=("channel_id",),
+    ),
+    TableSpec(
+        "users",
+        (
+            Col("user_id", "id", True),
+            Col("name", "text", True),
+            Col("email"),
+            Col("reference"),
+        ),
+        key=("user_id",),
+    ),
+    TableSpec(
+        "teams",
+        (
+            Col("team_id", "id", True),
+            Col("name", "text", True),
+            Col("created_at", "ts"),
+        ),
+        key=("team_id",),
+    ),
+    TableSpec(
+        "virtual_agents",
+        (
+            Col("virtual_agent_id", "id", True),
+            Col("name", "text", True),
+        ),
+        key=("virtual_agent_id",),
+    ),
+    TableSpec(
+        "contacts",
+        (
+            Col("contact_id", "id", True),
+            Col("medium", "text", True),
+            Col("primary_identifier"),
+            Col("secondary_identifier"),
+            Col("updated_at", "ts"),
+        ),
+        key=("contact_id",),
+    ),
+    TableSpec(
+        "contact_attributes",
+        (
+            Col("contact_id", "id", True),
+            Col("attribute_id", "id", True),
+            Col("name", "text", True),
+            Col("value"),
+            Col("type"),
+        ),
+        key=("contact_id", "attribute_id"),
+    ),
+    TableSpec(
+        "topics",
+        (
+            Col("topic_id", "id", True),
+            Col("name", "text", True),
+            Col("active", "bool", default=True),
+        ),
+        key=("topic_id",),
+    ),
+    TableSpec(
+        "tags",
+        (
+            Col("tag_id", "id", True),
+            Col("name", "text", True),
+            Col("active", "bool", default=True),
+        ),
+        key=("tag_id",),
+    ),
+    TableSpec(
+        "business_hours",
+        (
+            Col("channel_id", "id", True),
+            Col("timezone", "tz", True),
+            Col("weekday", "enum", True, WEEKDAYS),
+            Col("start", "hhmm", True),
+            Col("end", "hhmm", True),
+        ),
+    ),
+    TableSpec(
+        "holidays",
+        (
+            Col("channel_id", "id", True),
+            Col("date", "date", True),
+            Col("name"),
+        ),
+    ),
+    TableSpec(
+        "conversations",
+        (
+            Col("conversation_id", "id", True),
+            Col("channel_id", "id", True),
+            Col("contact_id", "id", True),
+            Col("created_at", "ts", True),
+            Col("language"),
+            Col("url"),
+        ),
+        key=("conversation_id",),
+    ),
+    TableSpec(
+        "messages",
+        (
+            Col("message_id", "id", True),
+            Col("conversation_id", "id", True),
+            Col("created_at", "ts", True),
+            Col("direction", "enum", True, ("INBOUND", "OUTBOUND")),
+            Col("message_type"),
+            Col("origin"),
+            Col("outbound_type"),
+            Col("user_id", "id"),
+            Col("team_id", "id"),
+            Col("virtual_agent_id", "id"),
+            Col("system_user_type"),
+            Col("content"),
+            Col("post_url"),
+            Col("updated_at", "ts"),
+            Col("deleted_at", "ts"),
+        ),
+        key=("message_id",),
+    ),
+    TableSpec(
+        "conversation_events",
+        (
+            Col("event_id", "id"),
+            Col("conversation_id", "id", True),
+            Col("at", "ts", True),
+            Col(
+                "type",
+                "enum",
+                True,
+                ("STATUS_CHANGED", "LOCKED", "UNLOCKED", "TOPIC_ADDED", "TOPIC_REMOVED", "QUEUED"),
+            ),
+            Col("user_id", "id"),
+            Col("team_id", "id"),
+            Col("virtual_agent_id", "id"),
+            Col("status", "enum", values=("NEW", "PENDING", "RESOLVED")),
+            Col("resolved_by", "enum", values=("AGENT", "VIRTUAL_AGENT", "BULK_RESOLVE", "SYSTEM")),
+            Col("trigger", "enum", values=("HUMAN_AGENT", "VIRTUAL_AGENT", "AUTOMATION", "AUTO_RESOLVE")),
+            Col("reason"),
+            Col("comment"),
+            Col("topic_id", "id"),
+            Col("started_by"),
+            Col("handover_reason"),
+        ),
+        key=("event_id",),
+    ),
+    TableSpec(
+        "message_tags",
+        (
+            Col("message_id", "id", True),
+            Col("tag_id", "id", True),
+            Col("at", "ts", True),
+            Col("action", "enum", True, ("ADDED", "REMOVED")),
+            Col("user_id", "id"),
+            Col("team_id", "id"),
+            Col("virtual_agent_id", "id"),
+        ),
+    ),
+    TableSpec(
+        "csat_surveys",
+        (
+            Col("survey_id", "id"),
+            Col("conversation_id", "id", True),
+            Col("sent_at", "ts", True),
+            Col("responded_at", "ts"),
+            Col("score", "int"),
+            Col("status", "enum", values=("SENT", "COMPLETED", "EXPIRED")),
+            Col("followup_question"),
+            Col("followup_answer"),
+        ),
+        key=("survey_id",),
+        alt_key=("conversation_id", "sent_at"),
+    ),
+    TableSpec(
+        "presence_events",
+        (
+            Col("user_id", "id", True),
+            Col("at", "ts", True),
+            Col("presence", "enum", True, ("AVAILABLE", "AWAY", "OFFLINE")),
+            Col("away_status"),
+        ),
+    ),
 )
 
 TABLE_NAMES: tuple[str, ...] = tuple(t.name for t in TABLES)
