@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.json as pajson
 import pyarrow.parquet as pq
@@ -249,8 +250,18 @@ def _from_named_table(tf: TableFile, t: pa.Table, require: bool) -> RawFile:
     """
     headers = list(t.column_names)
     pos, unknown, dup = map_headers(tf, headers, require=require)
-    cols = {c: t.column(i) for c, i in pos.items()}
+    cols = {c: _empty_as_null(t.column(i)) for c, i in pos.items()}
     return RawFile(pa.table(cols), headers, unknown, dup, n_rows=t.num_rows)
+
+
+def _empty_as_null(a: pa.ChunkedArray) -> pa.ChunkedArray:
+    """An empty string means empty, as in CSV (where pyarrow already reads it as null)."""
+    if not (pa.types.is_string(a.type) or pa.types.is_large_string(a.type)) or a.null_count == len(a):
+        return a
+    empty = pc.equal(a, "")
+    if not pc.any(empty).as_py():
+        return a
+    return pc.if_else(empty, pa.scalar(None, a.type), a)
 
 
 def _read_jsonl_python(tf: TableFile) -> RawFile:

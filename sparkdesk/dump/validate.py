@@ -90,7 +90,7 @@ def _format_float(v: float) -> str:
 
 
 def as_text(a: pa.ChunkedArray) -> pa.ChunkedArray:
-    """Any native column as text: numbers as decimal text, booleans as true/false; "" is null."""
+    """Any native column as text: numbers as decimal text, booleans as true/false."""
     t = a.type
     if pa.types.is_dictionary(t):
         a = a.cast(t.value_type)
@@ -106,10 +106,7 @@ def as_text(a: pa.ChunkedArray) -> pa.ChunkedArray:
         a = pc.strftime(a, "%Y-%m-%dT%H:%M:%S")
     if a.type != STR:
         a = a.cast(STR)
-    a = _chunked(a)
-    if a.null_count < len(a) and pc.any(pc.equal(a, "")).as_py():
-        a = pc.if_else(pc.equal(a, ""), pa.scalar(None, STR), a)
-    return _chunked(a)
+    return _chunked(a)  # empty strings are already null (parse.py), native values never empty
 
 
 def map_distinct(
@@ -305,13 +302,11 @@ def parse_int(a: pa.ChunkedArray) -> tuple[pa.ChunkedArray, np.ndarray]:
 
 def parse_enum(a: pa.ChunkedArray, values: tuple[str, ...]) -> tuple[pa.ChunkedArray, np.ndarray]:
     """Trimmed and upper-cased, worked out on the distinct values only; blank counts as empty."""
-    a = as_text(a)
-    uniq = pc.unique(a).drop_null()
-    up = pc.utf8_upper(pc.utf8_trim_whitespace(uniq))
+    enc = pc.dictionary_encode(as_text(a).combine_chunks())
+    up = pc.utf8_upper(pc.utf8_trim_whitespace(enc.dictionary))
     up = pc.if_else(pc.equal(up, ""), pa.scalar(None, STR), up)
     bad = pc.invert(pc.fill_null(pc.is_in(up, value_set=pa.array(values, STR)), True))
-    idx = pc.index_in(a, value_set=uniq)
-    return _chunked(pc.take(up, idx)), np_mask(_chunked(pc.take(bad, idx)))
+    return _chunked(pc.take(up, enc.indices)), np_mask(pc.take(bad, enc.indices))
 
 
 # ---------------------------------------------------------------- a whole file
