@@ -454,3 +454,15 @@ def test_fatal_not_a_zip(tmp_path):
     p = tmp_path / "dump.zip"
     p.write_bytes(b"not a zip at all")
     refused([p], "dump.zip")
+
+
+def test_row_warnings_are_listed_up_to_a_cap_then_counted(tmp_path, monkeypatch):
+    from sparkdesk.dump import reader
+
+    monkeypatch.setattr(reader, "WARN_ROWS_LISTED", 2)
+    text = conv(*(f"c{i},ch1,k1,2025-03-10T10:00:0{i}" for i in range(5)))
+    d = load_dumps([write(tmp_path / "d", {"conversations.csv": text})])
+    w = warnings(d, "conversations")
+    naive = w[w["reason"].str.startswith("timestamp without a UTC offset")]
+    assert naive["line"].tolist()[-2:] == [2, 3]
+    assert naive["reason"].str.contains("3 more rows").sum() == 1

@@ -41,6 +41,7 @@ from sparkdesk.dump.validate import Checked, _py_timestamp, arrow_type, check_fi
 from sparkdesk.tasks import CancelToken, Progress, ProgressFn, as_progress
 
 DEFAULT_MAX_UNPACKED = 20 * 2**30
+WARN_ROWS_LISTED = 1000  # per table, column and reason (per file for naive timestamps)
 READ_SHARE = 0.85  # of the progress bar: reading and checking files; the rest is combining
 
 # (table, column, reference table, reference column): unknown ids only warn.
@@ -191,9 +192,7 @@ def _note_step_one(state: State, table: str, checked: Checked, seq: np.ndarray) 
     for column, mask in checked.naive.items():
         rows = seq[mask & (code == 0)]
         if len(rows):
-            state.pending.warnings.append(
-                (table, rows, column, "timestamp without a UTC offset, read as UTC")
-            )
+            _add_row_warnings(state, table, rows, column, "timestamp without a UTC offset, read as UTC")
 
 
 # ---------------------------------------------------------------- combining
@@ -480,12 +479,25 @@ def _reference_warnings(state: State, tables: dict[str, pa.Table]) -> None:
             continue
         missing = not_in(values, tables[ref][ref_col]) & ~np_mask(pc.is_null(values))
         if missing.any():
-            state.pending.warnings.append(
-                (table, tbl["_seq"].to_numpy()[missing], col, f"{col} not found in {ref}")
-            )
+            _add_row_warnings(state, table, tbl["_seq"].to_numpy()[missing], col, f"{col} not found in {ref}")
 
 
 # ---------------------------------------------------------------- the report
+
+
+def _add_row_warnings(state: State, table: str, seqs: np.ndarray, column: str, reason: str) -> None:
+    """One warning row per row, up to ``WARN_ROWS_LISTED``; beyond that one row with the count.
+
+    A dump whose every timestamp is naive would otherwise list millions of warnings,
+    and finding their line numbers means re-scanning every file to its end.
+    """
+    listed = seqs[:WARN_ROWS_LISTED]
+    state.pending.warnings.append((table, listed, column, reason))
+    more = len(seqs) - len(listed)
+    if more:
+        state.pending.table_warnings.append(
+            _warn_row(table, "", None, column, f"{reason}: {more} more rows like this are not listed")
+        )
 
 
 def _warn_row(table: str, file: str, line: int | None, column: str, reason: str) -> dict:
