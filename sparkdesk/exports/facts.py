@@ -18,6 +18,7 @@ from functools import cached_property
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from sparkdesk.dump.model import Dump
 from sparkdesk.exports.business_hours import business_ms
@@ -104,6 +105,13 @@ class Facts:
             built = _fill_template(template, conv["conversation_id"])
             url = url.fillna(built)
         return conv.assign(conversation_url=url)
+
+    @cached_property
+    def contact_codes(self) -> tuple[np.ndarray, np.ndarray]:
+        """(contact code per conversation, contact id per code): integer keys for grouping."""
+        encoded = pa.array(self.conversations["contact_id"]).dictionary_encode()
+        codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        return codes, np.asarray(encoded.dictionary.to_pylist(), dtype=object)
 
     def cx_of(self, conversation_ids: pd.Series) -> np.ndarray:
         return positions(conversation_ids, self.conversations["conversation_id"])

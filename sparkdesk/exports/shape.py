@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from sparkdesk.catalogue import ExportType
 
@@ -32,10 +34,30 @@ def conform(frame: pd.DataFrame, export: ExportType) -> pd.DataFrame:
 
 
 def sort_rows(frame: pd.DataFrame, by: list[str], export: ExportType) -> pd.DataFrame:
-    """Sort by ``by``, then by the export's id columns in order; empty first, code-point order."""
+    """Sort by ``by``, then by the export's id columns in order; empty first, code-point order.
+
+    The order is computed by Arrow's stable multi-key sort (strings compare as UTF-8
+    bytes, which is code-point order) and applied with one ``take``: at ten million rows
+    this is several times faster than ``DataFrame.sort_values`` on text keys.
+    """
     ids = [c.key for c in export.columns if c.kind == "id" and c.key not in by and c.key in frame]
     keys = by + ids
-    return frame.sort_values(keys, kind="stable", na_position="first").reset_index(drop=True)
+    if len(frame) < 2:
+        return frame.reset_index(drop=True)
+    table = pa.table({k: _sort_key(frame[k]) for k in keys})
+    order = pc.sort_indices(table, sort_keys=[(k, "ascending", "at_start") for k in keys])
+    return frame.take(order.to_numpy()).reset_index(drop=True)
+
+
+def _sort_key(series: pd.Series) -> pa.Array:
+    """An Arrow array that sorts like the column: timestamps as int64 ms, text as strings."""
+    if isinstance(series.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(series.dtype):
+        values = series.astype("datetime64[ms, UTC]")
+        ints = values.to_numpy(dtype="datetime64[ms]").astype(np.int64)
+        return pa.array(ints, mask=values.isna().to_numpy(bool))
+    if isinstance(series.dtype, pd.StringDtype) or pd.api.types.is_object_dtype(series.dtype):
+        return pa.array(series.astype("str"), from_pandas=True).cast(pa.large_string())
+    return pa.array(series, from_pandas=True)
 
 
 def round_div(numerator: pd.Series, denominator: pd.Series) -> pd.Series:

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from sparkdesk.exports.facts import Facts
-from sparkdesk.exports.grouping import count_by, duration_ms, lookup, nunique_by
+from sparkdesk.exports.grouping import count_by, duration_ms, lookup, nunique_by, positions
 from sparkdesk.exports.scope import Scope
 from sparkdesk.exports.shape import mean_ms, round_div
 
@@ -166,42 +166,58 @@ def message(f: Facts, scope: Scope, export, include_content: bool = True) -> pd.
 
 
 def contact(f: Facts, scope: Scope, export) -> pd.DataFrame:
+    """Per contact: grouped on integer contact codes (hashing ten million id strings is slow)."""
     m = f.messages
-    contact_of = f.conversations["contact_id"]
-    sel = _selected_cx(f, scope)
-    in_sel = sel[m["cx"].to_numpy()]
-    m_sel = m[in_sel].assign(contact_id=contact_of.to_numpy()[m["cx"].to_numpy()[in_sel]])
-    mr = m_sel[scope.in_range(m_sel["created_at"]).to_numpy(bool)]
-    g = mr.groupby("contact_id", sort=False)
-    out = pd.DataFrame(
+    cx = m["cx"].to_numpy()
+    kx_of_conv, contact_ids = f.contact_codes
+    in_sel = _selected_cx(f, scope)[cx]
+    frame = pd.DataFrame(
         {
-            "conversations": g["cx"].nunique(),
-            "inbound_messages": g["inbound"].sum(),
-            "outbound_messages": g["outbound"].sum(),
+            "kx": kx_of_conv[cx[in_sel]],
+            "cx": cx[in_sel],
+            "inbound": m["inbound"].to_numpy(bool)[in_sel],
+            "created_at": m["created_at"][in_sel].reset_index(drop=True),
         }
     )
-    out["created_at"] = mr[mr["inbound"]].groupby("contact_id", sort=False)["created_at"].min()
-    latest_msg = m_sel.groupby("contact_id", sort=False)["created_at"].max()
-    out = out.rename_axis("contact_id").reset_index()
+    in_range = scope.in_range(frame["created_at"]).to_numpy(bool)
+    mr = frame[in_range]
+    kx = pd.Index(np.unique(mr["kx"].to_numpy()))
+    n = len(contact_ids)
+    inbound = np.bincount(mr["kx"], weights=mr["inbound"], minlength=n)
+    total = np.bincount(mr["kx"], minlength=n)
+    conversations = mr[["kx", "cx"]].drop_duplicates().groupby("kx", sort=False).size()
+    first_in = mr[mr["inbound"]].drop_duplicates("kx", keep="first").set_index("kx")["created_at"]
+    latest = frame.drop_duplicates("kx", keep="last").set_index("kx")[
+        "created_at"
+    ]  # messages are in time order
+    ids = pd.Series(contact_ids[kx.to_numpy()], dtype="str")
     c = f.contacts
-    out["medium"] = lookup(out["contact_id"], c["medium"])
-    out["primary_identifier"] = lookup(out["contact_id"], c["primary_identifier"])
-    out["secondary_identifier"] = lookup(out["contact_id"], c["secondary_identifier"])
-    out["last_updated"] = lookup(out["contact_id"], c["updated_at"]).fillna(
-        lookup(out["contact_id"], latest_msg)
+    out = pd.DataFrame(
+        {
+            "contact_id": ids,
+            "medium": lookup(ids, c["medium"]),
+            "primary_identifier": lookup(ids, c["primary_identifier"]),
+            "secondary_identifier": lookup(ids, c["secondary_identifier"]),
+            "created_at": first_in.reindex(kx).reset_index(drop=True),
+            "conversations": conversations.reindex(kx).to_numpy(),
+            "inbound_messages": inbound[kx].astype(np.int64),
+            "outbound_messages": (total[kx] - inbound[kx]).astype(np.int64),
+            "last_updated": lookup(ids, c["updated_at"]).fillna(latest.reindex(kx).reset_index(drop=True)),
+        }
     )
     return _sort(out, ["contact_id"], export)
 
 
-def _contacts_who_wrote(f: Facts, scope: Scope) -> pd.Index:
+def _contacts_who_wrote(f: Facts, scope: Scope) -> np.ndarray:
     m = f.messages
     mr = m[_in_scope(f, scope, m["cx"], m["created_at"]) & m["inbound"].to_numpy(bool)]
-    return pd.Index(f.conversations["contact_id"].to_numpy()[mr["cx"].to_numpy()]).unique()
+    kx_of_conv, contact_ids = f.contact_codes
+    return contact_ids[np.unique(kx_of_conv[mr["cx"].to_numpy()])]
 
 
 def contact_attribute(f: Facts, scope: Scope, export) -> pd.DataFrame:
     attrs = f.dump.tables["contact_attributes"]
-    attrs = attrs[attrs["contact_id"].isin(_contacts_who_wrote(f, scope))]
+    attrs = attrs[positions(attrs["contact_id"], pd.Series(_contacts_who_wrote(f, scope), dtype="str")) >= 0]
     c = f.contacts
     out = pd.DataFrame(
         {
