@@ -116,24 +116,43 @@ class Facts:
     def cx_of(self, conversation_ids: pd.Series) -> np.ndarray:
         return positions(conversation_ids, self.conversations["conversation_id"])
 
+    MESSAGE_KEYS = (
+        "message_id",
+        "conversation_id",
+        "created_at",
+        "direction",
+        "user_id",
+        "team_id",
+        "virtual_agent_id",
+        "_seq",
+    )
+
     @cached_property
     def messages(self) -> pd.DataFrame:
-        """Messages in (created_at, reading) order with cx and their kind."""
-        m = (
-            self.dump.tables["messages"]
-            .sort_values(["created_at", "_seq"], kind="stable")
-            .reset_index(drop=True)
-        )
+        """Messages in (created_at, reading) order with cx and their kind: the key columns only.
+
+        ``row`` is the message's position in the dump's table; the message export and the
+        last-updated rule fetch the other columns through it, so that ten million message
+        texts are never copied.
+        """
+        raw = self.dump.tables["messages"]
+        order = np.lexsort((raw["_seq"].to_numpy(np.int64), _ms_ints(raw["created_at"])))
+        m = raw[list(self.MESSAGE_KEYS)].take(order).reset_index(drop=True)
         outbound = (m["direction"] == "OUTBOUND").to_numpy(bool)
         has_user = m["user_id"].notna().to_numpy(bool)
         has_va = m["virtual_agent_id"].notna().to_numpy(bool)
         return m.assign(
+            row=order,
             cx=self.cx_of(m["conversation_id"]),
             inbound=~outbound,
             outbound=outbound,
             human=outbound & has_user,
             va=outbound & has_va & ~has_user,
         )
+
+    def message_column(self, name: str, messages: pd.DataFrame) -> pd.Series:
+        """A column of the dump's messages table for these rows of ``self.messages``."""
+        return self.dump.tables["messages"][name].take(messages["row"].to_numpy()).set_axis(messages.index)
 
     @cached_property
     def human_replies(self) -> pd.DataFrame:
@@ -269,8 +288,8 @@ class Facts:
         ]
         for cx, col in (
             (m["cx"], m["created_at"]),
-            (m["cx"], m["updated_at"]),
-            (m["cx"], m["deleted_at"]),
+            (m["cx"], self.message_column("updated_at", m)),
+            (m["cx"], self.message_column("deleted_at", m)),
             (e["cx"], e["at"]),
             (s_cx, s["sent_at"]),
             (s_cx, s["responded_at"]),
@@ -505,6 +524,13 @@ class Facts:
         out["end_eff"] = out["end"].fillna(self.snapshot)
         keep = out["presence"].isin(["AVAILABLE", "AWAY"]) & (out["end_eff"] > out["start"])
         return out[keep.to_numpy(bool)].reset_index(drop=True)
+
+
+def _ms_ints(times: pd.Series) -> np.ndarray:
+    """int64 milliseconds of a timestamp column (missing sorts first)."""
+    values = times.astype("datetime64[ms, UTC]")
+    ints = values.to_numpy(dtype="datetime64[ms]").astype(np.int64)
+    return np.where(values.isna().to_numpy(bool), np.iinfo(np.int64).min, ints)
 
 
 def _fill_template(template: str, ids: pd.Series) -> pd.Series:

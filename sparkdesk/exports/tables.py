@@ -132,6 +132,10 @@ def message(f: Facts, scope: Scope, export, include_content: bool = True) -> pd.
         lookup(m["virtual_agent_id"].where(m["va"]), f.virtual_agents["name"])
     )
     tags = f.current_tags
+
+    def col(name: str) -> pd.Series:
+        return f.message_column(name, m)
+
     out = pd.DataFrame(
         {
             "message_id": m["message_id"],
@@ -143,9 +147,9 @@ def message(f: Facts, scope: Scope, export, include_content: bool = True) -> pd.
             "contact_id": conv["contact_id"],
             "contact_primary_identifier": conv["contact_primary_identifier"],
             "contact_secondary_identifier": conv["contact_secondary_identifier"],
-            "message_type": m["message_type"],
-            "origin": m["origin"],
-            "outbound_type": m["outbound_type"],
+            "message_type": col("message_type"),
+            "origin": col("origin"),
+            "outbound_type": col("outbound_type"),
             "direction": m["direction"],
             "agent_id": agent_id,
             "agent_name": agent_name,
@@ -154,12 +158,12 @@ def message(f: Facts, scope: Scope, export, include_content: bool = True) -> pd.
             "team_name": lookup(m["team_id"], f.teams["name"]),
             "tag_ids": lookup(m["message_id"], tags["tag_ids"]),
             "tag_names": lookup(m["message_id"], tags["tag_names"]),
-            "content": m["content"] if include_content else pd.Series(pd.NA, index=m.index, dtype="str"),
+            "content": col("content") if include_content else pd.Series(pd.NA, index=m.index, dtype="str"),
             "conversation_url": conv["conversation_url"],
-            "post_url": m["post_url"],
-            "last_updated": m["updated_at"].fillna(m["created_at"]),
-            "deleted_at": m["deleted_at"],
-            "system_user_type": m["system_user_type"],
+            "post_url": col("post_url"),
+            "last_updated": col("updated_at").fillna(m["created_at"]),
+            "deleted_at": col("deleted_at"),
+            "system_user_type": col("system_user_type"),
         }
     )
     return _sort(out, ["created_at", "message_id"], export)
