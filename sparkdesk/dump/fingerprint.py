@@ -41,13 +41,25 @@ def _string_fingerprint(a: pa.Array) -> np.ndarray:
     start = off[:-1]
     length = off[1:] - start
     h = length.astype(np.uint64) * _M1
+    if n == 0:
+        return h
+    shortest, longest = int(length.min()), int(length.max())
+    pos = start.copy()
+    k = 0
+    while k + 8 <= shortest:  # every string has a whole word here: no masking needed
+        np.bitwise_xor(h, words[pos], out=h)
+        h = _mix(h * _M2)
+        pos += 8
+        k += 8
     top = len(words) - 1
-    for k in range(0, int(length.max()) if n else 0, 8):
+    while k < longest:
         rest = length - k
-        w = words[np.minimum(start + k, top)]
-        bits = np.clip(rest, 0, 8).astype(np.uint64) * np.uint64(8)
+        w = words[np.minimum(pos, top)]
+        bits = (np.clip(rest, 0, 8) * 8).astype(np.uint64)
         mask = np.where(bits >= 64, _ALL, (np.uint64(1) << (bits & np.uint64(63))) - np.uint64(1))
         h = np.where(rest > 0, _mix((h ^ (w & mask)) * _M2), h)
+        pos += 8
+        k += 8
     return h
 
 

@@ -53,6 +53,8 @@ class RowErrors:
 
     def add(self, mask: np.ndarray, column: str, reason: str) -> None:
         """Mark rows of ``mask`` not yet rejected as breaking (column, reason)."""
+        if not mask.any():  # the usual case: skip the full-length passes below
+            return
         new = mask & (self.code == 0)
         if new.any():
             self.reasons.append((column, reason))
@@ -350,7 +352,7 @@ def convert_column(
     else:
         out = as_text(a)
         what = ""
-    if col.required:
+    if col.required and out.null_count:
         empty = np_mask(pc.is_null(out))
         errors.add(empty if bad is None else empty & ~bad, col.name, f"{col.name} is required but empty")
     if bad is not None:
@@ -380,6 +382,8 @@ def check_file(table: str, raw: RawFile) -> Checked:
 
 
 def _isset(a: pa.ChunkedArray) -> np.ndarray:
+    if not a.null_count:
+        return np.ones(len(a), bool)
     return ~np_mask(pc.is_null(a))
 
 
