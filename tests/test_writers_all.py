@@ -12,9 +12,11 @@ from sparkdesk.catalogue import export_type
 from sparkdesk.writers import WriteOptions, format_for, write_all, write_export
 
 try:
-    from .test_writers_fixtures import response_times_table, topic_table, user_table
+    from .test_writers_fixtures import response_times_table, topic_table, user_table, xlsx_engine
 except ImportError:  # tests/ is not a package: pytest put it on sys.path
-    from test_writers_fixtures import response_times_table, topic_table, user_table
+    from test_writers_fixtures import response_times_table, topic_table, user_table, xlsx_engine
+
+__all__ = ["xlsx_engine"]  # a fixture, used by name: the XLSX tests run once per installed engine
 
 OPTIONS = WriteOptions(tz="Europe/Madrid")
 
@@ -40,14 +42,14 @@ def test_format_for() -> None:
         format_for("out.csv", "ods")
 
 
-def test_write_export_by_extension(tmp_path: Path) -> None:
+def test_write_export_by_extension(tmp_path: Path, xlsx_engine: str) -> None:
     write_export(user_table(), "user", tmp_path / "u.csv", OPTIONS)
     assert read_csv(tmp_path / "u.csv")[0] == export_type("user").headers("en")
     write_export(user_table(), "user", tmp_path / "u.xlsx", WriteOptions(lang="es"))
     assert openpyxl.load_workbook(tmp_path / "u.xlsx").sheetnames == ["Usuarios (métricas de agentes)"]
 
 
-def test_write_export_fmt_overrides_extension(tmp_path: Path) -> None:
+def test_write_export_fmt_overrides_extension(tmp_path: Path, xlsx_engine: str) -> None:
     write_export(user_table(), export_type("user"), tmp_path / "u.dat", OPTIONS, fmt="xlsx")
     with open(tmp_path / "u.dat", "rb") as f:  # openpyxl judges a path by its extension
         assert openpyxl.load_workbook(f).worksheets[0]["A2"].value == "p-laura"
@@ -64,7 +66,7 @@ def test_write_all_to_a_folder_of_csv(tmp_path: Path) -> None:
     assert seen == sorted(seen) and seen[-1] == 1.0
 
 
-def test_write_all_to_a_folder_of_xlsx(tmp_path: Path) -> None:
+def test_write_all_to_a_folder_of_xlsx(tmp_path: Path, xlsx_engine: str) -> None:
     written = write_all(tables(), tmp_path, OPTIONS, fmt="xlsx")
     assert {p.name for p in written} == {"topic.xlsx", "user.xlsx", "response-times.xlsx"}
     wb = openpyxl.load_workbook(tmp_path / "topic.xlsx")
@@ -78,7 +80,7 @@ def test_write_all_to_a_folder_of_xlsx(tmp_path: Path) -> None:
         ("es", ["Temas", "Usuarios (métricas de agentes)", "Tiempos de respuesta"]),
     ],
 )
-def test_write_all_to_one_workbook(tmp_path: Path, lang: str, names: list[str]) -> None:
+def test_write_all_to_one_workbook(tmp_path: Path, lang: str, names: list[str], xlsx_engine: str) -> None:
     path = tmp_path / "all.xlsx"
     assert write_all(tables(), path, WriteOptions(lang=lang, tz="UTC")) == [path]
     wb = openpyxl.load_workbook(path)
@@ -90,7 +92,7 @@ def test_write_all_to_one_workbook(tmp_path: Path, lang: str, names: list[str]) 
     assert list(tmp_path.iterdir()) == [path]
 
 
-def test_write_all_one_export_workbook(tmp_path: Path) -> None:
+def test_write_all_one_export_workbook(tmp_path: Path, xlsx_engine: str) -> None:
     path = tmp_path / "all.xlsx"
     write_all({"response-times": response_times_table()}, path, WriteOptions(lang="es"))
     assert openpyxl.load_workbook(path).sheetnames == ["Tiempos de respuesta"]

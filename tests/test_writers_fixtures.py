@@ -1,15 +1,35 @@
 """Small typed export tables, built by hand from the catalogue's keys, for the writer tests.
 
-Not a test module: it only holds builders (the name follows the test_writers_* pattern
-so the writer tests own it). Types follow the catalogue: text as ``str`` with NA,
-timestamps ``datetime64[ms, UTC]``, durations/counts ``Int64``, percent ``Float64``.
+Not a test module: it only holds builders and the ``xlsx_engine`` fixture (the name
+follows the test_writers_* pattern so the writer tests own it). Types follow the
+catalogue: text as ``str`` with NA, timestamps ``datetime64[ms, UTC]``, durations/counts
+``Int64``, percent ``Float64``.
 """
 
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from sparkdesk.catalogue import export_type
+from sparkdesk.writers import xlsx as xlsx_writer
+
+
+@pytest.fixture(
+    params=[
+        pytest.param(
+            name,
+            marks=pytest.mark.skipif(
+                not xlsx_writer.engine_available(name), reason=f"{name} is not installed"
+            ),
+        )
+        for name in xlsx_writer.ENGINES
+    ]
+)
+def xlsx_engine(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run an XLSX test once per installed engine: the default engine is swapped for it."""
+    monkeypatch.setattr(xlsx_writer, "default_engine", xlsx_writer.engine_named(request.param))
+    return request.param
 
 
 def _ts(*values: str | None) -> pd.Series:

@@ -1,0 +1,227 @@
+"""XLSX engines faster than openpyxl, behind the ``xlsx.XlsxEngine`` interface.
+
+Both take the typed chunks that ``xlsx`` makes (one arrow array per column, the cell
+rules already applied) and only lay them out; neither is imported unless it is used.
+
+- ``RustpyEngine``: rustpy-xlsxwriter, Python bindings of rust_xlsxwriter. Each sheet
+  is handed over as an arrow ``RecordBatchReader`` whose batches are our chunks, made
+  only when the Rust side pulls them: the cells are laid out from the arrow buffers
+  with no Python per cell or per row, in constant-memory mode (rows stream to a
+  temporary file, strings are inline), and progress and cancel still happen between
+  chunks. A chunk that raises (``Cancelled``) surfaces from the library as a
+  ``RuntimeError``; the original exception is raised instead.
+- ``XlsxWriterEngine``: XlsxWriter in ``constant_memory`` mode, written row by row in
+  order (pandas' ``to_excel`` writes column by column, which that mode silently drops:
+  ``shared/notes/performance.md``). Pure Python, one call per cell: a measured peer,
+  not a default.
+
+A note on what the files hold: rust_xlsxwriter writes every number with a decimal
+point (``<v>10.0</v>``). XLSX has one number type (a double), so Excel and
+``pandas.read_excel`` show 10, but openpyxl reads such a cell back as the float 10.0.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, BinaryIO
+
+import pyarrow as pa
+
+from .cells import TEXT_KINDS
+from .xlsx import NUMBER_FORMATS, Chunk, Finishing, SheetLayout, python_values
+
+_ARROW_TYPES = {
+    "timestamp": pa.timestamp("s"),
+    "duration": pa.float64(),
+    "percent": pa.float64(),
+    "count": pa.int64(),
+    "score": pa.int64(),
+    "bool": pa.bool_(),
+}
+
+
+def arrow_type(kind: str) -> pa.DataType:
+    """The arrow type of ``xlsx.cell_array`` for a column kind."""
+    return pa.large_string() if kind in TEXT_KINDS else _ARROW_TYPES[kind]
+
+
+# --- rustpy-xlsxwriter --------------------------------------------------------------------
+
+
+class RustpyEngine:
+    """rustpy-xlsxwriter: the Rust writer reads each sheet's chunks as an arrow stream.
+
+    The library writes a whole workbook in one call and then spends about as long again
+    compressing it, with the GIL released. That call runs on a worker thread into a
+    buffer of its own, so the caller's thread can report progress and notice a cancel
+    during the compression too; a cancelled worker finishes into its buffer, unused.
+    """
+
+    name = "rustpy-xlsxwriter"
+    rows_share = 0.45
+    TICK = 0.1  # seconds between two finishing reports
+
+    def __init__(self) -> None:
+        import rustpy_xlsxwriter
+
+        self._lib = rustpy_xlsxwriter
+        self._sheets: list[tuple[SheetLayout, Iterable[Chunk]]] = []
+
+    def add_sheet(self, layout: SheetLayout, chunks: Iterable[Chunk]) -> None:
+        self._sheets.append((layout, chunks))
+
+    def save(self, out: BinaryIO, finishing: Finishing | None = None) -> None:
+        buffer = io.BytesIO()
+        pull = _Pull(len(self._sheets))
+        book = self._book(buffer, pull)
+        failed: list[BaseException] = []
+
+        def run() -> None:
+            try:
+                book.save()
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+                failed.append(exc)
+
+        worker = threading.Thread(target=run, name="xlsx-rustpy", daemon=True)
+        started = time.monotonic()
+        worker.start()
+        while worker.is_alive():
+            worker.join(self.TICK)
+            if finishing is not None and pull.rows_done_at is not None and worker.is_alive():
+                rows_took = max(pull.rows_done_at - started, 0.05)
+                elapsed = time.monotonic() - pull.rows_done_at
+                # The finishing takes about as long as the rows did: approach 1, never reach it.
+                finishing(1.0 - math.exp(-elapsed / rows_took))
+        if failed:
+            if pull.failures:  # a chunk raised (Cancelled, ...): that, not the library's wrapper
+                raise pull.failures[0] from None
+            raise failed[0]
+        out.write(buffer.getbuffer())
+
+    def _book(self, target: BinaryIO, pull: _Pull) -> Any:
+        lib = self._lib
+        book = (
+            lib.FastExcel(target, output_format="xlsx")
+            .format(datetime_format=NUMBER_FORMATS["timestamp"])
+            .freeze(row=1)
+        )
+        bold = lib.Format().set_bold()
+        formats = {kind: lib.Format().set_num_format(code) for kind, code in NUMBER_FORMATS.items()}
+        for layout, chunks in self._sheets:
+            fields = [pa.field(h, arrow_type(k)) for h, k in zip(layout.headers, layout.kinds, strict=True)]
+            schema = pa.schema(fields)
+            book.sheet(
+                layout.name,
+                pa.RecordBatchReader.from_batches(schema, pull.batches(schema, chunks)),
+                column_widths=list(layout.widths),
+                column_formats=[formats.get(kind) for kind in layout.kinds],
+                header_format=bold,
+                autofilter=True,
+            )
+        return book
+
+    def discard(self) -> None:
+        """Nothing to delete: the library's temporary files go when its call ends."""
+        self._sheets.clear()
+
+
+class _Pull:
+    """The sheets' batch streams: what a chunk raised, and when the last row was pulled."""
+
+    def __init__(self, sheets: int) -> None:
+        self.failures: list[BaseException] = []
+        self.rows_done_at: float | None = None if sheets else time.monotonic()
+        self._left = sheets
+
+    def batches(self, schema: pa.Schema, chunks: Iterable[Chunk]) -> Iterator[pa.RecordBatch]:
+        try:
+            for chunk in chunks:
+                yield pa.RecordBatch.from_arrays(list(chunk), schema=schema)
+        except BaseException as exc:
+            self.failures.append(exc)
+            raise
+        self._left -= 1
+        if self._left == 0:
+            self.rows_done_at = time.monotonic()
+
+
+# --- XlsxWriter ---------------------------------------------------------------------------
+
+
+class XlsxWriterEngine:
+    """XlsxWriter, constant-memory mode, cells written in row order with explicit types."""
+
+    name = "xlsxwriter"
+    rows_share = 0.95
+
+    def __init__(self) -> None:
+        import xlsxwriter
+
+        self._lib = xlsxwriter
+        self._sheets: list[tuple[SheetLayout, Iterable[Chunk]]] = []
+        self._wb: Any = None
+
+    def add_sheet(self, layout: SheetLayout, chunks: Iterable[Chunk]) -> None:
+        self._sheets.append((layout, chunks))
+
+    def save(self, out: BinaryIO, finishing: Finishing | None = None) -> None:
+        wb = self._wb = self._lib.Workbook(
+            out,
+            {
+                "constant_memory": True,
+                "strings_to_numbers": False,
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+            },
+        )
+        bold = wb.add_format({"bold": True})
+        formats = {kind: wb.add_format({"num_format": code}) for kind, code in NUMBER_FORMATS.items()}
+        for layout, chunks in self._sheets:
+            ws = wb.add_worksheet(layout.name)
+            for col, width in enumerate(layout.widths):
+                ws.set_column(col, col, width)
+            ws.freeze_panes(1, 0)
+            for col, header in enumerate(layout.headers):
+                ws.write_string(0, col, header, bold)
+            writers = [(col, _writer(ws, kind), formats.get(kind)) for col, kind in enumerate(layout.kinds)]
+            row = 1
+            for chunk in chunks:
+                for values in zip(*(python_values(cells) for cells in chunk), strict=True):
+                    for (col, write, fmt), value in zip(writers, values, strict=True):
+                        if value is not None:
+                            write(row, col, value, fmt)
+                    row += 1
+            ws.autofilter(0, 0, row - 1, len(layout.headers) - 1)
+        wb.close()
+
+    def discard(self) -> None:
+        """Close and delete the sheets' temporary row files; mark the book closed (no destructor noise)."""
+        wb, self._wb = self._wb, None
+        if wb is None:
+            return
+        for ws in wb.worksheets():
+            for action in (
+                getattr(ws.row_data_fh, "close", None),
+                lambda ws=ws: ws.row_data_filename and os.unlink(ws.row_data_filename),
+            ):
+                try:
+                    if action is not None:
+                        action()
+                except Exception:  # noqa: BLE001 - best effort cleanup after the real error
+                    pass
+        wb.fileclosed = True
+
+
+def _writer(ws: Any, kind: str) -> Callable[..., Any]:
+    if kind in TEXT_KINDS:
+        return ws.write_string  # never write(): that turns "=..." into a formula
+    if kind == "timestamp":
+        return ws.write_datetime
+    if kind == "bool":
+        return ws.write_boolean
+    return ws.write_number
