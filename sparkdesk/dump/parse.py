@@ -130,9 +130,7 @@ def read_csv(tf: TableFile) -> RawFile:
         with tf.open_arrow() as stream:
             t = pacsv.read_csv(
                 stream,
-                read_options=pacsv.ReadOptions(
-                    column_names=names, skip_rows_after_names=1, block_size=1 << 24
-                ),
+                read_options=pacsv.ReadOptions(column_names=names, skip_rows_after_names=1),
                 parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_invalid),
                 convert_options=pacsv.ConvertOptions(
                     column_types={n: pa.large_string() for n in names},

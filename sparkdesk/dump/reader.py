@@ -17,7 +17,7 @@ import os
 import zipfile
 from collections import defaultdict
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -323,7 +323,8 @@ def _dedup_and_orphans(state: State, tables: dict[str, pa.Table], prog: Progress
     """
     conv_ids = tables["conversations"]["conversation_id"]
     order = sorted(TABLES, key=lambda t: -tables[t.name].num_rows)
-    with ThreadPoolExecutor(max_workers=2) as pool:
+    pool = ThreadPoolExecutor(max_workers=2)
+    try:
         dup = {t.name: pool.submit(duplicate_mask, t, tables[t.name]) for t in order}
         orphan = {
             child: pool.submit(not_in, tables[child][col], conv_ids)
@@ -332,20 +333,27 @@ def _dedup_and_orphans(state: State, tables: dict[str, pa.Table], prog: Progress
         }
         for i, spec in enumerate(TABLES):
             prog.step(i / len(TABLES), "Removing duplicates and orphans")
-            drop = dup[spec.name].result()
-            if drop.any():
-                _note_duplicates(state, spec, int(drop.sum()))
-            if spec.name in orphan:
-                bad = orphan[spec.name].result() & ~drop
-            elif spec.name == "message_tags" and tables[spec.name].num_rows:
-                bad = not_in(tables[spec.name]["message_id"], tables["messages"]["message_id"]) & ~drop
-            else:
-                bad = None
-            if bad is not None and bad.any():
-                _note_orphans(state, spec.name, tables[spec.name], bad)
-                drop = drop | bad
-            if drop.any():
-                tables[spec.name] = tables[spec.name].filter(pa.array(~drop))
+            _apply_steps_two_three(state, spec, tables, dup[spec.name].result(), orphan.get(spec.name))
+    finally:  # on cancel, do not wait for checks not yet started
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _apply_steps_two_three(
+    state: State, spec: TableSpec, tables: dict[str, pa.Table], drop: np.ndarray, orphan: Future | None
+) -> None:
+    """Drop one table's duplicates, then reject its orphans (among the rows left)."""
+    if drop.any():
+        _note_duplicates(state, spec, int(drop.sum()))
+    bad = None
+    if orphan is not None:
+        bad = orphan.result() & ~drop
+    elif spec.name == "message_tags" and tables[spec.name].num_rows:
+        bad = not_in(tables[spec.name]["message_id"], tables["messages"]["message_id"]) & ~drop
+    if bad is not None and bad.any():
+        _note_orphans(state, spec.name, tables[spec.name], bad)
+        drop = drop | bad
+    if drop.any():
+        tables[spec.name] = tables[spec.name].filter(pa.array(~drop))
 
 
 def _note_orphans(state: State, child: str, tbl: pa.Table, orphan: np.ndarray) -> None:
