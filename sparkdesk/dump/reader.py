@@ -7,8 +7,37 @@ per table over all dumps, drop duplicates by key (last read wins), reject orphan
 references to unknown ids. Line numbers and raw rows of rejected or warned rows are
 looked up at the very end, re-scanning only the files that have any.
 
-Everything stays in Arrow until the end (pandas conversion of strings is zero-copy),
-and no step loops over rows in Python.
+Everything stays in Arrow until the end (text is ``large_string``, which is what
+pandas' string dtype stores, so the conversion is zero-copy), and no step loops over
+rows in Python (only over the *distinct* values of unusual cells).
+
+What callers get (``Dump``):
+
+- ``tables[name]`` for every table of ``schema.TABLES``: exactly the spec columns plus
+  ``_seq`` (int64, reading order; rows are sorted by it, RangeIndex). dtypes: id, text,
+  enum, date, tz: pandas ``str`` (missing = NaN; enums upper-cased); ts:
+  ``datetime64[ms, UTC]``; bool: numpy ``bool`` (default filled in); int and hhmm:
+  ``Int64`` (hhmm in minutes, 24:00 = 1440). Only accepted rows that exist at the
+  snapshot.
+- ``snapshot``: the manifest's ``snapshot_at``, else the latest timestamp of any column
+  of the dump's accepted rows; the latest over the dumps combined. Rows strictly after
+  it (``t > snapshot``) are left out; a row exactly at the snapshot exists.
+- ``report.stats[name]``: read = accepted + rejected + duplicates; ``accepted`` counts
+  ``after_snapshot`` rows too, so ``len(tables[name]) == accepted - after_snapshot``.
+- ``report.rejected``: every rejected row, in reading order: table, file, line, column,
+  reason, raw. ``file`` is the path on disk, or ``<archive>.zip/<entry>``. ``line`` is
+  the CSV line where the record starts (header = line 1, quoted new lines counted), the
+  JSON Lines line, or the Parquet row index (0-based). ``column`` is empty when the
+  record could not be split at all. ``raw`` is JSON text: an object of header -> cell
+  as read (JSON Lines: the line itself; a CSV record of the wrong width: a list).
+- ``report.warnings`` (table, file, line, column, reason), rows kept:
+  per cell: timestamps without an offset; per row and column: ids not found in their
+  reference table. Both list at most ``WARN_ROWS_LISTED`` rows per table, column and
+  reason (naive timestamps: per file), then one row "...: N more rows like this are
+  not listed". Per table: duplicates dropped (one row with the count), and ids of a
+  reference table the dump does not have at all (one row with the count). Per file:
+  ignored files (table empty), unknown and repeated columns (line empty).
+- ``organization``, ``url_template``: from the manifests; the last dump that has one wins.
 """
 
 from __future__ import annotations
@@ -37,7 +66,7 @@ from sparkdesk.dump.model import (
 )
 from sparkdesk.dump.parse import BadRecord, RawFile, locate, read_file
 from sparkdesk.dump.schema import SNAPSHOT_COLUMNS, TABLE_NAMES, TABLES, TableSpec, table_spec
-from sparkdesk.dump.validate import Checked, _py_timestamp, arrow_type, check_file, np_mask
+from sparkdesk.dump.validate import Checked, parse_one_timestamp, arrow_type, check_file, np_mask
 from sparkdesk.tasks import CancelToken, Progress, ProgressFn, as_progress
 
 DEFAULT_MAX_UNPACKED = 20 * 2**30
@@ -396,7 +425,9 @@ def _dump_snapshot(state: State, d: int, tables: dict[str, pa.Table]) -> pd.Time
 def _manifest_snapshot(state: State, src: DumpSource) -> pd.Timestamp:
     value = src.manifest["snapshot_at"] if src.manifest else None
     parsed = (
-        _py_timestamp(str(value)) if isinstance(value, (str, int)) and not isinstance(value, bool) else None
+        parse_one_timestamp(str(value))
+        if isinstance(value, (str, int)) and not isinstance(value, bool)
+        else None
     )
     if not isinstance(parsed, tuple):
         raise DumpRefused(f"{src.manifest_label} has a snapshot_at that is not a timestamp ({value!r}).")

@@ -129,7 +129,7 @@ def map_distinct(
 # ---------------------------------------------------------------- timestamps
 
 
-def _py_timestamp(v: str) -> tuple[int, bool] | object:
+def parse_one_timestamp(v: str) -> tuple[int, bool] | object:
     """(epoch ms, naive) for any form ``datetime.fromisoformat`` reads; digits past ms truncated."""
     s = v.strip()
     if re.fullmatch(r"[+-]?\d+", s):
@@ -230,7 +230,7 @@ def _parse_timestamps_mixed(
 
 def _py_timestamp_packed(v: str) -> int | object:
     """``_py_timestamp`` packed into one int (ms << 1 | naive), so map_distinct can carry it."""
-    r = _py_timestamp(v)
+    r = parse_one_timestamp(v)
     if r is _INVALID:
         return _INVALID
     ms, naive = r  # type: ignore[misc]
