@@ -66,7 +66,7 @@ from sparkdesk.dump.model import (
 )
 from sparkdesk.dump.parse import BadRecord, RawFile, locate, read_file
 from sparkdesk.dump.schema import SNAPSHOT_COLUMNS, TABLE_NAMES, TABLES, TableSpec, table_spec
-from sparkdesk.dump.validate import Checked, parse_one_timestamp, arrow_type, check_file, np_mask
+from sparkdesk.dump.validate import Checked, arrow_type, check_file, np_mask, parse_one_timestamp
 from sparkdesk.tasks import CancelToken, Progress, ProgressFn, as_progress
 
 DEFAULT_MAX_UNPACKED = 20 * 2**30
