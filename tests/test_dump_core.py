@@ -436,7 +436,8 @@ def test_fatal_header_lacks_required_column(tmp_path):
 
 def test_fatal_not_utf8(tmp_path):
     data = (CONV + "c1,ch1,k\xe9,2025-03-10T10:00:00Z\n").encode("latin-1")
-    refused([write(tmp_path / "d", {"conversations.csv": data})], "not UTF-8")
+    msg = refused([write(tmp_path / "d", {"conversations.csv": data})], "not UTF-8")
+    assert "conversations.csv" in msg
 
 
 def test_fatal_manifest_unknown_version(tmp_path):
