@@ -17,6 +17,7 @@ import json
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -24,6 +25,7 @@ import pyarrow.json as pajson
 import pyarrow.parquet as pq
 
 from sparkdesk.dump.containers import TableFile, as_buffer_reader
+from sparkdesk.dump.lines import raw_records, record_spans
 from sparkdesk.dump.model import DumpRefused
 from sparkdesk.dump.schema import table_spec
 
@@ -322,12 +324,26 @@ def read_file(tf: TableFile) -> RawFile:
     return READERS[tf.fmt](tf)
 
 
+def _locate_csv_fast(tf: TableFile, rows: set[int], n_rows: int) -> dict[int, tuple[int, str]] | None:
+    """Line and raw row of the given data rows by a numpy scan; None if it disagrees with pyarrow."""
+    wanted = np.array(sorted(r + 1 for r in rows), np.int64)  # record 0 is the header
+    count, spans = record_spans(tf, wanted)
+    if count != n_rows + 1 or len(spans) != len(wanted):
+        return None
+    header = read_csv_header(tf)[0]
+    cells = raw_records(tf, spans)
+    return {
+        i - 1: (spans[i][0], json.dumps(dict(zip(header, cells[i], strict=False)), ensure_ascii=False))
+        for i in spans
+    }
+
+
 def _json_default(v: object) -> str:
     return str(v)
 
 
 def locate(
-    tf: TableFile, rows: set[int], want_malformed: bool, ncols: int
+    tf: TableFile, rows: set[int], want_malformed: bool, ncols: int, n_rows: int = -1
 ) -> tuple[dict[int, tuple[int, str]], list[BadRecord]]:
     """Line number (CSV/JSONL; Parquet: row index) and raw row text of the given data rows.
 
@@ -338,6 +354,10 @@ def locate(
     found: dict[int, tuple[int, str]] = {}
     bad: list[BadRecord] = []
     last = max(rows) if rows else -1
+    if tf.fmt == "csv" and not want_malformed and n_rows >= 0:
+        fast = _locate_csv_fast(tf, rows, n_rows)
+        if fast is not None:
+            return fast, bad
     if tf.fmt == "csv":
         header: list[str] | None = None
         idx = -1

@@ -556,7 +556,7 @@ def _locate_all(state: State) -> dict[int, dict[int, tuple[int, str]]]:
     found: dict[int, dict[int, tuple[int, str]]] = {}
     for i, run in enumerate(state.runs):
         if i in need or run.malformed:
-            rows, bad = locate(run.tf, need.get(i, set()), run.malformed > 0, run.ncols)
+            rows, bad = locate(run.tf, need.get(i, set()), run.malformed > 0, run.ncols, run.n_rows)
             found[i] = rows
             run.bad_records = run.bad_records + bad
     return found

@@ -1,0 +1,88 @@
+"""The numpy record scanner agrees with the csv module on line numbers and cells."""
+
+from __future__ import annotations
+
+import gzip
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sparkdesk.dump import lines, load_dumps, parse
+from sparkdesk.dump.containers import folder_source
+
+
+def _cell(rng: random.Random) -> str:
+    kind = rng.randrange(7)
+    if kind == 0:
+        return ""
+    if kind == 1:
+        return '"a\nb"'
+    if kind == 2:
+        return '"x\r\ny, ""q"""'
+    if kind == 3:
+        return '"' + "\n" * rng.randrange(3) + '"'
+    return rng.choice(["abc", "007", "2025-03-10T10:00:00Z", "ñandú", "x y"])
+
+
+def _csv(rng: random.Random, rows: int, crlf: bool, bom: bool, final_newline: bool) -> bytes:
+    eol = "\r\n" if crlf else "\n"
+    out = ["a,b,c"]
+    for _ in range(rows):
+        if rng.random() < 0.15:
+            out.append("")  # a blank line, skipped
+        out.append(",".join(_cell(rng) for _ in range(3)))
+    text = eol.join(out) + (eol if final_newline else "")
+    return (("\ufeff" if bom else "") + text).encode()
+
+
+@pytest.mark.parametrize("seed", range(12))
+@pytest.mark.parametrize("chunk", [5, 64, 1 << 20])
+def test_scan_matches_csv_module(tmp_path, monkeypatch, seed, chunk):
+    rng = random.Random(seed)
+    data = _csv(rng, 40, crlf=seed % 2 == 0, bom=seed % 3 == 0, final_newline=seed % 4 != 1)
+    root = tmp_path / "d"
+    root.mkdir()
+    name = "users.csv.gz" if seed % 5 == 0 else "users.csv"
+    (root / name).write_bytes(gzip.compress(data) if name.endswith(".gz") else data)
+    tf = folder_source(root).files[0]
+    expected = list(parse._csv_records(tf))
+    monkeypatch.setattr(lines, "CHUNK", chunk)
+    wanted = np.arange(len(expected))
+    count, spans = lines.record_spans(tf, wanted)
+    assert count == len(expected)
+    assert [spans[i][0] for i in range(count)] == [line for line, _ in expected]
+    cells = lines.raw_records(tf, {i: spans[i] for i in range(1, count)})
+    assert [cells[i] for i in range(1, count)] == [rec for _, rec in expected[1:]]
+
+
+def test_rejected_lines_in_a_large_file(tmp_path):
+    root = tmp_path / "d"
+    root.mkdir()
+    body = "".join(
+        f'c{i},ch1,k1,2025-03-10T10:00:00Z,"multi\nline"\n'
+        if i % 1000
+        else f"c{i},ch1,,2025-03-10T10:00:00Z,x\n"
+        for i in range(20_000)
+    )
+    (root / "conversations.csv").write_text(
+        "conversation_id,channel_id,contact_id,created_at,language\n" + body
+    )
+    d = load_dumps([root])
+    r = d.report.rejected
+    assert len(r) == 20
+    # row i starts on line 2 + 2*i - (number of single-line rows before it)
+    expect = [2 + 2 * i - (i // 1000) for i in range(0, 20_000, 1000)]
+    assert r["line"].tolist() == expect
+    assert all('"contact_id": ""' in raw for raw in r["raw"])
+
+
+def test_stray_quote_falls_back_to_csv_module(tmp_path):
+    root = tmp_path / "d"
+    root.mkdir()
+    text = 'conversation_id,channel_id,contact_id,created_at\nc"1,ch1,k1,2025-03-10T10:00:00Z\nc2,ch1,,2025-03-10T10:00:00Z\n'
+    (root / "conversations.csv").write_text(text)
+    d = load_dumps([root])
+    assert d.report.rejected["line"].tolist() == [3]
+    assert Path(d.report.rejected["file"][0]).name == "conversations.csv"
