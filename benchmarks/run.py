@@ -391,14 +391,21 @@ CHILDREN = {
 }
 
 
+CODE_PATH: Path | None = None  # a clean copy of sparkdesk/ to measure instead of the working tree
+
+
 def run_child(spec: dict) -> dict:
     """Run one step in a fresh interpreter; its result plus wall time and peak memory."""
+    env = dict(os.environ)
+    if CODE_PATH is not None:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(CODE_PATH), env.get("PYTHONPATH")]))
     t = time.perf_counter()
     proc = subprocess.run(
         [sys.executable, str(Path(__file__).resolve()), "--child", json.dumps(spec)],
         stdout=subprocess.PIPE,
         text=True,
         cwd=REPO,
+        env=env,
     )
     wall = time.perf_counter() - t
     lines = [line for line in proc.stdout.splitlines() if line.startswith(RESULT_TAG)]
@@ -444,6 +451,25 @@ class Step:
 
     def first(self, field: str, default=None):
         return self.samples[0].get(field, default) if self.samples else default
+
+
+def clean_copy(commit: str) -> tuple[Path, str]:
+    """sparkdesk/ as committed at ``commit``, unpacked once under benchmarks/data/src-<sha>."""
+    sha = subprocess.run(
+        ["git", "rev-parse", "--short=12", commit], cwd=REPO, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    dest = HERE / "data" / f"src-{sha}"
+    if not (dest / "sparkdesk" / "__init__.py").exists():
+        tmp = dest.with_name(dest.name + ".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        archive = subprocess.run(
+            ["git", "archive", "--format=tar", sha, "sparkdesk"], cwd=REPO, capture_output=True, check=True
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", str(tmp)], input=archive, check=True)
+        shutil.rmtree(dest, ignore_errors=True)
+        tmp.rename(dest)
+    return dest, sha
 
 
 def machine_facts() -> dict:
@@ -598,7 +624,7 @@ def render(args, facts: dict, steps: dict[str, Step], compares: dict[str, dict],
             f" | {fmt_s(w.median('csv_s'))} | {runs('write:38')} | | {fmt_rate(r, w.median('csv_s'))} rows/s"
             " (target ≥ 200,000) | |"
         )
-        tiled = " (the export's rows repeated)" if w.first("tiled") else ""
+        tiled = ", the export's rows repeated" if w.first("tiled") else ""
         lines.append(
             f"| write resolved-conversation as XLSX ({w.first('xlsx_rows', 0):,} rows × {w.first('columns', 0)}"
             f" columns{tiled}) | {fmt_s(w.median())} | {runs('write:38')} | {fmt_gib(w.peak())} |"
@@ -624,6 +650,9 @@ def render(args, facts: dict, steps: dict[str, Step], compares: dict[str, dict],
     for type_id in EXPORT_IDS:
         s = st(f"export:{type_id}")
         if not s:
+            continue
+        if not s.samples:
+            lines.append(f"| {type_id} | failed (see Errors) |" + " |" * 11)
             continue
         cold, imp_e = s.median(), s.median("import_s")
         if s.peak() is not None:
@@ -818,6 +847,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--peers", default="", help="comma list of exports with a DuckDB peer to run")
     ap.add_argument("--no-duckdb-one-thread", dest="duckdb_one_thread", action="store_false")
     ap.add_argument(
+        "--code",
+        default="worktree",
+        help="the SparkDesk measured: 'worktree' (the files as they are, default) or a commit such as HEAD"
+        " (a clean copy of its sparkdesk/, so edits made during a long run change nothing)",
+    )
+    ap.add_argument(
         "--dump", help="measure this dump folder instead of a demo dump (e.g. the conformance dump)"
     )
     args = ap.parse_args(argv)
@@ -826,10 +861,18 @@ def main(argv: list[str] | None = None) -> int:
         spec = json.loads(args.child)
         result = CHILDREN[spec["kind"]](spec)
         result.setdefault("child_peak_gib", _peak_gib())
+        if "sparkdesk" in sys.modules:
+            result["sparkdesk_from"] = str(Path(sys.modules["sparkdesk"].__file__).parent.parent)
         print(RESULT_TAG + json.dumps(result), flush=True)
         return 0
 
+    global CODE_PATH
     data = HERE / "data"
+    code_label = None
+    if args.code != "worktree":
+        CODE_PATH, sha = clean_copy(args.code)
+        sys.path.insert(0, str(CODE_PATH))  # the parent reads the catalogue of the same code
+        code_label = f"{sha} (clean copy of the commit's sparkdesk/)"
     label = Path(args.dump).resolve().name if args.dump else f"demo-{args.conversations}-{args.seed}"
     args.folder = Path(args.dump).resolve() if args.dump else data / label
     args.scratch = data / f"scratch-{label}"
@@ -862,6 +905,8 @@ def main(argv: list[str] | None = None) -> int:
         " else 1 (`--repeat auto`)"
     )
     facts = machine_facts()
+    if code_label:
+        facts["commit"] = code_label
     steps, pairs = build_steps(args)
     by_name = {s.name: s for s in steps}
     compares: dict[str, dict] = {}
