@@ -10,6 +10,7 @@ import datetime as dt
 import os
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -329,13 +330,13 @@ class _FakeRustpy:
                     except Exception as exc:  # what the real library does with a failing stream
                         raise RuntimeError(f"Failed to read Arrow batch: {exc}") from None
                 time.sleep(lib.compress_seconds)
-                self.target.write(b"PK fake workbook")
+                Path(self.target).write_bytes(b"PK fake workbook")
 
         self.Format, self.FastExcel = Format, FastExcel
 
 
 def test_rust_engine_reports_progress_while_it_finishes(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, private_tempdir: Path
 ) -> None:
     from sparkdesk.writers import xlsx_fast
 
@@ -360,14 +361,21 @@ def test_rust_engine_reports_progress_while_it_finishes(
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
     finishing = [f for f, t in seen if t == "Finishing the XLSX file"]
     assert len(finishing) >= 5 and all(xlsx_fast.RustpyEngine.rows_share < f <= 1.0 for f in finishing)
+    assert os.listdir(private_tempdir) == []  # the scratch file is gone
+
+
+def _wait_for_rust_workers() -> None:
+    for thread in threading.enumerate():
+        if thread.name == "xlsx-rustpy":
+            thread.join(5.0)
 
 
 def test_rust_engine_cancel_while_finishing_is_prompt(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, private_tempdir: Path
 ) -> None:
     from sparkdesk.writers import xlsx_fast
 
-    monkeypatch.setitem(sys.modules, "rustpy_xlsxwriter", _FakeRustpy(compress_seconds=5.0))
+    monkeypatch.setitem(sys.modules, "rustpy_xlsxwriter", _FakeRustpy(compress_seconds=1.5))
     monkeypatch.setattr(xlsx_fast.RustpyEngine, "TICK", 0.02)
     monkeypatch.setattr(Progress, "MIN_INTERVAL", 0.0)
     path = tmp_path / "out.xlsx"
@@ -387,11 +395,17 @@ def test_rust_engine_cancel_while_finishing_is_prompt(
             progress=Progress(cancel_when_finishing, token),
             engine_factory=xlsx_fast.RustpyEngine,
         )
-    assert time.monotonic() - start < 1.0  # the worker is left to finish into its own buffer
-    assert path.read_bytes() == b"old content" and os.listdir(tmp_path) == ["out.xlsx"]
+    assert time.monotonic() - start < 1.0  # the worker is left to finish into its scratch file
+    assert path.read_bytes() == b"old content"
+    assert sorted(os.listdir(tmp_path)) == ["out.xlsx", "system-temp"]
+    assert len(os.listdir(private_tempdir)) == 1
+    _wait_for_rust_workers()
+    assert os.listdir(private_tempdir) == []  # ... and deletes it when done
 
 
-def test_rust_engine_raises_what_a_chunk_raised(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_rust_engine_raises_what_a_chunk_raised(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, private_tempdir: Path
+) -> None:
     """The library wraps a failing stream in RuntimeError; the caller gets the original."""
     from sparkdesk.writers import xlsx_fast
 
@@ -412,4 +426,26 @@ def test_rust_engine_raises_what_a_chunk_raised(tmp_path: Path, monkeypatch: pyt
             progress=Progress(cancel_at_second_row, token),
             engine_factory=xlsx_fast.RustpyEngine,
         )
-    assert os.listdir(tmp_path) == []
+    assert os.listdir(tmp_path) == ["system-temp"] and os.listdir(private_tempdir) == []
+
+
+@pytest.mark.skipif(
+    not xlsx_writer.engine_available("rustpy-xlsxwriter"), reason="rustpy-xlsxwriter is not installed"
+)
+def test_rust_engine_reads_sliced_batches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chunks reach the library as zero-copy slices (offsets into the arrays): values stay put."""
+    from sparkdesk.writers import xlsx_fast
+
+    monkeypatch.setattr(xlsx_fast.RustpyEngine, "BATCH_ROWS", 2)
+    table = pd.concat([response_times_table()] * 3, ignore_index=True)
+    path = tmp_path / "out.xlsx"
+    write_xlsx([("RT", table, RT)], path, MADRID, engine_factory=xlsx_fast.RustpyEngine)
+    rows = cells(path)
+    assert [c.value for c in col(rows, "conversation_id")] == table["conversation_id"].tolist()
+    assert [c.value for c in col(rows, "response_time")] == [12, 0.001, None] * 3
+    assert [c.value for c in col(rows, "queued_at")] == [
+        dt.datetime(2025, 5, 5, 9, 12, 57),
+        dt.datetime(2025, 10, 26, 2, 30),
+        None,
+    ] * 3
+    assert [c.value for c in col(rows, "handover_reason")] == [None, "Customer asked for a human", None] * 3

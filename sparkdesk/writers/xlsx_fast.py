@@ -22,12 +22,14 @@ point (``<v>10.0</v>``). XLSX has one number type (a double), so Excel and
 
 from __future__ import annotations
 
-import io
 import math
 import os
+import shutil
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 from typing import Any, BinaryIO
 
 import pyarrow as pa
@@ -57,14 +59,21 @@ class RustpyEngine:
     """rustpy-xlsxwriter: the Rust writer reads each sheet's chunks as an arrow stream.
 
     The library writes a whole workbook in one call and then spends about as long again
-    compressing it, with the GIL released. That call runs on a worker thread into a
-    buffer of its own, so the caller's thread can report progress and notice a cancel
-    during the compression too; a cancelled worker finishes into its buffer, unused.
+    compressing it, with the GIL released. That call runs on a worker thread, so the
+    caller's thread can report progress and notice a cancel during the compression too.
+    The worker writes to a scratch file of its own (handing the library a Python file
+    object would make it copy the whole workbook into it with the GIL held, a second
+    per million rows), which is then copied to ``out``. A cancelled worker is left to
+    finish into its scratch file, which it then deletes.
     """
 
     name = "rustpy-xlsxwriter"
     rows_share = 0.45
     TICK = 0.1  # seconds between two finishing reports
+    # The library holds the GIL while it lays out a batch: 1,000 rows x 38 columns take
+    # about 20 ms, so a UI thread waiting for the GIL is never held up long.
+    BATCH_ROWS = 1_000
+    COPY_BYTES = 1 << 20
 
     def __init__(self) -> None:
         import rustpy_xlsxwriter
@@ -76,34 +85,45 @@ class RustpyEngine:
         self._sheets.append((layout, chunks))
 
     def save(self, out: BinaryIO, finishing: Finishing | None = None) -> None:
-        buffer = io.BytesIO()
-        pull = _Pull(len(self._sheets))
-        book = self._book(buffer, pull)
-        failed: list[BaseException] = []
+        scratch = _Scratch()
+        try:
+            pull = _Pull(len(self._sheets))
+            book = self._book(os.fspath(scratch.path), pull)
+            failed: list[BaseException] = []
 
-        def run() -> None:
+            def run() -> None:
+                try:
+                    book.save()
+                except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+                    failed.append(exc)
+                finally:
+                    scratch.release()
+
+            worker = threading.Thread(target=run, name="xlsx-rustpy", daemon=True)
+            started = time.monotonic()
+            scratch.hold()  # for the worker, which lets go when the library returns
             try:
-                book.save()
-            except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
-                failed.append(exc)
+                worker.start()
+            except BaseException:
+                scratch.release()
+                raise
+            while worker.is_alive():
+                worker.join(self.TICK)
+                if finishing is not None and pull.rows_done_at is not None and worker.is_alive():
+                    rows_took = max(pull.rows_done_at - started, 0.05)
+                    elapsed = time.monotonic() - pull.rows_done_at
+                    # The finishing takes about as long as the rows did: approach 1, never reach it.
+                    finishing(1.0 - math.exp(-elapsed / rows_took))
+            if failed:
+                if pull.failures:  # a chunk raised (Cancelled, ...): that, not the library's wrapper
+                    raise pull.failures[0] from None
+                raise failed[0]
+            with open(scratch.path, "rb") as workbook:
+                shutil.copyfileobj(workbook, out, self.COPY_BYTES)
+        finally:
+            scratch.release()
 
-        worker = threading.Thread(target=run, name="xlsx-rustpy", daemon=True)
-        started = time.monotonic()
-        worker.start()
-        while worker.is_alive():
-            worker.join(self.TICK)
-            if finishing is not None and pull.rows_done_at is not None and worker.is_alive():
-                rows_took = max(pull.rows_done_at - started, 0.05)
-                elapsed = time.monotonic() - pull.rows_done_at
-                # The finishing takes about as long as the rows did: approach 1, never reach it.
-                finishing(1.0 - math.exp(-elapsed / rows_took))
-        if failed:
-            if pull.failures:  # a chunk raised (Cancelled, ...): that, not the library's wrapper
-                raise pull.failures[0] from None
-            raise failed[0]
-        out.write(buffer.getbuffer())
-
-    def _book(self, target: BinaryIO, pull: _Pull) -> Any:
+    def _book(self, target: str, pull: _Pull) -> Any:
         lib = self._lib
         book = (
             lib.FastExcel(target, output_format="xlsx")
@@ -117,7 +137,7 @@ class RustpyEngine:
             schema = pa.schema(fields)
             book.sheet(
                 layout.name,
-                pa.RecordBatchReader.from_batches(schema, pull.batches(schema, chunks)),
+                pa.RecordBatchReader.from_batches(schema, pull.batches(schema, chunks, self.BATCH_ROWS)),
                 column_widths=list(layout.widths),
                 column_formats=[formats.get(kind) for kind in layout.kinds],
                 header_format=bold,
@@ -130,6 +150,28 @@ class RustpyEngine:
         self._sheets.clear()
 
 
+class _Scratch:
+    """A temporary file shared by the caller and the worker: the last to let go deletes it."""
+
+    def __init__(self) -> None:
+        fd, name = tempfile.mkstemp(prefix="sparkdesk-", suffix=".xlsx")
+        os.close(fd)
+        self.path = Path(name)
+        self._holders = 1
+        self._lock = threading.Lock()
+
+    def hold(self) -> None:
+        with self._lock:
+            self._holders += 1
+
+    def release(self) -> None:
+        with self._lock:
+            self._holders -= 1
+            if self._holders:
+                return
+        self.path.unlink(missing_ok=True)
+
+
 class _Pull:
     """The sheets' batch streams: what a chunk raised, and when the last row was pulled."""
 
@@ -138,10 +180,13 @@ class _Pull:
         self.rows_done_at: float | None = None if sheets else time.monotonic()
         self._left = sheets
 
-    def batches(self, schema: pa.Schema, chunks: Iterable[Chunk]) -> Iterator[pa.RecordBatch]:
+    def batches(self, schema: pa.Schema, chunks: Iterable[Chunk], rows: int) -> Iterator[pa.RecordBatch]:
+        """Each chunk as zero-copy slices of at most ``rows`` rows."""
         try:
             for chunk in chunks:
-                yield pa.RecordBatch.from_arrays(list(chunk), schema=schema)
+                batch = pa.RecordBatch.from_arrays(list(chunk), schema=schema)
+                for offset in range(0, batch.num_rows, rows):
+                    yield batch.slice(offset, rows)
         except BaseException as exc:
             self.failures.append(exc)
             raise
