@@ -111,12 +111,14 @@ def test_ids_and_text_are_strings_never_formulas(tmp_path: Path, xlsx_engine: st
     table.loc[1, "user_id"] = "12345678901234567890"
     table.loc[2, "user_reference"] = "=1+1"
     table.loc[0, "user_email"] = "@home"
+    table.loc[2, "user_name"] = "-Zoë 😊 Ødegaard"
     rows = cells(write_one(tmp_path, table, "user"))
     ids = col(rows, "user_id", USER)
     assert [c.value for c in ids] == ["p-laura", "12345678901234567890", "007"]
     assert all(c.data_type == "s" for c in ids)
     name = col(rows, "user_name", USER)[1]
     assert name.value == "=cmd|' /C calc'!A0" and name.data_type == "s"
+    assert col(rows, "user_name", USER)[2].value == "-Zoë 😊 Ødegaard"
     ref = col(rows, "user_reference", USER)
     assert ref[1].value == "+34 600" and ref[1].data_type == "s"
     assert ref[2].value == "=1+1" and ref[2].data_type == "s"
