@@ -402,15 +402,17 @@ def run_child(spec: dict) -> dict:
     t = time.perf_counter()
     proc = subprocess.run(
         [sys.executable, str(Path(__file__).resolve()), "--child", json.dumps(spec)],
-        stdout=subprocess.PIPE,
+        capture_output=True,
         text=True,
         cwd=REPO,
         env=env,
     )
     wall = time.perf_counter() - t
+    sys.stderr.write(proc.stderr)
     lines = [line for line in proc.stdout.splitlines() if line.startswith(RESULT_TAG)]
     if proc.returncode != 0 or not lines:
-        return {"error": f"child {spec['kind']} exited with {proc.returncode}", "wall_s": wall}
+        last = [line for line in proc.stderr.splitlines() if line.strip()][-1:] or ["no message"]
+        return {"error": f"exited with {proc.returncode}: {last[0].strip()}", "wall_s": wall}
     result = json.loads(lines[-1][len(RESULT_TAG) :])
     result["wall_s"] = wall
     return result
@@ -744,8 +746,13 @@ def targets(steps: dict[str, Step], floor, imp_s, reopen) -> list[tuple[str, str
         out.append(("re-opening an imported dump ≤ 3 s", f"{reopen:.2f} s", reopen <= 3))
     for type_id in EXPORT_IDS:
         s, d = steps.get(f"export:{type_id}"), steps.get(f"duckdb:{type_id}")
-        cold = s.median() if s else None
+        if s is None:
+            continue
+        cold = s.median()
         if cold is None:
+            out.append(
+                (f"`{type_id}` computes", "failed: " + (s.errors[0] if s.errors else "no sample"), False)
+            )
             continue
         dq = d.median("query_s") if d else None
         if dq:
