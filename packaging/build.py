@@ -273,7 +273,7 @@ def deb_depends(bundle: Path) -> str:
 DESKTOP_ENTRY = """\
 [Desktop Entry]
 Type=Application
-Version=1.5
+Version=1.0
 Name={name}
 GenericName=Data export builder
 Comment=Build Sparkcentral data exports offline from raw data dumps
@@ -281,7 +281,7 @@ Exec=sparkdesk gui %F
 TryExec=sparkdesk
 Icon=sparkdesk
 Terminal=false
-Categories=Office;Utility;
+Categories=Office;
 Keywords=Sparkcentral;export;CSV;XLSX;dump;
 StartupNotify=true
 """
