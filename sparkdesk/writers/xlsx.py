@@ -262,11 +262,6 @@ def cell_array(series: pd.Series, kind: str, options: WriteOptions) -> pa.Array:
     raise ValueError(f"unknown column kind {kind!r}")
 
 
-def cell_values(series: pd.Series, kind: str, options: WriteOptions) -> list[object]:
-    """The Python values of a column slice for XLSX cells, ``None`` where empty."""
-    return python_values(cell_array(series, kind, options))
-
-
 def python_values(cells: pa.Array) -> list[object]:
     """A ``cell_array`` as Python values (``datetime``, ``int``, ``float``, ``bool``, ``str``, ``None``)."""
     kind = cells.type
