@@ -512,6 +512,7 @@ def machine_facts() -> dict:
         "duckdb": duck,
         "commit": git("rev-parse", "--short", "HEAD") + (" + local changes in sparkdesk/" if dirty else ""),
         "load_start": os.getloadavg(),
+        "nice": os.nice(0),
     }
 
 
@@ -548,7 +549,10 @@ def render(args, facts: dict, steps: dict[str, Step], compares: dict[str, dict],
     lines = []
     imp = st("import")
     rows = (imp.first("rows") or {}) if imp else {}
-    n_conv = rows.get("conversations", args.conversations if not args.dump else 0)
+    floor_rows = (st("floor").first("rows") or {}) if st("floor") else {}
+    n_conv = rows.get(
+        "conversations", floor_rows.get("conversations", 0 if args.dump else args.conversations)
+    )
     lines += [f"# Benchmarks: {n_conv:,} conversations", ""]
     if not done:
         lines += ["**Partial: the run was still in progress when this was written.**", ""]
@@ -558,6 +562,7 @@ def render(args, facts: dict, steps: dict[str, Step], compares: dict[str, dict],
         "",
         f"- Machine: {facts['cores']} cores ({facts['cpu']}), {facts['ram_gib']:.1f} GiB RAM, {facts['os']};"
         f" load average at start {facts['load_start'][0]:.2f} (shared machine)"
+        + (f", run at nice {facts['nice']}" if facts.get("nice") else "")
         + (f", at end {facts['load_end'][0]:.2f}" if "load_end" in facts else ""),
         f"- Python {facts['python']}, pandas {facts['pandas']}, pyarrow {facts['pyarrow']},"
         f" numpy {facts['numpy']}, DuckDB {facts['duckdb']}; SparkDesk {facts['commit']}",
@@ -677,10 +682,10 @@ def render(args, facts: dict, steps: dict[str, Step], compares: dict[str, dict],
             "",
             f"Peak memory of import + any one export: **{top[0]:.2f} GiB** ({top[1]}); target ≤ 8 GiB.",
         ]
-    duck_threads = {st(f"duckdb:{t}").first("threads") for t in PEERS if st(f"duckdb:{t}")}
+    duck_threads = {st(f"duckdb:{t}").first("threads") for t in PEERS if st(f"duckdb:{t}")} - {None}
     if duck_threads:
         lines += [
-            f"DuckDB ran with threads = {', '.join(map(str, sorted(duck_threads - {None})))} (its default here)"
+            f"DuckDB ran with threads = {', '.join(map(str, sorted(duck_threads)))} (its default here)"
             " and with threads = 1; SparkDesk (pandas) mostly uses one core."
         ]
 
