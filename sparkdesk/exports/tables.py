@@ -13,7 +13,7 @@ import pandas as pd
 from sparkdesk.exports.facts import Facts
 from sparkdesk.exports.grouping import count_by, duration_ms, lookup, nunique_by, positions
 from sparkdesk.exports.scope import Scope
-from sparkdesk.exports.shape import mean_ms, round_div
+from sparkdesk.exports.shape import mean_ms, round_div, sort_rows
 
 # ----- helpers ---------------------------------------------------------------------------
 
@@ -532,6 +532,4 @@ _NO_PAIRS = pd.Series(
 
 
 def _sort(frame: pd.DataFrame, by: list[str], export) -> pd.DataFrame:
-    from sparkdesk.exports.shape import sort_rows
-
     return sort_rows(frame, by, export)
