@@ -54,6 +54,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from sparkdesk.dump import cache as dump_cache
 from sparkdesk.dump.containers import DumpSource, TableFile, discover
 from sparkdesk.dump.fingerprint import maybe_duplicates
 from sparkdesk.dump.model import (
@@ -72,6 +73,7 @@ from sparkdesk.tasks import CancelToken, Progress, ProgressFn, as_progress
 DEFAULT_MAX_UNPACKED = 20 * 2**30
 WARN_ROWS_LISTED = 1000  # per table, column and reason (per file for naive timestamps)
 READ_SHARE = 0.85  # of the progress bar: reading and checking files; the rest is combining
+CACHE_WRITE_AT = 0.95  # of the progress bar, when caching: saving the result takes the rest
 
 # (table, column, reference table, reference column): unknown ids only warn.
 REFERENCES: tuple[tuple[str, str, str, str], ...] = (
@@ -141,22 +143,35 @@ def load_dumps(
     cancel: CancelToken | None = None,
     *,
     max_unpacked_bytes: int = DEFAULT_MAX_UNPACKED,
+    cache: bool = True,
 ) -> Dump:
     """Read, check and combine the dumps given (folders, .zip archives, loose table files).
+
+    With ``cache`` (the default), a dump whose files have not changed since an earlier
+    import is opened from the user cache folder instead, and a fresh import is saved
+    there (``sparkdesk.dump.cache``); either way the same ``Dump`` comes back.
 
     Raises ``DumpRefused`` (one sentence naming the file and why) on a fatal error and
     ``sparkdesk.tasks.Cancelled`` when ``cancel`` is set.
     """
     prog = as_progress(progress, cancel)
+    paths = list(paths)
+    entry = dump_cache.open_entry(paths, max_unpacked_bytes) if cache else None
+    if entry is not None and (dump := entry.load(prog)) is not None:
+        return dump
+    work = prog.sub(0.0, CACHE_WRITE_AT) if entry is not None else prog
     zips: list[zipfile.ZipFile] = []
     try:
         sources = discover(paths, max_unpacked_bytes, zips)
         state = State(sources)
-        _read_sources(state, prog.sub(0.0, READ_SHARE))
-        return _combine(state, prog.sub(READ_SHARE, 1.0))
+        _read_sources(state, work.sub(0.0, READ_SHARE))
+        dump = _combine(state, work.sub(READ_SHARE, 1.0))
     finally:
         for zf in zips:
             zf.close()
+    if entry is not None:
+        entry.store(dump, prog.sub(CACHE_WRITE_AT, 1.0))
+    return dump
 
 
 # ---------------------------------------------------------------- reading
