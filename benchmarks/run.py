@@ -455,6 +455,20 @@ class Step:
         return self.samples[0].get(field, default) if self.samples else default
 
 
+def dump_cache_in_code() -> str | bool:
+    """Does the SparkDesk measured cache imported dumps? Read from its source, not guessed from times."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("sparkdesk")
+    root = Path(spec.origin).parent if spec and spec.origin else REPO / "sparkdesk"
+    hits = []
+    for path in sorted(root.rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        if "user_cache_dir" in text or "user_cache_path" in text:
+            hits.append(str(path.relative_to(root.parent)))
+    return ", ".join(hits) if hits else False
+
+
 def clean_copy(commit: str) -> tuple[Path, str]:
     """sparkdesk/ as committed at ``commit``, unpacked once under benchmarks/data/src-<sha>."""
     sha = subprocess.run(
@@ -558,7 +572,7 @@ def render(args, facts: dict, steps: dict[str, Step], compares: dict[str, dict],
         lines += ["**Partial: the run was still in progress when this was written.**", ""]
     full = " (full size)" if n_conv >= 1_000_000 else " (not full size: ratios are indicative)"
     lines += [
-        f"Run {facts['date']}{full}: `{' '.join(['benchmarks/run.py', *sys.argv[1:]])}`",
+        f"Run {facts['date']}{full}: `{facts.get('command') or ' '.join(['benchmarks/run.py', *sys.argv[1:]])}`",
         "",
         f"- Machine: {facts['cores']} cores ({facts['cpu']}), {facts['ram_gib']:.1f} GiB RAM, {facts['os']};"
         f" load average at start {facts['load_start'][0]:.2f} (shared machine)"
@@ -589,6 +603,7 @@ def render(args, facts: dict, steps: dict[str, Step], compares: dict[str, dict],
     floor = med("floor")
     imp_s = med("import")
     reopen = med("re-open")
+    pooled = pooled_imports(steps)
     if st("floor"):
         lines.append(
             f"| pyarrow-only read of every CSV, all columns as strings (the floor) | {fmt_s(floor)} |"
@@ -603,14 +618,19 @@ def render(args, facts: dict, steps: dict[str, Step], compares: dict[str, dict],
             f"| SparkDesk import (`load_dumps`: read + validate + report) | {fmt_s(imp_s)} | {runs('import')}"
             f" | {fmt_gib(imp.peak())} | {extra} | {fmt_ratio(imp_s, floor)} of the floor |"
         )
+    if len(pooled) > 1:
+        pm = statistics.median(pooled)
+        lines.append(
+            f"| SparkDesk import, median of every import in this run (the import step and the export"
+            f" children: {len(pooled)} runs) | {fmt_s(pm)} | {len(pooled)} | | min {min(pooled):.2f}, max"
+            f" {max(pooled):.2f} | {fmt_ratio(pm, floor)} of the floor |"
+        )
     if st("re-open"):
         label = "re-open: `load_dumps` of the same folder again, in a fresh process"
-        if reopen is not None and imp_s:
-            label += (
-                " (no cache effect: SparkDesk has no dump cache yet, this is a second import)"
-                if reopen > 0.5 * imp_s
-                else " (answered from a cache)"
-            )
+        if facts.get("dump_cache") is False:
+            label += " (the SparkDesk measured has no dump cache: this is a second import)"
+        elif facts.get("dump_cache"):
+            label += " (the SparkDesk measured has a dump cache: " + facts["dump_cache"] + ")"
         lines.append(
             f"| {label} | {fmt_s(reopen)} | {runs('re-open')} | {fmt_gib(st('re-open').peak())} |"
             f" target ≤ 3 s | {fmt_ratio(reopen, imp_s)} of the import |"
@@ -659,7 +679,9 @@ def render(args, facts: dict, steps: dict[str, Step], compares: dict[str, dict],
         if not s:
             continue
         if not s.samples:
-            lines.append(f"| {type_id} | failed (see Errors) |" + " |" * 11)
+            lines.append(
+                f"| {type_id} | {'failed (see Errors)' if s.errors else 'not run yet'} |" + " |" * 11
+            )
             continue
         cold, imp_e = s.median(), s.median("import_s")
         if s.peak() is not None:
@@ -693,7 +715,7 @@ def render(args, facts: dict, steps: dict[str, Step], compares: dict[str, dict],
     if n_conv < 1_000_000:
         lines += [f"Measured at {n_conv:,} conversations, not full size: indicative only.", ""]
     lines += ["| target | measured | met |", "|---|---|---|"]
-    for target, measured, ok in targets(steps, floor, imp_s, reopen):
+    for target, measured, ok in targets(steps, floor, imp_s, reopen, pooled):
         lines.append(f"| {target} | {measured} | {'–' if ok is None else ('yes' if ok else '**no**')} |")
 
     if compares:
@@ -740,13 +762,28 @@ def render(args, facts: dict, steps: dict[str, Step], compares: dict[str, dict],
     return "\n".join(lines) + "\n"
 
 
-def targets(steps: dict[str, Step], floor, imp_s, reopen) -> list[tuple[str, str, bool | None]]:
+def pooled_imports(steps: dict[str, Step]) -> list[float]:
+    """Every timed load_dumps of the run: the import step's and each export child's."""
+    out = [x["seconds"] for x in steps["import"].samples] if "import" in steps else []
+    for name, step in steps.items():
+        if name.startswith("export:"):
+            out += [x["import_s"] for x in step.samples if "import_s" in x]
+    return out
+
+
+def targets(steps: dict[str, Step], floor, imp_s, reopen, pooled=()) -> list[tuple[str, str, bool | None]]:
     """(target, measured, met?) for each target of issue 5 that this run measured."""
     from sparkdesk.catalogue import EXPORT_IDS
 
     out: list[tuple[str, str, bool | None]] = []
     if floor and imp_s:
-        out.append(("import ≤ 1.5 × the pyarrow-only read", f"{imp_s / floor:.2f} ×", imp_s <= 1.5 * floor))
+        measured = f"{imp_s / floor:.2f} × (import step)"
+        ok = imp_s <= 1.5 * floor
+        if len(pooled) > 1:
+            pm = statistics.median(pooled)
+            measured += f", {pm / floor:.2f} × (median of all {len(pooled)} imports)"
+            ok = ok and pm <= 1.5 * floor
+        out.append(("import ≤ 1.5 × the pyarrow-only read", measured, ok))
     if reopen is not None:
         out.append(("re-opening an imported dump ≤ 3 s", f"{reopen:.2f} s", reopen <= 3))
     for type_id in EXPORT_IDS:
@@ -755,9 +792,8 @@ def targets(steps: dict[str, Step], floor, imp_s, reopen) -> list[tuple[str, str
             continue
         cold = s.median()
         if cold is None:
-            out.append(
-                (f"`{type_id}` computes", "failed: " + (s.errors[0] if s.errors else "no sample"), False)
-            )
+            if s.errors:
+                out.append((f"`{type_id}` computes", "failed: " + s.errors[0], False))
             continue
         dq = d.median("query_s") if d else None
         if dq:
@@ -833,6 +869,51 @@ def build_steps(args) -> tuple[list[Step], dict[str, tuple[str, str]]]:
     return steps, pairs
 
 
+def rerender(raw_path: Path, out: Path) -> int:
+    """The Markdown of an earlier run, from its raw JSON, with this version of render()."""
+    import ast
+
+    raw = json.loads(raw_path.read_text())
+    a = raw["args"]
+
+    def value(key, default=None):
+        v = a.get(key, default)
+        return ast.literal_eval(v) if key == "channel" and isinstance(v, str) else v
+
+    ns = argparse.Namespace(
+        conversations=int(value("conversations", 0)),
+        seed=int(value("seed", 1)),
+        folder=Path(value("folder")),
+        dump=None if value("dump") in (None, "None") else value("dump"),
+        tz=value("tz"),
+        first_day=value("first_day"),
+        last_day=value("last_day"),
+        channel=value("channel", []),
+        repeat_doc=value("repeat_doc"),
+    )
+    code = value("code", "worktree")
+    if code != "worktree":
+        src = sorted((HERE / "data").glob("src-*"), key=lambda p: p.stat().st_mtime)
+        for path in reversed(src):
+            if path.name[4:] in raw["facts"].get("commit", ""):
+                sys.path.insert(0, str(path))
+                break
+    raw["facts"].setdefault(
+        "command", f"benchmarks/run.py --conversations {ns.conversations} --code {code} (re-rendered)"
+    )
+    steps = {}
+    for name, samples in raw["steps"].items():
+        step = Step(name, {})
+        step.samples = samples
+        step.errors = raw.get("errors", {}).get(name, [])
+        steps[name] = step
+    raw["facts"].setdefault("dump_cache", dump_cache_in_code())
+    done = "load_end" in raw["facts"]
+    out.write_text(render(ns, raw["facts"], steps, raw.get("compares", {}), done), encoding="utf-8")
+    print(out.read_text(encoding="utf-8"))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--child", help=argparse.SUPPRESS)
@@ -867,8 +948,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--dump", help="measure this dump folder instead of a demo dump (e.g. the conformance dump)"
     )
+    ap.add_argument("--render", metavar="RAW_JSON", help="only rewrite --out from a run's raw samples")
     args = ap.parse_args(argv)
 
+    if args.render:
+        return rerender(Path(args.render), Path(args.out))
     if args.child:
         spec = json.loads(args.child)
         result = CHILDREN[spec["kind"]](spec)
@@ -917,6 +1001,8 @@ def main(argv: list[str] | None = None) -> int:
         " else 1 (`--repeat auto`)"
     )
     facts = machine_facts()
+    facts["dump_cache"] = dump_cache_in_code()
+    facts["command"] = " ".join(["benchmarks/run.py", *(argv if argv is not None else sys.argv[1:])])
     if code_label:
         facts["commit"] = code_label
     steps, pairs = build_steps(args)
@@ -927,9 +1013,12 @@ def main(argv: list[str] | None = None) -> int:
     def write(done: bool = False) -> None:
         out.write_text(render(args, facts, by_name, compares, done), encoding="utf-8")
         raw = {
-            "args": {k: str(v) for k, v in vars(args).items()},
+            "args": {
+                k: v if isinstance(v, int | float | list | None) else str(v) for k, v in vars(args).items()
+            },
             "facts": facts,
             "steps": {n: s.samples for n, s in by_name.items()},
+            "errors": {n: s.errors for n, s in by_name.items() if s.errors},
             "compares": compares,
         }
         (data / f"results-{label}.json").write_text(json.dumps(raw, indent=1))
