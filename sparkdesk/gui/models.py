@@ -194,8 +194,12 @@ class FrameModel(QAbstractTableModel):
 
     def texts(self, rows: Sequence[int] | np.ndarray, column: int) -> list[str]:
         """Shown text of ``column`` for view rows ``rows`` (vectorised)."""
-        src = self.source_rows(rows)
-        return _to_texts(self._formatter(self._columns[column].iloc[src], self._kinds[column]))
+        series = self._columns[column]
+        if self._perm is None and isinstance(rows, range) and rows.step == 1:
+            part = series.iloc[rows.start : rows.stop]  # a slice: no copy, whatever the chunks
+        else:
+            part = series.iloc[self.source_rows(rows)]
+        return _to_texts(self._formatter(part, self._kinds[column]))
 
     # -- QAbstractTableModel -----------------------------------------------------------
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008

@@ -231,9 +231,12 @@ class DumpPanel(QGroupBox):
             self.badge.show()
 
     def describe(self, entry: DumpEntry) -> str:
+        from sparkdesk.gui.jobs import summarize
+
         d = entry.dump
         esc = html.escape
-        span = d.time_span()
+        summary = summarize(d)  # kept on the dump by the load job: no column scan here
+        span = summary.span
         fmt = "%Y-%m-%d %H:%M"
         span_text = (
             f"{span[0].strftime(fmt)} – {span[1].strftime(fmt)} UTC" if span else self.tr("no dated rows")
@@ -256,7 +259,7 @@ class DumpPanel(QGroupBox):
             f"<b>{esc(t_org)}</b> {esc(org)}",
             f"<b>{esc(t_span)}</b> {esc(span_text)}",
             f"<b>{esc(t_snap)}</b> {esc(d.snapshot.strftime('%Y-%m-%d %H:%M:%S'))} UTC",
-            f"<b>{esc(t_chan)}</b> {fmt_int(len(d.channels()))}",
+            f"<b>{esc(t_chan)}</b> {fmt_int(len(summary.channels))}",
             f"<b>{esc(t_tables)}</b> {' · '.join(parts)}",
         ]
         return "<br>".join(lines)

@@ -536,16 +536,8 @@ class MainWindow(QMainWindow):
         self.dump = dump
         self._clear_result()
         if dump is not None:
-            ch = dump.channels()
-            rows = [
-                (
-                    str(r.channel_id),
-                    None if _isna(r.medium) else str(r.medium),
-                    None if _isna(r.name) else str(r.name),
-                )
-                for r in ch.itertuples(index=False)
-            ]
-            self.options.set_channels(rows)
+            # worked out on the pool by jobs.load: no column scan on the UI thread
+            self.options.set_channels(jobs.summarize(dump).channels)
             self._update_span()
         else:
             self.options.set_channels([])
@@ -558,10 +550,8 @@ class MainWindow(QMainWindow):
     def _update_span(self) -> None:
         if self.dump is None or not self.options.tz_valid():
             return
-        from sparkdesk.exports import default_range
-
         tz = self.options.tz()
-        rng = default_range(self.dump, tz)
+        rng = jobs.default_range(self.dump, tz)
         anchor = self.dump.snapshot.tz_convert(tz).date() if rng is not None else None
         self.options.set_span(rng, anchor)
 
@@ -803,9 +793,7 @@ class MainWindow(QMainWindow):
         e = export_type(p.type)
         if e.range_optional:
             return "", ""
-        from sparkdesk.exports import default_range
-
-        rng = default_range(self.dump, p.tz) if self.dump is not None else None
+        rng = jobs.default_range(self.dump, p.tz) if self.dump is not None else None
         return (rng[0].isoformat(), rng[1].isoformat()) if rng else ("", "")
 
     # ---------------------------------------------------------------------------------
@@ -996,6 +984,7 @@ class MainWindow(QMainWindow):
     # busy state and progress
     def _set_busy(self, slot: str, text: str) -> None:
         self._busy[slot] = text
+        self.cancel_button.setEnabled(True)
         self.progress_label.setText(text)
         self.progress_bar.setValue(0)
         self._show_progress(True)
@@ -1026,6 +1015,9 @@ class MainWindow(QMainWindow):
     def cancel_work(self) -> None:
         for slot in list(self._busy):
             self.runner.cancel(slot)
+        if self._busy:
+            # at once, while the worker runs on to its next check of the token
+            self.cancel_button.setEnabled(False)
 
     def is_busy(self) -> bool:
         return bool(self._busy)
@@ -1060,12 +1052,6 @@ def _format_for(path: str, default: str) -> str:
 def _one_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__
-
-
-def _isna(value) -> bool:
-    import pandas as pd
-
-    return bool(pd.isna(value))
 
 
 def QLocaleFloat(value: float) -> str:  # noqa: N802
