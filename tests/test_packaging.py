@@ -388,6 +388,25 @@ def test_screenshot_offscreen(root, app_env, tmp_path):
     assert len(data) > 50_000, "a window with a filled table is not a near-empty picture"
 
 
+def test_no_arguments_opens_the_window(root, app_env, tmp_path):
+    """Bare ``sparkdesk`` (the menu entry's command) starts the window on the demo and keeps running."""
+    proc = subprocess.Popen(
+        [str(root / "usr" / "bin" / "sparkdesk")],
+        env=app_env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        time.sleep(8)  # imports, window, demo loaded on a worker thread: ~2 s warm on 2 cores
+        assert proc.poll() is None, f"exited with {proc.returncode}: {proc.communicate()[1][-3000:]}"
+    finally:
+        proc.terminate()
+        _out, err = proc.communicate(timeout=30)
+    assert "Traceback" not in err and "rror" not in err, err[-3000:]
+
+
 def test_running_writes_nothing_into_the_installed_tree(root, app_env, tmp_path):
     """What dpkg installed is all there is, so removing the package leaves nothing behind."""
     ok(run_app(root, app_env, "--version"))
