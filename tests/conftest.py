@@ -12,3 +12,12 @@ def _isolated_user_dirs(tmp_path_factory, monkeypatch):
     for var in ("XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME"):
         monkeypatch.setenv(var, str(base / var.lower()))
     return base
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_dump_cache(tmp_path_factory):
+    """The dump cache of every test (module fixtures too) lives in a temporary folder."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("SPARKDESK_CACHE_DIR", str(tmp_path_factory.mktemp("dump-cache")))
+    yield
+    mp.undo()
