@@ -283,9 +283,7 @@ class Facts:
         e = self.events
         s = self.dump.tables["csat_surveys"]
         s_cx = self.cx_of(s["conversation_id"])
-        parts = [
-            pd.Series(self.conversations["created_at"].to_numpy(dtype="datetime64[ms]"), index=np.arange(n))
-        ]
+        latest = _ms_ints(self.conversations["created_at"])
         for cx, col in (
             (m["cx"], m["created_at"]),
             (m["cx"], self.message_column("updated_at", m)),
@@ -294,9 +292,9 @@ class Facts:
             (s_cx, s["sent_at"]),
             (s_cx, s["responded_at"]),
         ):
-            parts.append(pd.Series(col.to_numpy(dtype="datetime64[ms]"), index=np.asarray(cx)))
-        allv = pd.concat(parts).dropna()
-        latest = allv.groupby(level=0).max().reindex(pd.RangeIndex(n))
+            # a running maximum per conversation: no concatenation of tens of millions of rows
+            np.maximum.at(latest, np.asarray(cx, dtype=np.int64), _ms_ints(col))
+        latest = pd.Series(latest.astype("datetime64[ms]"), index=pd.RangeIndex(n))
         return latest.astype("datetime64[ms]").dt.tz_localize("UTC")
 
     @cached_property
