@@ -143,3 +143,46 @@ def test_sort_order_sorts_ids_as_text():
     s = pd.Series(pd.array(["9", "10", None, "007"], dtype="str"))
     order = sort_order(s, ascending=True)
     assert list(s.iloc[order].fillna("")) == ["", "007", "10", "9"]
+
+
+def _chunked(frame: pd.DataFrame, pieces: int) -> pd.DataFrame:
+    """The same table with its text columns split into ``pieces`` Arrow chunks."""
+    import pyarrow as pa
+
+    out = frame.copy(deep=False)
+    for i in range(frame.shape[1]):
+        col = frame.iloc[:, i]
+        if str(col.dtype) != "str":
+            continue
+        whole = col.array.__arrow_array__().combine_chunks()
+        step = -(-len(whole) // pieces)
+        parts = [whole.slice(k, step) for k in range(0, len(whole), step)]
+        out.isetitem(i, col.dtype.__from_arrow__(pa.chunked_array(parts, type=whole.type)))
+    return out
+
+
+def test_preview_ready_puts_arrow_columns_in_one_chunk_and_keeps_values():
+    from sparkdesk.gui.jobs import preview_ready
+
+    frame = _chunked(_frame(5000), 40)
+    assert frame["id"].array.__arrow_array__().num_chunks == 40
+    ready = preview_ready(frame)
+    pd.testing.assert_frame_equal(ready, frame)
+    for name in ("id", "name"):
+        assert ready[name].array.__arrow_array__().num_chunks == 1
+    assert frame["id"].array.__arrow_array__().num_chunks == 40  # the input is left alone
+    plain = _frame(10)
+    assert preview_ready(plain) is plain  # nothing to combine: the same table
+
+
+def test_blocks_read_by_slice_or_by_position_give_the_same_texts():
+    m = FrameModel()
+    m.set_frame(_chunked(_frame(3000), 25), ["ID", "Name", "Count"], KINDS)
+    for c in range(3):
+        sliced = m.texts(range(100, 900), c)  # identity order: a slice of the column
+        taken = m.texts(np.arange(100, 900), c)  # positions: a take
+        assert sliced == taken
+        assert m.head_texts(60, c) == m.texts(range(60), c)
+    m.sort(0, Qt.SortOrder.DescendingOrder)
+    assert m.texts(range(3), 0) == ["c02999", "c02998", "c02997"]
+    assert m.head_texts(2, 0) == ["c02999", "c02998"]

@@ -147,6 +147,33 @@ def test_dropping_a_dump_folder_loads_it(qtbot, window, demo_dir):
     assert str(demo_dir) in window.settings.recent_dumps
 
 
+def test_after_loading_the_ui_thread_never_scans_the_dump(qtbot, window, demo_dir, monkeypatch):
+    """Time span and channels are worked out once on the load worker (a full-size dump's
+    columns take 0.1-0.3 s to scan, which would stall the UI at every label refresh)."""
+    import threading
+
+    load(qtbot, window, demo_dir)
+    dump = type(window.dump)
+
+    def ui_thread_refuses(original):
+        def method(self, *args, **kwargs):
+            # the core may scan on the worker (an export's default range); never the UI thread
+            assert threading.current_thread() is not threading.main_thread(), "a column scan on the UI thread"
+            return original(self, *args, **kwargs)
+
+        return method
+
+    monkeypatch.setattr(dump, "time_span", ui_thread_refuses(dump.time_span))
+    monkeypatch.setattr(dump, "channels", ui_thread_refuses(dump.channels))
+    window._set_dump(window.dump)  # channels, span and the preset range again
+    window.dump_panel.set_entries(window.entries)  # the details text (span, channel count)
+    choose_type(qtbot, window, "resolved-conversation")
+    window.options.apply_preset("all")
+    generate(qtbot, window)
+    assert "Acme Demo Org" in window.dump_panel.details.text()
+    assert window.preview.model.rowCount() > 0 and "rows" in window.status_label.text()
+
+
 def test_loose_table_files_dropped_together_are_one_dump(qtbot, window, demo_dir):
     files = sorted(demo_dir.iterdir())
     with qtbot.waitSignal(window.dumps_ready, timeout=LOAD_TIMEOUT):

@@ -77,6 +77,11 @@ def load(paths: list[str], progress: ProgressFn | None = None, cancel: CancelTok
 
     dump = load_dumps([str(p) for p in paths], progress=progress, cancel=cancel)
     summarize(dump)
+    # What the UI thread calls into once a dump is there (ranges, preview formats): imported
+    # here, so that the first result does not compile and run their modules on the UI thread.
+    import sparkdesk.exports  # noqa: F401
+    import sparkdesk.writers  # noqa: F401
+
     return dump
 
 

@@ -40,6 +40,10 @@ def plain_formatter(series: pd.Series, kind: str) -> pd.Series:
 
 
 def _to_texts(formatted: Any) -> list[str]:
+    dtype = getattr(formatted, "dtype", None)
+    if dtype is not None and str(dtype) in ("str", "string"):
+        # the writers' formatter gives text without NA: one conversion in C, no loop
+        return formatted.to_numpy(dtype=object, na_value="").tolist()
     out = []
     for v in list(formatted):
         if v is None or (isinstance(v, float) and v != v):
@@ -210,8 +214,7 @@ class FrameModel(QAbstractTableModel):
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._columns)
 
-    def _cell(self, row: int, column: int) -> str:
-        block = row // BLOCK_ROWS
+    def _block(self, block: int, column: int) -> list[str]:
         key = (block, column)
         texts = self._cache.get(key)
         if texts is None:
@@ -223,7 +226,22 @@ class FrameModel(QAbstractTableModel):
                 self._cache.popitem(last=False)
         else:
             self._cache.move_to_end(key)
-        return texts[row - block * BLOCK_ROWS]
+        return texts
+
+    def _cell(self, row: int, column: int) -> str:
+        block = row // BLOCK_ROWS
+        return self._block(block, column)[row - block * BLOCK_ROWS]
+
+    def head_texts(self, n: int, column: int) -> list[str]:
+        """Shown text of the first ``n`` view rows, through the block cache (the first
+        paint then finds them formatted)."""
+        out: list[str] = []
+        block = 0
+        n = min(n, self.rowCount())
+        while len(out) < n:
+            out.extend(self._block(block, column))
+            block += 1
+        return out[:n]
 
     def data(
         self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
