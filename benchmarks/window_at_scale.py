@@ -60,6 +60,7 @@ DATA = HERE / "data"
 HEARTBEAT_MS = 10
 WATCHDOG_SLEEP = 0.005
 SAMPLE_LATE = 0.030  # the watchdog samples when it or the heartbeat is this late
+PROFILE_EVERY = 4  # and samples the worker's site every 4th wake-up (about every 20 ms)
 
 perf = time.perf_counter
 
@@ -201,14 +202,25 @@ class Watchdog(threading.Thread):
         self.heartbeat = heartbeat
         self.main_ident = main_ident
         self.samples: list[Sample] = []
+        # a plain profile of the worker, one sample every PROFILE_EVERY wake-ups, to show
+        # what runs between two progress calls (where a progress/cancel check would go)
+        self.profile: list[tuple[float, str]] = []
         self._halt = threading.Event()
 
     def run(self) -> None:
         hb = self.heartbeat.t
+        n = 0
         while not self._halt.is_set():
             t0 = perf()
             time.sleep(WATCHDOG_SLEEP)
             woke = perf()
+            n += 1
+            if n % PROFILE_EVERY == 0:
+                run = STATE.active
+                if run is not None and run.end is None:
+                    got = describe_stack(sys._current_frames().get(run.ident))
+                    if got is not None:
+                        self.profile.append((woke, got[0]))
             last = hb[-1] if hb else woke
             if woke - t0 - WATCHDOG_SLEEP > SAMPLE_LATE or woke - last > SAMPLE_LATE + HEARTBEAT_MS / 1000:
                 frames = sys._current_frames()
@@ -263,6 +275,7 @@ class Bench:
         self.phases: list[dict] = []
         self.generates: list[dict] = []
         self.cancels: list[dict] = []
+        self.ipcs: list[dict] = []
         self.stalls: list[dict] = []
         self.ui_progress: list[float] = []
         self._marks: dict[str, float] = {}
@@ -427,11 +440,19 @@ class Bench:
         ui = [t for t in self.ui_progress if t0 <= t <= end + 1]
         ui_times = [t0, *[t for t in ui if t <= end], end]
         worker_times = [t0, *run.progress, end]
+        gaps = np.diff(worker_times)
+        k = int(gaps.argmax())
+        a, b = worker_times[k], worker_times[k + 1]
+        seen = Counter(site for t, site in self.dog.profile if a <= t <= b)
+        total = sum(seen.values()) or 1
         return {
             "ui_updates": len(ui),
             "ui_max_interval_s": float(np.diff(ui_times).max()),
             "worker_updates": len(run.progress),
-            "worker_max_interval_s": float(np.diff(worker_times).max()),
+            "worker_max_interval_s": float(gaps.max()),
+            # where the worker was during its longest stretch without a progress call
+            "no_progress_from_s": a - t0,
+            "no_progress_sites": [(site, round(c / total * (b - a), 3)) for site, c in seen.most_common(6)],
         }
 
     def fresh_facts(self) -> None:
@@ -498,9 +519,15 @@ class Bench:
         n_before = len(STATE.runs)
         pressed: list[float] = []
 
+        at_press: list[str] = []
+
         def press():
             pressed.append(perf())
             w.cancel_button.click()
+            run = STATE.active
+            if run is not None and run.end is None:
+                got = describe_stack(sys._current_frames().get(run.ident))
+                at_press.append(got[0] if got else "")
 
         t0 = perf()
         w.options.generate_button.click()
@@ -524,6 +551,7 @@ class Bench:
             if "ui_cancelled" in self._marks
             else None,
             "outcome": run.outcome,
+            "site_at_press": at_press[0] if at_press else "",
         }
         if run.outcome != "cancelled":
             rec["worker_stop_ms"] = None  # the computation ended before the press
@@ -537,6 +565,47 @@ class Bench:
         )
         return rec
 
+    def ipc(self, type_id: str, folder: Path) -> None:
+        """What a worker *process* would add: the result written as Arrow IPC (its side) and
+        read back memory-mapped into pandas (the window's side, on a thread)."""
+        import pyarrow as pa
+
+        frame = self.w.result.frame
+        path = folder / f"{type_id}.arrow"
+        rec: dict = {"export": type_id, "rows": len(frame), "columns": frame.shape[1]}
+
+        def write():
+            t = perf()
+            table = pa.Table.from_pandas(frame, preserve_index=False)
+            rec["arrow_bytes"] = table.nbytes
+            with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+                writer.write_table(table)
+            rec["write_s"] = perf() - t
+
+        def read():
+            t = perf()
+            with pa.memory_map(str(path)) as source:
+                table = pa.ipc.open_file(source).read_all()
+            got = table.to_pandas()
+            rec["read_s"] = perf() - t
+            rec["equal"] = bool(got.equals(frame)) or _frames_match(got, frame)
+            rec["dtypes_equal"] = [str(d) for d in got.dtypes] == [str(d) for d in frame.dtypes]
+
+        for label, fn in (("write", write), ("read", read)):
+            th = threading.Thread(target=fn, name=f"ipc-{label}")
+            t0 = perf()
+            th.start()
+            self.wait_until(lambda th=th: not th.is_alive(), self.args.timeout)
+            self.phase(f"ipc {label} {type_id}", t0, perf())
+        rec["file_mb"] = path.stat().st_size / 1e6
+        path.unlink(missing_ok=True)
+        self.ipcs.append(rec)
+        print(
+            f"    arrow IPC: {rec['file_mb']:.0f} MB; write {rec['write_s']:.2f} s; read + to_pandas "
+            f"{rec['read_s']:.2f} s; equal {rec['equal']}, dtypes equal {rec['dtypes_equal']}",
+            flush=True,
+        )
+
     def save(self, type_id: str, folder: Path) -> None:
         w = self.w
         self._marks.clear()
@@ -549,6 +618,33 @@ class Bench:
         self.wait_until(lambda: not w.is_busy(), 10)
         self.phase(f"save {type_id} csv", t0, perf(), worker_s=run.end - run.start)
         path.unlink(missing_ok=True)
+
+
+def _code_state() -> str:
+    """The commit, and the files of sparkdesk/ that differ from it (others edit the tree)."""
+    import subprocess
+
+    def git(*args: str) -> str:
+        try:
+            return subprocess.run(
+                ["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=30, check=False
+            ).stdout.strip()
+        except OSError:
+            return ""
+
+    head = git("rev-parse", "--short=12", "HEAD")
+    dirty = [line[3:] for line in git("status", "--porcelain", "--", "sparkdesk").splitlines()]
+    return head + (f" + uncommitted {', '.join(dirty)}" if dirty else "")
+
+
+def _frames_match(a, b) -> bool:
+    try:
+        import pandas as pd
+
+        pd.testing.assert_frame_equal(a, b, check_dtype=False)
+        return True
+    except AssertionError:
+        return False
 
 
 def site_table(stalls: list[dict]) -> list[dict]:
@@ -594,7 +690,7 @@ def md_section(res: dict) -> str:
         f"## {res['dump_name']}: {res['conversations']:,} conversations, {res['messages']:,} messages\n"
     )
     out.append(
-        f"Run {res['when']}: `{res['command']}`  \n"
+        f"Run {res['when']}: `{res['command']}` on SparkDesk {res.get('code', '?')}  \n"
         f"Machine: {m['cores']} cores, {m['mem_gib']:.1f} GiB, load average {m['load_start']:.2f} at start and "
         f"{m['load_end']:.2f} at the end (shared machine); Python {m['python']}, PySide6 {m['pyside']}, "
         f"pandas {m['pandas']}, pyarrow {m['pyarrow']}; offscreen; heartbeat {HEARTBEAT_MS} ms; "
@@ -623,6 +719,15 @@ def md_section(res: dict) -> str:
             f"{g['until_paint_ms']:.0f} | {g['paint_ms']:.0f} | {g['ui_updates']} | "
             f"{g['ui_max_interval_s']:.2f} | {g['worker_max_interval_s']:.2f} |"
         )
+    out.append(
+        "\nWhere the worker was during its longest stretch without a progress call "
+        "(sampled every ~20 ms; seconds per site, estimated):\n"
+    )
+    for g in res["generates"]:
+        sites = "; ".join(f"`{site}` {sec:.2f} s" for site, sec in g.get("no_progress_sites", [])[:4])
+        out.append(
+            f"- {g['label']}: {g['worker_max_interval_s']:.2f} s from {g.get('no_progress_from_s', 0):.2f} s: {sites}"
+        )
     if res.get("load_progress"):
         lp = res["load_progress"]
         out.append(
@@ -631,9 +736,10 @@ def md_section(res: dict) -> str:
         )
     out.append("\n### Cancel\n")
     out.append(
-        "| export | facts | pressed after (s) | worker stopped after (ms) | window said cancelled after (ms) |"
+        "| export | facts | pressed after (s) | worker stopped after (ms) | window said cancelled after (ms) "
+        "| worker was at |"
     )
-    out.append("|---|---|---:|---:|---:|")
+    out.append("|---|---|---:|---:|---:|---|")
     for c in res["cancels"]:
         ui = f"{c['ui_cancelled_ms']:.0f}" if c["ui_cancelled_ms"] is not None else "–"
         out.append(
@@ -643,7 +749,25 @@ def md_section(res: dict) -> str:
                 if c["worker_stop_ms"] is not None
                 else "(finished first) | – |"
             )
+            + f" `{c.get('site_at_press', '')}` |"
         )
+    if res.get("ipc"):
+        out.append("\n### A worker process instead of a thread: the result through Arrow IPC\n")
+        out.append(
+            "Measured in this process: `Table.from_pandas` + IPC file write (the child's side), then "
+            "memory-mapped read + `to_pandas` (the window's side, on a thread; its heartbeat is in the phases "
+            "`ipc read ...`).\n"
+        )
+        out.append(
+            "| export | rows × cols | Arrow (MB) | file (MB) | write (s) | read + to_pandas (s) | same table |"
+        )
+        out.append("|---|---:|---:|---:|---:|---:|---|")
+        for r in res["ipc"]:
+            out.append(
+                f"| {r['export']} | {r['rows']:,} × {r['columns']} | {r['arrow_bytes'] / 1e6:.0f} | "
+                f"{r['file_mb']:.0f} | {r['write_s']:.2f} | {r['read_s']:.2f} | "
+                f"{'yes' if r['equal'] else 'no'}{'' if r['dtypes_equal'] else ' (dtypes differ)'} |"
+            )
     out.append("\n### Stalls by site (gaps > 50 ms, ranked by total)\n")
     out.append(
         "*who* (from the CPU time each thread used during the gap): **worker** = the worker ran while the UI thread could not run "
@@ -718,6 +842,9 @@ def main() -> int:
     ap.add_argument("--timeout", type=float, default=900)
     ap.add_argument("--out", default=str(HERE / "WINDOW.md"))
     ap.add_argument("--no-write", action="store_true", help="print only")
+    ap.add_argument(
+        "--ipc", action="store_true", help="also time each result through Arrow IPC (a worker process's cost)"
+    )
     args = ap.parse_args()
 
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -755,6 +882,8 @@ def run(args, scratch: Path, load_start: float) -> int:
             bench.fresh_facts()
             cold = bench.generate(type_id, f"{type_id} cold")
             bench.generate(type_id, f"{type_id} warm")
+            if args.ipc:
+                bench.ipc(type_id, scratch)
             for f in fractions:
                 bench.cancel(type_id, f * cold["compute_s"], f, cold=True)
             if type_id in save:
@@ -770,6 +899,7 @@ def run(args, scratch: Path, load_start: float) -> int:
         "conversations": len(dump.tables["conversations"]),
         "messages": len(dump.tables["messages"]),
         "when": time.strftime("%Y-%m-%d %H:%M"),
+        "code": _code_state(),
         "command": "benchmarks/window_at_scale.py " + " ".join(sys.argv[1:]),
         "stall_ms": args.stall_ms,
         "machine": {
@@ -786,6 +916,7 @@ def run(args, scratch: Path, load_start: float) -> int:
         "phases": bench.phases,
         "generates": bench.generates,
         "cancels": bench.cancels,
+        "ipc": bench.ipcs,
         "load_progress": getattr(bench, "load_progress", None),
         "stalls": bench.stalls,
         "sites": sites,
