@@ -486,6 +486,21 @@ def clean_outputs(version: str) -> None:
             path.unlink()
 
 
+def hold_build_lock():
+    """One build at a time in this tree: a second one would delete the first one's dist/ and build/."""
+    BUILD.mkdir(exist_ok=True)
+    handle = open(BUILD / ".build.lock", "w")  # held open until the process ends
+    try:
+        import fcntl
+    except ImportError:  # Windows: no advisory locks here; CI runs one build per runner
+        return handle
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        sys.exit("build.py: another packaging/build.py is running in this tree; wait for it to finish")
+    return handle
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -496,6 +511,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
+    _lock = hold_build_lock()  # kept open: the lock lasts as long as the process
     version = read_version()
     log(f"SparkDesk {version} on {sys.platform} ({platform.machine()}), Python {platform.python_version()}")
     if args.clean:
