@@ -779,10 +779,23 @@ def render(args, facts: dict, steps: dict[str, Step], compares: dict[str, dict],
         " `benchmarks/duckdb_peers/`: it follows exports.md and assumes a clean dump (the demo:"
         " the import row above shows SparkDesk's own count of rejected rows, duplicates and"
         " warnings).",
-        "- Raw samples: `benchmarks/data/results-<dump>.json` (not committed). Every child runs with"
-        " `SPARKDESK_CACHE_DIR` set to a folder of the run (deleted at its end), never the user's own"
-        " cache; the import, the exports and the writers load with `cache=False`.",
+        "- Raw samples: `benchmarks/data/results-<dump>.json` (not committed); `run.py --render` rewrites"
+        " this file from them.",
     ]
+    if facts.get("dump_cache"):
+        lines.append(
+            "- Every child runs with `SPARKDESK_CACHE_DIR` set to a folder of the run (deleted at its end),"
+            " never the user's own cache; the import, the exports and the writers load with `cache=False`."
+        )
+    load = facts.get("load_start", [0])[0]
+    if load > (facts.get("cores") or 1):
+        lines.append(
+            f"- The machine was shared: a load average of {load:.1f} on {facts['cores']} cores at the start"
+            + (f" and {facts['load_end'][0]:.1f} at the end" if "load_end" in facts else "")
+            + ", so other work ran alongside and a single run can be off by 2 × (see the spread of the"
+            " imports above). Read the ratios, which interleaved rounds keep fair, rather than the"
+            " seconds; rerun on a quiet machine for absolute times."
+        )
     return "\n".join(lines) + "\n"
 
 
