@@ -989,6 +989,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--dump", help="measure this dump folder instead of a demo dump (e.g. the conformance dump)"
     )
+    ap.add_argument(
+        "--keep-tables",
+        action="store_true",
+        help="keep both engines' tables (Parquet, under benchmarks/data/scratch-*) even when they agree",
+    )
     ap.add_argument("--render", metavar="RAW_JSON", help="only rewrite --out from a run's raw samples")
     args = ap.parse_args(argv)
 
@@ -1088,6 +1093,9 @@ def main(argv: list[str] | None = None) -> int:
                 compares[type_id] = r
                 print(f"compare {type_id}: {'equal' if r.get('equal') else r}", file=sys.stderr, flush=True)
                 write()
+                if r.get("equal") and not args.keep_tables:  # gigabytes at full size
+                    Path(sd_path).unlink()
+                    Path(dk_path).unlink()
     facts["load_end"] = os.getloadavg()
     write(done=True)
     shutil.rmtree(CACHE_DIR, ignore_errors=True)  # a full-size entry is gigabytes
