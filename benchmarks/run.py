@@ -13,9 +13,10 @@ measures, every step in its own child process so that each time and each peak me
   on and its folder emptied first: the import plus writing the cache entry;
 - ``re-open``: ``load_dumps`` of the same folder again, in a fresh process after the first
   open, cache on (without a dump cache in SparkDesk, a second import, and labelled so);
-- ``export:<type>`` for the twelve exports: a fresh import (cache off), then ``compute`` **cold** (no
-  shared facts yet: the import's share is not in it), then **warm** (the same export again in
-  that process, every shared fact cached: only the export's own table building);
+- ``export:<type>`` for the twelve exports: a fresh import (cache off), then ``compute``
+  **cold** (no shared facts yet: the import's share is not in it), then **warm** (the same
+  export again in that process, every shared fact cached: only the export's own table
+  building);
 - ``write:csv``: ``write_export`` of the message export (the largest) as CSV;
 - ``write:38``: the resolved-conversation export (38 columns) as CSV, and an XLSX of its
   first 100,000 rows (rows repeated when the dump has fewer);
