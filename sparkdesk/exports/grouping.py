@@ -99,7 +99,10 @@ def _is_text(values) -> bool:
 
 def _arrow_text(values) -> pa.Array:
     if _is_arrow_str(values):
-        return pa.array(values).cast(pa.large_string())
+        arr = pa.array(values)
+        if isinstance(arr, pa.ChunkedArray):  # a big column arrives in several chunks
+            arr = arr.combine_chunks()
+        return arr.cast(pa.large_string())
     return pa.array(np.asarray(values, dtype=object), type=pa.large_string(), from_pandas=True)
 
 
