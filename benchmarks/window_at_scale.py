@@ -140,6 +140,8 @@ class Heartbeat:
 
         self.t: list[float] = []
         self.main_cpu: list[float] = []
+        self.main_delay: list[float] = []  # time runnable but not running (the kernel's run delay)
+        self._schedstat = f"/proc/self/task/{threading.get_native_id()}/schedstat"
         self.worker: list[int] = []
         self.worker_cpu: list[float] = []
         self.timer = QTimer()
@@ -152,8 +154,16 @@ class Heartbeat:
         ident = run.ident if run is not None else 0
         self.t.append(perf())
         self.main_cpu.append(time.thread_time())
+        self.main_delay.append(self._run_delay())
         self.worker.append(ident)
         self.worker_cpu.append(_thread_cpu(ident) if ident else float("nan"))
+
+    def _run_delay(self) -> float:
+        try:
+            with open(self._schedstat) as f:
+                return int(f.read().split()[1]) / 1e9
+        except (OSError, ValueError, IndexError):
+            return float("nan")
 
     def start(self) -> None:
         self.timer.start()
@@ -368,7 +378,8 @@ class Bench:
                 wc = f"{s['worker_cpu']:.2f}" if s["worker_cpu"] is not None else "-"
                 print(
                     f"      stall {s['ms']:6.1f} ms at {s['at'] - start:6.2f} s: {s['who']:<6} "
-                    f"(cpu ui {s['ui_cpu']:.2f}, worker {wc}) {s['site']}  [{s['inner']}]",
+                    f"(ui ran {s['ui_cpu']:.2f}, waited {s['ui_waited'] or 0:.2f}, blocked {s['ui_blocked'] or 0:.2f};"
+                    f" worker ran {wc}) {s['site']}  [{s['inner']}]",
                     flush=True,
                 )
         self.print_phase(rec)
@@ -379,6 +390,10 @@ class Bench:
         hb = self.hb
         g = b - a
         dm = hb.main_cpu[i] - hb.main_cpu[i - 1]
+        # the gap = UI thread running + runnable but not scheduled + blocked (on the GIL)
+        waited = hb.main_delay[i] - hb.main_delay[i - 1]
+        sched = waited == waited  # the kernel's schedstat was readable
+        blocked = g - dm - waited if sched else float("nan")
         same_worker = hb.worker[i] and hb.worker[i] == hb.worker[i - 1]
         dw = hb.worker_cpu[i] - hb.worker_cpu[i - 1] if same_worker else float("nan")
         gcs = [e for e in self.gcw.events if e[0] < b and e[1] > a]
@@ -388,12 +403,16 @@ class Bench:
             who = "gc"
             site = f"gc gen {max(e[2] for e in gcs)}"
             inner = ""
-        elif dm / g > 0.25 and not (dw == dw and dw > dm):
+        elif sched and waited >= max(dm, blocked):
+            who = "cpu"
+            site, inner = "(UI thread runnable but not scheduled: the machine was busy)", ""
+        elif (sched and dm >= blocked) or (not sched and dm / g > 0.25 and not (dw == dw and dw > dm)):
             who = "ui"
             sites = Counter(s.main for s in near if s.main is not None)
             site, inner = sites.most_common(1)[0][0] if sites else ("(UI thread, no sample)", "")
-        elif dw == dw and dw / g > 0.25:
-            who = "worker"
+        elif sched or (dw == dw and dw / g > 0.25):
+            # the UI thread slept through most of the gap with its timer due: the GIL was held
+            who = "worker" if dw == dw else "gil"
             # the sample taken when the GIL came back names the line whose call held it
             with_worker = [s for s in near if s.worker is not None]
             best = max(with_worker, key=lambda s: s.woke - max(s.asleep, a), default=None)
@@ -412,6 +431,8 @@ class Bench:
             "site": site,
             "inner": inner,
             "ui_cpu": dm / g,
+            "ui_waited": waited / g if waited == waited else None,
+            "ui_blocked": blocked / g if blocked == blocked else None,
             "worker_cpu": (dw / g) if dw == dw else None,
         }
 
@@ -770,10 +791,12 @@ def md_section(res: dict) -> str:
             )
     out.append("\n### Stalls by site (gaps > 50 ms, ranked by total)\n")
     out.append(
-        "*who* (from the CPU time each thread used during the gap): **worker** = the worker ran while the UI thread could not run "
-        "(a GIL hold; the site is the worker's innermost SparkDesk line when the GIL came back); **ui** = the UI "
-        "thread itself ran (Python, or Qt C++ when the site is the event loop); **gc** = a garbage collection; **cpu** = neither thread "
-        "ran (the machine was busy).\n"
+        "*who*: each gap is split into the UI thread's CPU time, its run delay (runnable, not scheduled: "
+        "`/proc/self/task/<tid>/schedstat`) and the rest, when it slept with its timer due: blocked on the GIL. "
+        "**worker** = blocked most, while the worker held the GIL (the site is the worker's innermost SparkDesk "
+        "line when the GIL came back, i.e. the line whose call held it); **ui** = the UI thread itself ran most "
+        "(Python, or Qt C++ when the site is the event loop); **cpu** = it waited most for a CPU (the machine was "
+        "busy); **gc** = a garbage collection.\n"
     )
     out.append("| # | who | site | code | stalls | total (ms) | max (ms) | innermost frame | phases |")
     out.append("|---:|---|---|---|---:|---:|---:|---|---|")

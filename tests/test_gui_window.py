@@ -557,3 +557,16 @@ def test_error_dialog_never_shows_a_traceback(qtbot, window):
     assert "disk on fire" in box.text() and "Traceback" not in box.text()
     assert "RuntimeError" in box.detailedText()
     box.close()
+
+
+def test_busy_label_shows_the_time_spent_while_a_step_runs_long(qtbot, window):
+    """The core reports progress between steps; during a long step the label still moves."""
+    window._set_busy("compute", "Computing Message…")
+    window._progress("compute", 0.3, "Computing messages")
+    assert window.progress_label.text() == "Computing Message… Computing messages"
+    window._busy_since["compute"] -= 65  # as if the step had run for 65 s
+    assert window._busy_ticker.isActive()
+    window._show_busy_text()
+    assert window.progress_label.text() == "Computing Message… Computing messages · 1:05"
+    window._task_finished("compute")
+    assert not window._busy_ticker.isActive() and not window.progress_label.isVisible()

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QEvent, Qt, QUrl, Signal
+from PySide6.QtCore import QByteArray, QEvent, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QActionGroup, QDesktopServices, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -82,6 +83,14 @@ class MainWindow(QMainWindow):
         self.dump: Any = None  # the working Dump
         self.result: jobs.Computed | None = None
         self._busy: dict[str, str] = {}
+        self._busy_detail: dict[str, str] = {}  # the latest progress text of each slot
+        self._busy_since: dict[str, float] = {}  # time.monotonic() when each slot's task started
+        # The core reports progress between its steps; a step can run for seconds at full
+        # size (a shared definition, or an export's own table). Once a second the label then
+        # shows the time spent, so that the window visibly keeps working.
+        self._busy_ticker = QTimer(self)
+        self._busy_ticker.setInterval(1000)
+        self._busy_ticker.timeout.connect(self._show_busy_text)
         self._last_error_box: QMessageBox | None = None
         self._report_dialog: ReportDialog | None = None
         self.demo_mode = False
@@ -983,7 +992,11 @@ class MainWindow(QMainWindow):
     # ---------------------------------------------------------------------------------
     # busy state and progress
     def _set_busy(self, slot: str, text: str) -> None:
-        self._busy[slot] = text
+        self._busy.pop(slot, None)
+        self._busy[slot] = text  # the newest last: its text is the one shown
+        self._busy_detail.pop(slot, None)
+        self._busy_since[slot] = time.monotonic()
+        self._busy_ticker.start()
         self.cancel_button.setEnabled(True)
         self.progress_label.setText(text)
         self.progress_bar.setValue(0)
@@ -995,13 +1008,30 @@ class MainWindow(QMainWindow):
             return
         self.progress_bar.setValue(int(value * 1000))
         if text:
-            self.progress_label.setText(f"{self._busy[slot]} {text}")
+            self._busy_detail[slot] = text
+            self._show_busy_text()
+
+    def _show_busy_text(self) -> None:
+        if not self._busy:
+            self._busy_ticker.stop()
+            return
+        slot, text = next(reversed(self._busy.items()))
+        detail = self._busy_detail.get(slot)
+        if detail:
+            text = f"{text} {detail}"
+        seconds = int(time.monotonic() - self._busy_since.get(slot, time.monotonic()))
+        if seconds >= 1:
+            text = f"{text} · {seconds // 60}:{seconds % 60:02d}"
+        self.progress_label.setText(text)
 
     def _task_finished(self, slot: str) -> None:
         self._busy.pop(slot, None)
+        self._busy_detail.pop(slot, None)
+        self._busy_since.pop(slot, None)
         if self._busy:
-            self.progress_label.setText(next(reversed(self._busy.values())))
+            self._show_busy_text()
         else:
+            self._busy_ticker.stop()
             self._show_progress(False)
             self._refresh_result_labels()
         self._update_actions()
