@@ -140,7 +140,7 @@ def message(f: Facts, scope: Scope, export, include_content: bool = True) -> pd.
         {
             "message_id": m["message_id"],
             "created_at": m["created_at"],
-            "conversation_id": m["conversation_id"],
+            "conversation_id": col("conversation_id"),
             "medium": conv["medium"],
             "channel_name": conv["channel_name"],
             "channel_display_name": conv["channel_display_name"],
@@ -455,7 +455,7 @@ def response_times(f: Facts, scope: Scope, export) -> pd.DataFrame:
     conv = f.conversations.iloc[a["cx"].to_numpy()].set_index(a.index)
     out = pd.DataFrame(
         {
-            "conversation_id": a["conversation_id"],
+            "conversation_id": conv["conversation_id"],
             "medium": conv["medium"],
             "channel_name": conv["channel_name"],
             "channel_display_name": conv["channel_display_name"],
