@@ -38,6 +38,23 @@ def _channel_columns(f: Facts, channel_ids: pd.Series) -> dict[str, pd.Series]:
     }
 
 
+_PER_ROW_CONVERSATION = (
+    "conversation_id",
+    "medium",
+    "channel_name",
+    "channel_display_name",
+    "contact_id",
+    "contact_primary_identifier",
+    "contact_secondary_identifier",
+    "conversation_url",
+)
+
+
+def _conversation_columns(f: Facts, cx: pd.Series) -> pd.DataFrame:
+    """The conversation columns a per-message or per-entry row shows, one row per ``cx``."""
+    return f.conversations[list(_PER_ROW_CONVERSATION)].take(cx.to_numpy()).set_axis(cx.index)
+
+
 def _user_columns(f: Facts, user_ids: pd.Series, prefix: str) -> dict[str, pd.Series]:
     return {
         prefix + "name": lookup(user_ids, f.users["name"]),
@@ -126,7 +143,7 @@ def open_conversation(f: Facts, scope: Scope, export) -> pd.DataFrame:
 def message(f: Facts, scope: Scope, export, include_content: bool = True) -> pd.DataFrame:
     m = f.messages
     m = m[_in_scope(f, scope, m["cx"], m["created_at"])]
-    conv = f.conversations.iloc[m["cx"].to_numpy()].set_index(m.index)
+    conv = _conversation_columns(f, m["cx"])
     agent_id = m["user_id"].fillna(m["virtual_agent_id"].where(m["va"]))
     agent_name = lookup(m["user_id"], f.users["name"]).fillna(
         lookup(m["virtual_agent_id"].where(m["va"]), f.virtual_agents["name"])
@@ -452,7 +469,7 @@ def response_times(f: Facts, scope: Scope, export) -> pd.DataFrame:
         by="cx",
         direction="backward",
     )
-    conv = f.conversations.iloc[a["cx"].to_numpy()].set_index(a.index)
+    conv = _conversation_columns(f, a["cx"])
     out = pd.DataFrame(
         {
             "conversation_id": conv["conversation_id"],
