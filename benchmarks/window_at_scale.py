@@ -649,12 +649,12 @@ def _code_state() -> str:
         try:
             return subprocess.run(
                 ["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=30, check=False
-            ).stdout.strip()
+            ).stdout.rstrip()
         except OSError:
             return ""
 
-    head = git("rev-parse", "--short=12", "HEAD")
-    dirty = [line[3:] for line in git("status", "--porcelain", "--", "sparkdesk").splitlines()]
+    head = git("rev-parse", "--short=12", "HEAD").strip()
+    dirty = [line[3:] for line in git("status", "--porcelain", "--", "sparkdesk").splitlines() if line]
     return head + (f" + uncommitted {', '.join(dirty)}" if dirty else "")
 
 
