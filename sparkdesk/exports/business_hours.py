@@ -145,14 +145,16 @@ def business_ms(
     a = _ms(t0[valid])
     b = _ms(t1[valid])
     result = b - a
-    ch = channel_id[valid].astype(object).to_numpy()
+    channels = channel_id[valid]
+    codes, names = pd.factorize(channels)  # Arrow dictionary encoding: no Python string per row
     if len(business_hours):
-        staffed = np.isin(ch, business_hours["channel_id"].unique())
+        staffed = channels.isin(business_hours["channel_id"].unique()).to_numpy(bool)
         result[staffed] = 0
         hol = holidays.groupby("channel_id")["date"].agg(lambda s: set(s.dropna())).to_dict()
         # a loop over channels and zones (a handful), never over conversations
         for (cid, tz), rows in business_hours.groupby(["channel_id", "timezone"], sort=True):
-            sel = ch == cid
+            k = names.get_indexer([cid])[0] if len(names) else -1
+            sel = codes == k if k >= 0 else np.zeros(len(codes), dtype=bool)
             if sel.any():
                 result[sel] += open_ms_one_zone(a[sel], b[sel], tz, rows, hol.get(cid, set()))
     out[valid] = result

@@ -22,9 +22,19 @@ import pyarrow as pa
 
 from sparkdesk.dump.model import Dump
 from sparkdesk.exports.business_hours import business_ms
-from sparkdesk.exports.grouping import duration_ms, join_ordered, lookup, next_in_group, positions, run_starts
+from sparkdesk.exports.grouping import (
+    duration_ms,
+    join_ordered,
+    labels,
+    lookup,
+    next_in_group,
+    positions,
+    run_starts,
+)
 
 HANDOVER_STARTS = ("VA_HANDED_OVER_CONVERSATION", "AR_HANDED_OVER_CONVERSATION")
+CLOSED_BY = ("unlock", "steal", "status", "next_lock", "snapshot")
+KLASSES = ("handle", "no_reply", "cherry_picking")
 _LOCK = threading.Lock()
 
 
@@ -468,14 +478,13 @@ class Facts:
         open_ended = ~np.isfinite(close_pos)
         close_idx = np.where(open_ended, 0, close_pos).astype(np.int64)
         close_at = e["at"].take(close_idx).reset_index(drop=True).mask(open_ended, self.snapshot)
-        closed_by = np.array(["unlock", "steal", "status", "next_lock"], dtype=object)[which]
-        closed_by = np.where(open_ended, "snapshot", closed_by)
-        closer_status = e["status"].to_numpy(dtype=object)[close_idx]
-        closer_user = e["user_id"].to_numpy(dtype=object)[close_idx]
+        # codes and Arrow takes/compares, never a Python string per session (GIL)
+        closed_code = np.where(open_ended, 4, which)  # index into CLOSED_BY
+        closer = e[["status", "user_id"]].take(close_idx).reset_index(drop=True)
         resolved_by_me = (
-            (closed_by == "status")
-            & (closer_status == "RESOLVED")
-            & (closer_user == sess["user_id"].to_numpy(object))
+            (closed_code == 2)
+            & (closer["status"] == "RESOLVED").fillna(False).to_numpy(bool)
+            & (closer["user_id"] == sess["user_id"].reset_index(drop=True)).fillna(False).to_numpy(bool)
         )
         out = pd.DataFrame(
             {
@@ -487,34 +496,56 @@ class Facts:
                 "team_id": sess["team_id"].reset_index(drop=True),
                 "open": sess["at"].reset_index(drop=True),
                 "close": close_at,
-                "closed_by": closed_by,
+                "closed_by": labels(CLOSED_BY, closed_code),
                 "resolved_by_me": resolved_by_me,
             }
         )
         out["duration"] = duration_ms(out["close"], out["open"]).astype(np.int64)
         out["klass"] = self._classify(out)
         self.lock_warnings = {
-            "unpaired_unlocked": int(is_unlock.sum() - (closed_by == "unlock").sum()),
+            "unpaired_unlocked": int(is_unlock.sum() - (closed_code == 0).sum()),
             "open_at_snapshot": int(open_ended.sum()),
         }
         return out
 
-    def _classify(self, sess: pd.DataFrame) -> np.ndarray:
+    def _classify(self, sess: pd.DataFrame) -> pd.Series:
         """handle if the agent replied in the conversation within [open, close]; else no reply
-        if the agent's own resolution closed it; else cherry picking."""
-        if not len(sess):
-            return np.array([], dtype=object)
-        hr = self.human_replies[["cx", "user_id", "created_at"]]
-        left = sess[["cx", "user_id", "open"]].reset_index().sort_values("open", kind="stable")
-        hit = (
-            pd.merge_asof(
-                left, hr, left_on="open", right_on="created_at", by=["cx", "user_id"], direction="forward"
+        if the agent's own resolution closed it; else cherry picking.
+
+        The agent is matched on an integer code: ``merge_asof`` by a text key holds the
+        GIL for a quarter of a second at full size (the window would stutter).
+        """
+        hr = self.human_replies
+        handle = np.zeros(len(sess), dtype=bool)
+        if len(sess) and len(hr):
+            agents, _ = pd.factorize(pd.concat([hr["user_id"], sess["user_id"]], ignore_index=True))
+            right = pd.DataFrame(
+                {
+                    "cx": hr["cx"].to_numpy(),
+                    "ux": agents[: len(hr)],
+                    "t": hr["created_at"].reset_index(drop=True),
+                }
             )
-            .set_index("index")
-            .reindex(sess.index)
-        )
-        handle = (hit["created_at"] <= sess["close"]).fillna(False).to_numpy(bool)
-        return np.where(handle, "handle", np.where(sess["resolved_by_me"], "no_reply", "cherry_picking"))
+            left = pd.DataFrame(
+                {
+                    "cx": sess["cx"].to_numpy(),
+                    "ux": agents[len(hr) :],
+                    "open": sess["open"].reset_index(drop=True),
+                    "i": np.arange(len(sess)),
+                }
+            )
+            hit = pd.merge_asof(
+                left.sort_values("open", kind="stable"),
+                right,
+                left_on="open",
+                right_on="t",
+                by=["cx", "ux"],
+                direction="forward",
+            ).sort_values("i")
+            close = sess["close"].reset_index(drop=True)
+            handle = (hit["t"].reset_index(drop=True) <= close).fillna(False).to_numpy(bool)
+        code = np.where(handle, 0, np.where(sess["resolved_by_me"].to_numpy(bool), 1, 2))
+        return labels(KLASSES, code).set_axis(sess.index)
 
     # ----- presence --------------------------------------------------------------------------
 

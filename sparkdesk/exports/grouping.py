@@ -68,12 +68,31 @@ def count_by(keys: pd.Series, mask: pd.Series | None = None, name: str = "n") ->
 
 
 def nunique_by(keys: pd.Series, values: pd.Series, mask: pd.Series | None = None) -> pd.Series:
-    """Distinct non-missing values per key."""
-    frame = pd.DataFrame({"k": keys.to_numpy(), "v": values.to_numpy()})
+    """Distinct non-missing values per key.
+
+    On integer codes (``factorize``: Arrow's dictionary encoding for text) and a numpy
+    sort, which run without the GIL; not ``np.unique`` (numpy 2.4 hashes, holding it).
+    """
     if mask is not None:
-        frame = frame[mask.to_numpy(bool)]
-    frame = frame.dropna()
-    return frame.drop_duplicates().groupby("k", sort=False).size()
+        m = mask.to_numpy(bool)
+        keys, values = keys[m], values[m]
+    kc, kuniq = pd.factorize(keys)
+    vc, vuniq = pd.factorize(values)
+    ok = (kc >= 0) & (vc >= 0)
+    width = max(len(vuniq), 1)
+    pair = np.sort(kc[ok].astype(np.int64) * width + vc[ok])
+    first = np.ones(len(pair), dtype=bool)
+    first[1:] = pair[1:] != pair[:-1]
+    counts = np.bincount(pair[first] // width, minlength=len(kuniq))
+    out = pd.Series(counts, index=pd.Index(kuniq, name="k"))
+    return out[out > 0]
+
+
+def labels(names: tuple[str, ...], codes: np.ndarray) -> pd.Series:
+    """``names[codes]`` as a pandas text column, built by Arrow: no Python string per row
+    (millions of them made, compared and freed while holding the GIL)."""
+    arr = pc.take(pa.array(names, type=pa.large_string()), pa.array(codes, type=pa.int64()))
+    return pd.Series(pd.StringDtype("pyarrow", na_value=np.nan).__from_arrow__(arr))
 
 
 def positions(keys: pd.Series | pd.Index, universe: pd.Series | pd.Index) -> np.ndarray:

@@ -353,8 +353,8 @@ class _Activity:
     def __init__(self, f: Facts, scope: Scope) -> None:
         hr = f.human_replies
         self.replies = hr[_in_scope(f, scope, hr["cx"], hr["created_at"])]
-        contact_of = f.conversations["contact_id"].to_numpy()
-        self.replies = self.replies.assign(contact_id=contact_of[self.replies["cx"].to_numpy()])
+        contact = f.conversations["contact_id"].take(self.replies["cx"].to_numpy())  # Arrow take
+        self.replies = self.replies.assign(contact_id=contact.set_axis(self.replies.index))
         res = f.resolutions
         self.resolutions = res[_in_scope(f, scope, res["cx"], res["at"])]
         s = f.lock_sessions
