@@ -32,3 +32,24 @@ def test_cancel_during_the_shared_facts_stops_the_computation():
     with pytest.raises(Cancelled):
         compute(dump, ExportParams("resolved-conversation", "UTC"), progress=progress, cancel=token)
     assert "Computing lock sessions" not in steps
+
+
+def test_cancel_lands_inside_a_shared_definition(monkeypatch):
+    """A cancel set while lock sessions compute stops them at the next checkpoint."""
+    from sparkdesk.exports import facts as facts_module
+
+    dump = load_dumps([bundled_demo_path()])
+    token = CancelToken()
+    real = facts_module.next_in_group
+    calls = []
+
+    def cancelling_next_in_group(*args, **kwargs):
+        calls.append(1)
+        token.cancel()  # as if the user pressed Cancel during the first grouped scan
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(facts_module, "next_in_group", cancelling_next_in_group)
+    with pytest.raises(Cancelled):
+        compute(dump, ExportParams("resolved-conversation", "UTC"), cancel=token)
+    assert len(calls) == 1  # stopped right after the first scan, not at the end of the definition
+    assert "lock_sessions" not in vars(facts_module.facts_for(dump))

@@ -31,6 +31,7 @@ from sparkdesk.exports.grouping import (
     positions,
     run_starts,
 )
+from sparkdesk.tasks import checkpoint
 
 HANDOVER_STARTS = ("VA_HANDED_OVER_CONVERSATION", "AR_HANDED_OVER_CONVERSATION")
 CLOSED_BY = ("unlock", "steal", "status", "next_lock", "snapshot")
@@ -249,7 +250,9 @@ class Facts:
         out["outbound_messages"] = np.bincount(m["cx"][m["outbound"]], minlength=n).astype(np.int64)
         first_in = m[m["inbound"]].drop_duplicates("cx", keep="first").set_index("cx")["created_at"]
         out["first_inbound_at"] = first_in.reindex(out.index)
+        checkpoint()
         out = out.join(self.first_response)
+        checkpoint()
         rt = duration_ms(out["first_resolution_at"], out["first_inbound_at"])
         out["resolution_time"] = rt.where(rt >= 0)
         sess = self.lock_sessions
@@ -258,6 +261,7 @@ class Facts:
             out[klass + "_time"] = np.bincount(s["cx"], weights=s["duration"], minlength=n).astype(np.int64)
         out = out.join(self.current_topics)
         out["last_updated"] = self._last_updated()
+        checkpoint()
         out = out.join(self.conversation_csat)
         return out
 
@@ -283,6 +287,7 @@ class Facts:
         right = hr[["cx", "created_at", "user_id", "team_id"]].rename(columns={"created_at": "reply_at"})
         fr = pd.merge_asof(left, right, left_on="t0", right_on="reply_at", by="cx", direction="forward")
         fr = fr.set_index("cx").reindex(idx)
+        checkpoint()
         frt = business_ms(
             conv["channel_id"],
             fr["t0"],
@@ -319,6 +324,7 @@ class Facts:
         ):
             # a running maximum per conversation: no concatenation of tens of millions of rows
             np.maximum.at(latest, np.asarray(cx, dtype=np.int64), _ms_ints(col))
+            checkpoint()
         latest = pd.Series(latest.astype("datetime64[ms]"), index=pd.RangeIndex(n))
         return latest.astype("datetime64[ms]").dt.tz_localize("UTC")
 
@@ -429,6 +435,7 @@ class Facts:
 
         # next status change releasing the lock, per conversation, strictly after each event
         nxt_release = next_in_group(pos.where(is_release), e["cx"])
+        checkpoint()
 
         # the agent's own lock/unlock events on one conversation
         mine = e[(is_lock | is_unlock) & e["user_id"].notna().to_numpy(bool)]
@@ -436,6 +443,7 @@ class Facts:
         keys = [mine["cx"], mine["user_id"]]
         nxt_unlock = next_in_group(mine_pos.where(mine["type"] == "UNLOCKED"), keys)
         unlocks_so_far = (mine["type"] == "UNLOCKED").astype(np.int64).groupby(keys, sort=False).cumsum()
+        checkpoint()
 
         locks = e[is_lock].copy()
         locks["nxt_release"] = nxt_release[is_lock]
@@ -449,11 +457,13 @@ class Facts:
         # a steal: the next lock of the conversation by another agent (next run of agents)
         steal_start = run_starts(locks["user_id"], locks["cx"])
         locks["nxt_steal"] = next_in_group(locks["pos"].astype("float64").where(steal_start), locks["cx"])
+        checkpoint()
 
         # the agent's next lock on a different conversation, and the lock ignored rule
         by_user = locks.sort_values(["user_id", "pos"], kind="stable")
         conv_run = run_starts(by_user["cx"], by_user["user_id"])
         nxt_other = next_in_group(by_user["pos"].astype("float64").where(conv_run), by_user["user_id"])
+        checkpoint()
         prev = by_user.groupby("user_id", sort=False)[
             ["cx", "unlocks_so_far", "releases_so_far", "locks_so_far"]
         ].shift(1)
@@ -501,6 +511,7 @@ class Facts:
             }
         )
         out["duration"] = duration_ms(out["close"], out["open"]).astype(np.int64)
+        checkpoint()
         out["klass"] = self._classify(out)
         self.lock_warnings = {
             "unpaired_unlocked": int(is_unlock.sum() - (closed_code == 0).sum()),

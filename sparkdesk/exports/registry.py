@@ -13,7 +13,7 @@ from sparkdesk.exports.facts import facts_for
 from sparkdesk.exports.params import ExportParams
 from sparkdesk.exports.scope import make_scope
 from sparkdesk.exports.shape import conform
-from sparkdesk.tasks import CancelToken, Progress, ProgressFn, as_progress
+from sparkdesk.tasks import CancelToken, Progress, ProgressFn, as_progress, running
 
 BUILDERS: dict[str, Callable] = {
     "resolved-conversation": tables.resolved_conversation,
@@ -85,6 +85,13 @@ def compute(
     scope = make_scope(dump, params, range_optional=export.range_optional)
     if not export.uses_channels:
         scope = type(scope)(scope.start, scope.end, scope.snapshot, None)
+    with running(prog):  # checkpoint() inside the definitions sees this task's Cancel
+        result = _compute(dump, params, export, scope, prog)
+    prog.step(1.0, "Done", force=True)
+    return result
+
+
+def _compute(dump: Dump, params: ExportParams, export, scope, prog: Progress) -> pd.DataFrame:
     facts = facts_for(dump)
     needed = FACTS_NEEDED.get(export.id, ())
     for i, name in enumerate(needed):
@@ -98,6 +105,4 @@ def compute(
     else:
         frame = builder(facts, scope, export)
     prog.step(0.9, "Shaping the table", force=True)
-    result = conform(frame, export)
-    prog.step(1.0, "Done", force=True)
-    return result
+    return conform(frame, export)

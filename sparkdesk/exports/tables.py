@@ -14,6 +14,7 @@ from sparkdesk.exports.facts import Facts
 from sparkdesk.exports.grouping import count_by, duration_ms, lookup, nunique_by, positions
 from sparkdesk.exports.scope import Scope
 from sparkdesk.exports.shape import mean_ms, round_div, sort_rows
+from sparkdesk.tasks import checkpoint
 
 # ----- helpers ---------------------------------------------------------------------------
 
@@ -149,6 +150,7 @@ def message(f: Facts, scope: Scope, export, include_content: bool = True) -> pd.
         lookup(m["virtual_agent_id"].where(m["va"]), f.virtual_agents["name"])
     )
     tags = f.current_tags
+    checkpoint()
 
     def col(name: str) -> pd.Series:
         return f.message_column(name, m)
