@@ -24,6 +24,7 @@ from sparkdesk.dump.model import Dump
 from sparkdesk.exports.business_hours import business_ms
 from sparkdesk.exports.grouping import (
     duration_ms,
+    first_at_or_after,
     join_ordered,
     labels,
     lookup,
@@ -206,17 +207,19 @@ class Facts:
         resolutions of the conversation before a reply is the index of its cycle.
         """
         hr = self.human_replies
-        both = pd.DataFrame(
-            {
-                "cx": np.concatenate([res["cx"].to_numpy(), hr["cx"].to_numpy()]),
-                "t": pd.concat([res["at"], hr["created_at"]], ignore_index=True),
-                "is_res": np.r_[np.ones(len(res), np.int8), np.zeros(len(hr), np.int8)],
-                "order": np.r_[res["pos"].to_numpy(), np.zeros(len(hr), np.int64)],
-            }
-        )
-        both = both.sort_values(["cx", "t", "is_res", "order"], kind="stable")
-        k = both.groupby("cx", sort=False)["is_res"].cumsum() - both["is_res"]
-        reply_cycles = pd.MultiIndex.from_arrays([both["cx"][both["is_res"] == 0], k[both["is_res"] == 0]])
+        cx = np.concatenate([res["cx"].to_numpy(np.int64), hr["cx"].to_numpy(np.int64)])
+        t = np.concatenate([_ms_ints(res["at"]), _ms_ints(hr["created_at"])])
+        is_res = np.r_[np.ones(len(res), np.int64), np.zeros(len(hr), np.int64)]
+        order = np.r_[res["pos"].to_numpy(np.int64), np.zeros(len(hr), np.int64)]
+        o = np.lexsort((order, is_res, t, cx))  # numpy sorts release the GIL; sort_values does not
+        cx, is_res = cx[o], is_res[o]
+        # resolutions of the conversation before each row: a running count restarted per conversation
+        running = np.cumsum(is_res)
+        starts = np.r_[True, cx[1:] != cx[:-1]] if len(cx) else np.zeros(0, bool)
+        before_group = np.maximum.accumulate(np.where(starts, running - is_res, 0))
+        k = running - is_res - before_group
+        replies = is_res == 0
+        reply_cycles = pd.MultiIndex.from_arrays([cx[replies], k[replies]])
         res_k = res.groupby("cx", sort=False).cumcount()
         res_keys = pd.MultiIndex.from_arrays([res["cx"], res_k])
         return res_keys.isin(reply_cycles)
@@ -529,32 +532,13 @@ class Facts:
         hr = self.human_replies
         handle = np.zeros(len(sess), dtype=bool)
         if len(sess) and len(hr):
-            agents, _ = pd.factorize(pd.concat([hr["user_id"], sess["user_id"]], ignore_index=True))
-            right = pd.DataFrame(
-                {
-                    "cx": hr["cx"].to_numpy(),
-                    "ux": agents[: len(hr)],
-                    "t": hr["created_at"].reset_index(drop=True),
-                }
-            )
-            left = pd.DataFrame(
-                {
-                    "cx": sess["cx"].to_numpy(),
-                    "ux": agents[len(hr) :],
-                    "open": sess["open"].reset_index(drop=True),
-                    "i": np.arange(len(sess)),
-                }
-            )
-            hit = pd.merge_asof(
-                left.sort_values("open", kind="stable"),
-                right,
-                left_on="open",
-                right_on="t",
-                by=["cx", "ux"],
-                direction="forward",
-            ).sort_values("i")
-            close = sess["close"].reset_index(drop=True)
-            handle = (hit["t"].reset_index(drop=True) <= close).fillna(False).to_numpy(bool)
+            agents, uniques = pd.factorize(pd.concat([hr["user_id"], sess["user_id"]], ignore_index=True))
+            width = np.int64(len(uniques) + 1)
+            group_r = hr["cx"].to_numpy(np.int64) * width + agents[: len(hr)]
+            group_l = sess["cx"].to_numpy(np.int64) * width + agents[len(hr) :]
+            reply_t = _ms_ints(hr["created_at"])
+            j = first_at_or_after(group_l, _ms_ints(sess["open"]), group_r, reply_t)
+            handle = (j >= 0) & (reply_t[np.maximum(j, 0)] <= _ms_ints(sess["close"]))
         code = np.where(handle, 0, np.where(sess["resolved_by_me"].to_numpy(bool), 1, 2))
         return labels(KLASSES, code).set_axis(sess.index)
 
