@@ -286,10 +286,19 @@ class Facts:
         first_in = m[m["inbound"]].drop_duplicates("cx", keep="first").set_index("cx")["created_at"]
         idx = pd.RangeIndex(len(conv))
         t0 = q.reindex(idx).fillna(first_in.reindex(idx))
-        left = pd.DataFrame({"cx": idx, "t0": t0}).dropna().sort_values("t0", kind="stable")
-        right = hr[["cx", "created_at", "user_id", "team_id"]].rename(columns={"created_at": "reply_at"})
-        fr = pd.merge_asof(left, right, left_on="t0", right_on="reply_at", by="cx", direction="forward")
-        fr = fr.set_index("cx").reindex(idx)
+        has_t0 = t0.notna().to_numpy(bool)
+        j = np.full(len(conv), -1, dtype=np.int64)
+        j[has_t0] = first_at_or_after(
+            np.flatnonzero(has_t0).astype(np.int64),
+            _ms_ints(t0[has_t0]),
+            hr["cx"].to_numpy(np.int64),
+            _ms_ints(hr["created_at"]),
+        )
+        found = j >= 0
+        cols = hr[["created_at", "user_id", "team_id"]].reset_index(drop=True)
+        reply = cols.take(np.maximum(j, 0)) if len(cols) else cols.reindex(np.arange(len(conv)))
+        reply = reply.reset_index(drop=True)
+        fr = reply.where(pd.Series(found)).rename(columns={"created_at": "reply_at"}).assign(t0=t0)
         checkpoint()
         frt = business_ms(
             conv["channel_id"],
