@@ -28,21 +28,33 @@ def join_ordered(keys: pd.Series, columns: dict[str, pd.Series], sep: str = ", "
     """Join each column's values per key, in row order, with ``sep``; missing joins as "".
 
     Loops over the rank within a group (how many values the longest group has), never
-    over groups or rows.
+    over groups or rows; the text is joined by Arrow kernels, so no Python string is made
+    per row (that would hold the GIL and make the window stutter).
     """
     keys = keys.reset_index(drop=True)
     rank = keys.groupby(keys, sort=False).cumcount().to_numpy()
+    first = np.flatnonzero(rank == 0)
+    unique_keys = keys.take(first)
+    slot = positions(keys, unique_keys) if _is_text(keys) else pd.Index(unique_keys).get_indexer(keys)
     out = {}
     for name, col in columns.items():
-        col = col.reset_index(drop=True).astype("str").fillna("")
-        first = rank == 0
-        joined = pd.Series(col[first].to_numpy(dtype=object), index=keys[first].to_numpy())
+        text = pa.array(col.reset_index(drop=True).astype("str").fillna(""), from_pandas=True)
+        text = (text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text).cast(pa.large_string())
+        joined = pc.take(text, pa.array(first))
         for r in range(1, int(rank.max()) + 1 if len(rank) else 1):
-            part = rank == r
-            idx = keys[part].to_numpy()
-            joined.loc[idx] = joined.loc[idx].to_numpy() + sep + col[part].to_numpy(dtype=object)
-        out[name] = joined.astype("str")
-    return pd.DataFrame(out)
+            rows = np.flatnonzero(rank == r)
+            rows = rows[np.argsort(slot[rows], kind="stable")]  # replace_with_mask fills in slot order
+            target = slot[rows]
+            mask = np.zeros(len(joined), dtype=bool)
+            mask[target] = True
+            longer = pc.binary_join_element_wise(
+                pc.take(joined, pa.array(target)),
+                pc.take(text, pa.array(rows)),
+                pa.scalar(sep, pa.large_string()),
+            )
+            joined = pc.replace_with_mask(joined, pa.array(mask), longer)
+        out[name] = pd.Series(pd.StringDtype("pyarrow", na_value=np.nan).__from_arrow__(joined))
+    return pd.DataFrame(out).set_axis(pd.Index(unique_keys.to_numpy()))
 
 
 def ms(times: pd.Series) -> pd.Series:
