@@ -66,13 +66,17 @@ class Progress:
         self.cancel = cancel or NEVER_CANCELLED
         self._lo = _lo
         self._hi = _hi
-        self._last = _clock if _clock is not None else [0.0]
+        self._last = _clock if _clock is not None else [0.0, ""]  # last report time, last text
 
     def step(self, fraction: float, text: str = "", *, force: bool = False) -> None:
         """Report ``fraction`` (0..1 of this range); raises Cancelled when cancelled."""
         self.cancel.raise_if_cancelled()
         if self._fn is None:
             return
+        if text:
+            self._last[1] = text
+        else:
+            text = self._last[1]  # a step inside a step keeps saying what it is doing
         now = time.monotonic()
         if not force and now - self._last[0] < self.MIN_INTERVAL:
             return
@@ -100,15 +104,20 @@ def as_progress(progress: Progress | ProgressFn | None, cancel: CancelToken | No
 _CURRENT: ContextVar[Progress | None] = ContextVar("sparkdesk_progress", default=None)
 
 
-def checkpoint() -> None:
-    """Raise Cancelled if the task running in this thread was cancelled.
+def checkpoint(fraction: float | None = None, text: str = "") -> None:
+    """Raise Cancelled if the task running in this thread was cancelled; report progress.
 
     Long core steps call this between statements, so Cancel lands within one statement
-    instead of one whole step, without passing a token through every function.
+    instead of one whole step, and the bar moves inside a long step (``fraction`` is the
+    share of the current step done), without passing a token through every function.
     """
     progress = _CURRENT.get()
-    if progress is not None:
+    if progress is None:
+        return
+    if fraction is None:
         progress.check()
+    else:
+        progress.step(fraction, text)
 
 
 @contextmanager

@@ -53,3 +53,19 @@ def test_cancel_lands_inside_a_shared_definition(monkeypatch):
         compute(dump, ExportParams("resolved-conversation", "UTC"), cancel=token)
     assert len(calls) == 1  # stopped right after the first scan, not at the end of the definition
     assert "lock_sessions" not in vars(facts_module.facts_for(dump))
+
+
+def test_progress_moves_inside_a_long_shared_definition(monkeypatch):
+    """Checkpoints inside lock sessions report fractions within that definition's share."""
+    from sparkdesk.tasks import Progress
+
+    monkeypatch.setattr(Progress, "MIN_INTERVAL", 0.0)  # report every step, not ten a second
+    dump = load_dumps([bundled_demo_path()])
+    seen: list[tuple[float, str]] = []
+    compute(dump, ExportParams("user", "UTC"), progress=lambda f, t: seen.append((f, t)))
+    texts = [t for _, t in seen]
+    start = texts.index("Computing lock sessions")
+    inside = [f for f, t in seen[start + 1 :] if t == "Computing lock sessions"][:5]
+    assert len(inside) == 5  # the five checkpoints of lock_sessions
+    assert seen[start][0] < inside[0] < inside[-1]
+    assert [f for f, _ in seen] == sorted(f for f, _ in seen)

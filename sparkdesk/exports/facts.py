@@ -149,7 +149,9 @@ class Facts:
         """
         raw = self.dump.tables["messages"]
         order = np.lexsort((raw["_seq"].to_numpy(np.int64), _ms_ints(raw["created_at"])))
+        checkpoint(0.3)
         m = raw[list(self.MESSAGE_KEYS)].take(order).reset_index(drop=True)
+        checkpoint(0.6)
         cx = self.cx_of(m["conversation_id"])
         m = m.drop(columns=["conversation_id"])  # the code says it, at an eighth of the memory
         outbound = (m["direction"] == "OUTBOUND").to_numpy(bool)
@@ -178,7 +180,9 @@ class Facts:
         raw = self.dump.tables["conversation_events"]
         order = np.lexsort((raw["_seq"].to_numpy(np.int64), _ms_ints(raw["at"])))
         keep = [c for c in raw.columns if c not in self.EVENT_TEXT]
+        checkpoint(0.3)
         e = raw[keep].take(order).reset_index(drop=True)
+        checkpoint(0.6)
         cx = self.cx_of(e["conversation_id"])
         e = e.drop(columns=["conversation_id"])
         return e.assign(row=order, pos=np.arange(len(e), dtype=np.int64), cx=cx)
@@ -253,9 +257,9 @@ class Facts:
         out["outbound_messages"] = np.bincount(m["cx"][m["outbound"]], minlength=n).astype(np.int64)
         first_in = m[m["inbound"]].drop_duplicates("cx", keep="first").set_index("cx")["created_at"]
         out["first_inbound_at"] = first_in.reindex(out.index)
-        checkpoint()
+        checkpoint(0.3)
         out = out.join(self.first_response)
-        checkpoint()
+        checkpoint(0.6)
         rt = duration_ms(out["first_resolution_at"], out["first_inbound_at"])
         out["resolution_time"] = rt.where(rt >= 0)
         sess = self.lock_sessions
@@ -264,7 +268,7 @@ class Facts:
             out[klass + "_time"] = np.bincount(s["cx"], weights=s["duration"], minlength=n).astype(np.int64)
         out = out.join(self.current_topics)
         out["last_updated"] = self._last_updated()
-        checkpoint()
+        checkpoint(0.9)
         out = out.join(self.conversation_csat)
         return out
 
@@ -299,7 +303,7 @@ class Facts:
         reply = cols.take(np.maximum(j, 0)) if len(cols) else cols.reindex(np.arange(len(conv)))
         reply = reply.reset_index(drop=True)
         fr = reply.where(pd.Series(found)).rename(columns={"created_at": "reply_at"}).assign(t0=t0)
-        checkpoint()
+        checkpoint(0.5)
         frt = business_ms(
             conv["channel_id"],
             fr["t0"],
@@ -447,7 +451,7 @@ class Facts:
 
         # next status change releasing the lock, per conversation, strictly after each event
         nxt_release = next_in_group(pos.where(is_release), e["cx"])
-        checkpoint()
+        checkpoint(0.2)
 
         # the agent's own lock/unlock events on one conversation
         mine = e[(is_lock | is_unlock) & e["user_id"].notna().to_numpy(bool)]
@@ -455,7 +459,7 @@ class Facts:
         keys = [mine["cx"], mine["user_id"]]
         nxt_unlock = next_in_group(mine_pos.where(mine["type"] == "UNLOCKED"), keys)
         unlocks_so_far = (mine["type"] == "UNLOCKED").astype(np.int64).groupby(keys, sort=False).cumsum()
-        checkpoint()
+        checkpoint(0.4)
 
         locks = e[is_lock].copy()
         locks["nxt_release"] = nxt_release[is_lock]
@@ -469,13 +473,13 @@ class Facts:
         # a steal: the next lock of the conversation by another agent (next run of agents)
         steal_start = run_starts(locks["user_id"], locks["cx"])
         locks["nxt_steal"] = next_in_group(locks["pos"].astype("float64").where(steal_start), locks["cx"])
-        checkpoint()
+        checkpoint(0.6)
 
         # the agent's next lock on a different conversation, and the lock ignored rule
         by_user = locks.sort_values(["user_id", "pos"], kind="stable")
         conv_run = run_starts(by_user["cx"], by_user["user_id"])
         nxt_other = next_in_group(by_user["pos"].astype("float64").where(conv_run), by_user["user_id"])
-        checkpoint()
+        checkpoint(0.8)
         prev = by_user.groupby("user_id", sort=False)[
             ["cx", "unlocks_so_far", "releases_so_far", "locks_so_far"]
         ].shift(1)
@@ -523,7 +527,7 @@ class Facts:
             }
         )
         out["duration"] = duration_ms(out["close"], out["open"]).astype(np.int64)
-        checkpoint()
+        checkpoint(0.9)
         out["klass"] = self._classify(out)
         self.lock_warnings = {
             "unpaired_unlocked": int(is_unlock.sum() - (closed_code == 0).sum()),

@@ -94,15 +94,20 @@ def compute(
 def _compute(dump: Dump, params: ExportParams, export, scope, prog: Progress) -> pd.DataFrame:
     facts = facts_for(dump)
     needed = FACTS_NEEDED.get(export.id, ())
+    share = 0.75 / max(len(needed), 1)
     for i, name in enumerate(needed):
-        # one step per shared definition: progress moves and Cancel is noticed between them
-        prog.step(0.05 + 0.75 * i / max(len(needed), 1), "Computing " + name.replace("_", " "), force=True)
-        getattr(facts, name)
+        # one step per shared definition; checkpoint() inside it moves the bar within its share
+        lo = 0.05 + share * i
+        text = "Computing " + name.replace("_", " ")
+        prog.step(lo, text, force=True)
+        with running(prog.sub(lo, lo + share)):
+            getattr(facts, name)
     prog.step(0.8, "Computing " + export.name_en, force=True)
     builder = BUILDERS[export.id]
-    if export.id == "message":
-        frame = builder(facts, scope, export, include_content=params.include_content)
-    else:
-        frame = builder(facts, scope, export)
+    with running(prog.sub(0.8, 0.9)):
+        if export.id == "message":
+            frame = builder(facts, scope, export, include_content=params.include_content)
+        else:
+            frame = builder(facts, scope, export)
     prog.step(0.9, "Shaping the table", force=True)
     return conform(frame, export)

@@ -150,7 +150,7 @@ def message(f: Facts, scope: Scope, export, include_content: bool = True) -> pd.
         lookup(m["virtual_agent_id"].where(m["va"]), f.virtual_agents["name"])
     )
     tags = f.current_tags
-    checkpoint()
+    checkpoint(0.3)
 
     def col(name: str) -> pd.Series:
         return f.message_column(name, m)
