@@ -42,11 +42,19 @@ def sort_rows(frame: pd.DataFrame, by: list[str], export: ExportType) -> pd.Data
     """
     ids = [c.key for c in export.columns if c.kind == "id" and c.key not in by and c.key in frame]
     keys = by + ids
-    if len(frame) < 2:
-        return frame.reset_index(drop=True)
+    if len(frame) < 2 or _strictly_increasing(frame[keys[0]]):
+        return frame.reset_index(drop=True)  # e.g. messages, already in time order: nothing to sort
     table = pa.table({k: _sort_key(frame[k]) for k in keys})
     order = pc.sort_indices(table, sort_keys=[(k, "ascending", "at_start") for k in keys])
     return frame.take(order.to_numpy()).reset_index(drop=True)
+
+
+def _strictly_increasing(series: pd.Series) -> bool:
+    """True when a timestamp column has no missing value and rises strictly, row by row."""
+    if not pd.api.types.is_datetime64_any_dtype(series.dtype) or series.isna().any():
+        return False
+    ints = series.astype("datetime64[ms, UTC]").to_numpy(dtype="datetime64[ms]").astype(np.int64)
+    return bool((ints[1:] > ints[:-1]).all())
 
 
 def _sort_key(series: pd.Series) -> pa.Array:
