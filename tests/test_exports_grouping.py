@@ -36,3 +36,19 @@ def test_nunique_by_counts_distinct_non_missing_values_per_key():
     values = pd.Series(["x", "x", "y", None, "z", "x", None], dtype="str")
     # a: {x, y} -> 2; b: {z} -> 1; missing key dropped; c has only a missing value -> no row
     assert nunique_by(keys, values).sort_index().to_dict() == {"a": 2, "b": 1}
+
+
+def test_sort_rows_breaks_time_ties_by_id_and_keeps_rising_times_as_they_are():
+    from sparkdesk.catalogue import export_type
+    from sparkdesk.exports.shape import sort_rows
+
+    export = export_type("message")
+    t = pd.to_datetime(
+        ["2025-01-01 10:00:00.001", "2025-01-01 10:00:00.001", "2025-01-01 10:00:00.002"], utc=True
+    )
+    tied = pd.DataFrame({"created_at": t, "message_id": pd.Series(["b", "a", "c"], dtype="str")})
+    assert sort_rows(tied, ["created_at", "message_id"], export)["message_id"].tolist() == ["a", "b", "c"]
+    rising = tied.iloc[[1, 2]]
+    assert sort_rows(rising, ["created_at", "message_id"], export)["message_id"].tolist() == ["a", "c"]
+    falling = tied.iloc[[2, 1]]
+    assert sort_rows(falling, ["created_at", "message_id"], export)["message_id"].tolist() == ["a", "c"]
