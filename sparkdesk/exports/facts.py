@@ -245,6 +245,7 @@ class Facts:
         )
         out["last_change_user_id"] = closing["user_id"].reindex(out.index)
         out["last_change_team_id"] = closing["team_id"].reindex(out.index)
+        checkpoint(0.1)
         res = self.resolutions
         first = res.drop_duplicates("cx", keep="first").set_index("cx")
         latest = res.drop_duplicates("cx", keep="last").set_index("cx")
@@ -252,10 +253,12 @@ class Facts:
             out["first_resolution_" + col] = first[src].reindex(out.index)
         for col in ("resolved_by", "reason", "comment", "trigger", "at", "user_id"):
             out["latest_resolution_" + col] = latest[col].reindex(out.index)
+        checkpoint(0.2)
         m = self.messages
         out["inbound_messages"] = np.bincount(m["cx"][m["inbound"]], minlength=n).astype(np.int64)
         out["outbound_messages"] = np.bincount(m["cx"][m["outbound"]], minlength=n).astype(np.int64)
-        first_in = m[m["inbound"]].drop_duplicates("cx", keep="first").set_index("cx")["created_at"]
+        inbound = m.loc[m["inbound"], ["cx", "created_at"]]  # two columns, not all of them
+        first_in = inbound.drop_duplicates("cx", keep="first").set_index("cx")["created_at"]
         out["first_inbound_at"] = first_in.reindex(out.index)
         checkpoint(0.3)
         out = out.join(self.first_response)
