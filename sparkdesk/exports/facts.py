@@ -350,10 +350,7 @@ class Facts:
     @cached_property
     def current_topics(self) -> pd.DataFrame:
         """Topic ids and names of each conversation at S, ordered by (last) added time, then id."""
-        e = self.events
-        t = e[e["type"].isin(["TOPIC_ADDED", "TOPIC_REMOVED"])]
-        last = t.drop_duplicates(["cx", "topic_id"], keep="last")
-        cur = last[last["type"] == "TOPIC_ADDED"].sort_values(["cx", "at", "topic_id"], kind="stable")
+        cur = self.current_topic_pairs.sort_values(["cx", "at", "topic_id"], kind="stable")
         joined = join_ordered(
             cur["cx"],
             {
@@ -365,11 +362,11 @@ class Facts:
 
     @cached_property
     def current_topic_pairs(self) -> pd.DataFrame:
-        """(cx, topic_id) pairs that hold at S."""
+        """(cx, topic_id, at of the last TOPIC_ADDED) for the topics a conversation has at S."""
         e = self.events
         t = e[e["type"].isin(["TOPIC_ADDED", "TOPIC_REMOVED"])]
         last = t.drop_duplicates(["cx", "topic_id"], keep="last")
-        return last.loc[last["type"] == "TOPIC_ADDED", ["cx", "topic_id"]]
+        return last.loc[last["type"] == "TOPIC_ADDED", ["cx", "topic_id", "at"]]
 
     @cached_property
     def message_tags(self) -> pd.DataFrame:
