@@ -4,18 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sparkdesk.resources import bundled_demo_path, resources_path
+
 
 def resources_dir() -> Path:
-    """The project's ``resources/`` folder (beside the package in a checkout or editable install)."""
-    try:
-        from sparkdesk import resources  # type: ignore[attr-defined]
-
-        fn = getattr(resources, "resources_path", None)
-        if callable(fn):
-            return Path(fn())
-    except ImportError:
-        pass
-    return Path(__file__).resolve().parents[2] / "resources"
+    """The project's ``resources/`` folder (a checkout, an editable install or a bundle)."""
+    return resources_path()
 
 
 def i18n_dir() -> Path:
@@ -28,12 +22,5 @@ def icon_path(ext: str = "svg") -> Path:
 
 def demo_dump_path() -> Path | None:
     """The bundled demo dump, or None when this build has none."""
-    try:
-        from sparkdesk.resources import bundled_demo_path  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    try:
-        path = Path(bundled_demo_path())
-    except (OSError, LookupError):
-        return None
+    path = bundled_demo_path()
     return path if path.exists() else None

@@ -96,10 +96,9 @@ class MainWindow(QMainWindow):
         self.demo_mode = False
         self._cancelled_note = False
 
-        icon_file = Path(__file__).resolve().parents[2] / "resources" / "icons" / "sparkdesk.svg"
         from sparkdesk.gui.paths import icon_path
 
-        for candidate in (icon_path("svg"), icon_path("png"), icon_file):
+        for candidate in (icon_path("svg"), icon_path("png")):
             if candidate.exists():
                 self.setWindowIcon(QIcon(str(candidate)))
                 break
