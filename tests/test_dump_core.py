@@ -467,3 +467,57 @@ def test_row_warnings_are_listed_up_to_a_cap_then_counted(tmp_path, monkeypatch)
     naive = w[w["reason"].str.startswith("timestamp without a UTC offset")]
     assert naive["line"].tolist()[-2:] == [2, 3]
     assert naive["reason"].str.contains("3 more rows").sum() == 1
+
+
+def test_reference_warnings_name_only_rows_that_are_kept(tmp_path):
+    """Unknown ids are looked for before duplicates, orphans and the snapshot drop rows
+    (on a second thread); a row dropped by any of them must not be warned about."""
+    manifest = {"format": "sparkdesk-dump", "version": 1, "snapshot_at": "2025-03-10T12:00:00Z"}
+    files = {
+        "manifest.json": json.dumps(manifest),
+        "channels.csv": "channel_id,medium,name\nch1,WA,A\n",
+        "users.csv": "user_id,name\nu1,Ann\n",
+        "conversations.csv": conv(
+            "c1,chX,k1,2025-03-10T10:00:00Z",  # line 2: replaced by line 3, no warning
+            "c1,ch1,k1,2025-03-10T10:00:00Z",
+            "c2,chY,k1,2025-03-10T10:00:00Z",  # line 4: kept, warned
+            "c3,chZ,k1,2025-03-10T13:00:00Z",  # line 5: after the snapshot, no warning
+        ),
+        "messages.csv": MSG
+        + "m1,c1,2025-03-10T10:01:00Z,OUTBOUND,uX,\n"  # line 2: kept, warned
+        + "m2,c9,2025-03-10T10:01:00Z,OUTBOUND,uY,\n",  # line 3: orphan, rejected, no warning
+    }
+    d = load_dumps([write(tmp_path / "d", files)], cache=False)
+    w = warnings(d, "conversations")
+    w = w[w["reason"].str.contains("not found")]
+    assert w[["line", "column"]].values.tolist() == [[4, "channel_id"]]
+    wm = warnings(d, "messages")
+    wm = wm[wm["reason"].str.contains("not found")]
+    assert wm[["line", "column"]].values.tolist() == [[2, "user_id"]]
+    assert rejected(d, "messages")["line"].tolist() == [3]
+
+
+def test_reference_table_without_accepted_rows_makes_every_id_unknown(tmp_path):
+    files = {
+        "channels.csv": "channel_id,medium,name\nch1,,A\n",  # rejected: medium is required
+        "conversations.csv": conv("c1,ch1,k1,2025-03-10T10:00:00Z"),
+    }
+    d = load_dumps([write(tmp_path / "d", files)], cache=False)
+    w = warnings(d, "conversations")
+    assert w.loc[w["column"] == "channel_id", "line"].tolist() == [2]
+
+
+def test_tags_of_dropped_messages_are_orphans_whatever_dropped_them(tmp_path):
+    """Tags check their message against the messages kept after duplicates and orphans."""
+    files = {
+        "conversations.csv": conv("c1,ch1,k1,2025-03-10T10:00:00Z"),
+        "messages.csv": MSG
+        + "m1,c1,2025-03-10T10:01:00Z,INBOUND,,\n"
+        + "m1,c1,2025-03-10T10:02:00Z,INBOUND,,\n"  # replaces line 2: m1 is still there
+        + "m2,c9,2025-03-10T10:01:00Z,INBOUND,,\n",  # orphan
+        "message_tags.csv": "message_id,tag_id,at,action\n"
+        "m1,t,2025-03-10T10:03:00Z,ADDED\nm2,t,2025-03-10T10:03:00Z,ADDED\nm3,t,2025-03-10T10:03:00Z,ADDED\n",
+    }
+    d = load_dumps([write(tmp_path / "d", files)], cache=False)
+    assert d.tables["message_tags"]["message_id"].tolist() == ["m1"]
+    assert rejected(d, "message_tags")["line"].tolist() == [3, 4]

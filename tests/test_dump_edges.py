@@ -146,6 +146,20 @@ def test_fingerprints_separate_close_strings_and_nulls():
     assert rows_fingerprint([pa.chunked_array([pa.array(["abc"])])])[0] == rows_fingerprint([sliced])[0]
 
 
+def test_fingerprints_in_blocks_equal_one_pass(monkeypatch):
+    """Hashing a block of rows at a time (for memory) must not change any fingerprint."""
+    from sparkdesk.dump import fingerprint
+
+    values = [None if i % 7 == 0 else "id-" + "x" * (i % 13) + str(i) for i in range(1000)]
+    arr = pa.chunked_array([pa.array(values, pa.large_string()).slice(3)])
+    whole = fingerprint.rows_fingerprint([arr])
+    monkeypatch.setattr(fingerprint, "BLOCK", 64)
+    blocks = fingerprint.rows_fingerprint([arr])
+    assert len(whole) == len(blocks) == 997
+    assert (whole == blocks).all()
+    assert len(set(whole.tolist())) == len(set(values[3:]))
+
+
 def test_fingerprints_of_other_types():
     ts = pa.chunked_array([pa.array([0, 1, None, 1], pa.timestamp("ms", "UTC"))])
     flags = pa.chunked_array([pa.array([True, False, None, False])])
@@ -191,3 +205,35 @@ def test_files_of_one_table_in_different_formats_combine(tmp_path):
     assert t["name"].tolist() == ["A", "B", "C"]
     assert t["active"].tolist() == [True, False, True]
     assert t["topic_id"].dtype == "str"
+
+
+@pytest.mark.parametrize("n_known", [3, 200])
+def test_not_in_agrees_with_sets_whichever_side_is_hashed(n_known):
+    """``not_in`` hashes the smaller side when ``known`` is much larger; same answer."""
+    from sparkdesk.dump.reader import not_in
+
+    values = pa.chunked_array([pa.array(["a", "b", None, "k7", "zz"]), pa.array(["k150", "b"])])
+    known = pa.chunked_array([pa.array([f"k{i}" for i in range(n_known)] + ["b"])])
+    expect = [v is None or v not in set(known.to_pylist()) for v in values.to_pylist()]
+    assert not_in(values, known).tolist() == expect
+
+
+def test_arrow_prefers_jemalloc_unless_told_otherwise():
+    """Importing the dump reader switches Arrow's pool to jemalloc where the wheel has it,
+    and leaves a pool chosen with ARROW_DEFAULT_MEMORY_POOL alone."""
+    import os
+    import subprocess
+    import sys
+
+    code = "import sparkdesk.dump, pyarrow as pa; print(pa.default_memory_pool().backend_name)"
+    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    try:
+        pa.jemalloc_memory_pool()
+        want = "jemalloc"
+    except NotImplementedError:
+        want = pa.default_memory_pool().backend_name
+    got = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert got.stdout.strip() == want
+    env["ARROW_DEFAULT_MEMORY_POOL"] = "system"
+    got = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert got.stdout.strip() == "system"

@@ -26,20 +26,37 @@ def _mix(h: np.ndarray) -> np.ndarray:
     return h ^ (h >> np.uint64(29))
 
 
+BLOCK = 1 << 20  # rows hashed at a time
+
+
 def _string_fingerprint(a: pa.Array) -> np.ndarray:
-    """Hash of each string's bytes and length, reading the data eight bytes at a time."""
+    """Hash of each string's bytes and length, a block of rows at a time.
+
+    Blocks keep numpy's temporaries small (8 MiB): at 10 million rows, full-length
+    temporaries are fresh memory every time, and faulting them in cost more than the
+    hashing (1.0-2.0 s against 0.4 s for 10 million message ids).
+    """
+    n = len(a)
+    if n <= BLOCK:
+        return _string_block_fingerprint(a)
+    return np.concatenate([_string_block_fingerprint(a.slice(i, BLOCK)) for i in range(0, n, BLOCK)])
+
+
+def _string_block_fingerprint(a: pa.Array) -> np.ndarray:
+    """``_string_fingerprint`` of one block, reading the data eight bytes at a time."""
     n = len(a)
     if pa.types.is_large_string(a.type):
         off = np.frombuffer(a.buffers()[1], np.int64, n + 1, a.offset * 8)
     else:
         off = np.frombuffer(a.buffers()[1], np.int32, n + 1, a.offset * 4).astype(np.int64)
     raw = a.buffers()[2]
-    data = np.frombuffer(raw, np.uint8) if raw is not None else np.zeros(0, np.uint8)
+    lo, hi = (int(off[0]), int(off[-1])) if n else (0, 0)
+    data = np.frombuffer(raw, np.uint8)[lo:hi] if raw is not None else np.zeros(0, np.uint8)
     pad = np.zeros(len(data) + 8, np.uint8)
     pad[: len(data)] = data
     words = np.ndarray(shape=(len(pad) - 7,), dtype="<u8", buffer=pad, strides=(1,))
-    start = off[:-1]
-    length = off[1:] - start
+    start = off[:-1] - lo
+    length = off[1:] - off[:-1]
     h = length.astype(np.uint64) * _M1
     if n == 0:
         return h
