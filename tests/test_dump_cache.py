@@ -68,9 +68,9 @@ def reads(monkeypatch) -> list[str]:
     seen: list[str] = []
     real = reader.read_file
 
-    def counting(tf):
+    def counting(tf, meter=None):
         seen.append(tf.label)
-        return real(tf)
+        return real(tf, meter)
 
     monkeypatch.setattr(reader, "read_file", counting)
     return seen
@@ -289,8 +289,8 @@ def test_an_input_changing_while_it_is_read_is_not_saved(tmp_path, cache_dir, mo
     root = write(tmp_path / "d", MESSY)
     real = reader.read_file
 
-    def read_then_change(tf):
-        out = real(tf)
+    def read_then_change(tf, meter=None):
+        out = real(tf, meter)
         if tf.table == "conversations":
             _change_size(root)
         return out

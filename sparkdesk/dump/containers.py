@@ -8,6 +8,7 @@ Only names are looked at here (dump-format.md, "Containers"); reading the cells 
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import os
 import re
@@ -36,6 +37,50 @@ _TABLES = {t.lower(): t for t in TABLE_NAMES}
 MAX_RATIO = 200  # an archive may unpack to at most this many times its own size
 
 
+class ReadMeter:
+    """Bytes a reader has taken from one file so far, for progress inside a long read,
+    and a way to stop that read early (the next read from the file fails).
+
+    pyarrow reads a file in one call of a few seconds; counting the bytes it pulls is
+    the only way to see how far it got. Both sides only read or set plain attributes.
+    """
+
+    def __init__(self, total: int) -> None:
+        self.total = max(total, 1)
+        self.bytes = 0
+        self.stopped = False
+
+    @property
+    def fraction(self) -> float:
+        return min(self.bytes / self.total, 1.0)
+
+    def stop(self) -> None:
+        self.stopped = True
+
+
+class _Counted(io.RawIOBase):
+    """A binary file that adds every byte read to a ``ReadMeter``."""
+
+    def __init__(self, raw: BinaryIO, meter: ReadMeter) -> None:
+        super().__init__()
+        self._raw = raw
+        self._meter = meter
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # noqa: ANN001 - any writable buffer
+        if self._meter.stopped:
+            raise OSError("reading was stopped")
+        n = self._raw.readinto(buffer) or 0
+        self._meter.bytes += n
+        return n
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+
 @dataclass
 class TableFile:
     """One file that holds rows of one table. ``path`` is its path inside the dump (sort key)."""
@@ -48,12 +93,27 @@ class TableFile:
     size: int  # bytes as stored (compressed size for .gz), for progress
     open_binary: Callable[[], BinaryIO]  # decompressed bytes, a Python file object
     local_path: str | None = None  # set when the file is on disk (faster native reads)
+    unpacked_size: int | None = None  # archive members: bytes once unpacked, for progress
 
-    def open_arrow(self) -> pa.NativeFile:
-        """A pyarrow input stream of the decompressed bytes (native when on disk)."""
+    def open_arrow(self, meter: ReadMeter | None = None) -> pa.NativeFile:
+        """A pyarrow input stream of the decompressed bytes (native when on disk).
+
+        With a ``meter``, the bytes go through Python on their way (no slower here:
+        2.1-2.2 s for 1.3 GB either way) and are counted: on disk the bytes as stored,
+        in an archive the bytes unpacked (``meter.total`` says which).
+        """
+        if meter is None:
+            if self.local_path is not None:
+                return pa.input_stream(self.local_path, compression="gzip" if self.gz else None)
+            return pa.PythonFile(self.open_binary(), mode="r")
         if self.local_path is not None:
-            return pa.input_stream(self.local_path, compression="gzip" if self.gz else None)
-        return pa.PythonFile(self.open_binary(), mode="r")
+            stream = pa.PythonFile(_Counted(open(self.local_path, "rb", buffering=0), meter), mode="r")
+            return pa.CompressedInputStream(stream, "gzip") if self.gz else stream
+        return pa.PythonFile(_Counted(self.open_binary(), meter), mode="r")
+
+    def meter(self) -> ReadMeter:
+        """A ``ReadMeter`` for ``open_arrow``: its total is what that stream will count."""
+        return ReadMeter(self.size if self.local_path is not None else self.unpacked_size or self.size)
 
 
 @dataclass
@@ -127,6 +187,7 @@ def _add_file(
     size: int,
     opener: Callable[[], BinaryIO],
     local_path: str | None = None,
+    unpacked_size: int | None = None,
 ) -> None:
     """Classify one file of a dump: a table file, or ignored."""
     hit = None if _is_junk(inner) else match_table(inner)
@@ -134,7 +195,9 @@ def _add_file(
         src.ignored.append(label)
         return
     table, fmt, gz = hit
-    src.files.append(TableFile(table, inner, label, fmt, gz, size, _gunzip(opener, gz), local_path))
+    src.files.append(
+        TableFile(table, inner, label, fmt, gz, size, _gunzip(opener, gz), local_path, unpacked_size)
+    )
 
 
 def _open_local(path: str) -> Callable[[], BinaryIO]:
@@ -196,7 +259,7 @@ def zip_source(path: Path, zf: zipfile.ZipFile, max_unpacked_bytes: int) -> Dump
             src.manifest_label = inner_label
             src.manifest = _load_manifest(zf.read(info), inner_label)
             continue
-        _add_file(src, name, inner_label, info.compress_size, _zip_opener(zf, info))
+        _add_file(src, name, inner_label, info.compress_size, _zip_opener(zf, info), None, info.file_size)
     src.files.sort(key=lambda f: f.path)
     return src
 

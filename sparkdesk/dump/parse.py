@@ -24,7 +24,7 @@ import pyarrow.csv as pacsv
 import pyarrow.json as pajson
 import pyarrow.parquet as pq
 
-from sparkdesk.dump.containers import TableFile, as_buffer_reader
+from sparkdesk.dump.containers import ReadMeter, TableFile, as_buffer_reader
 from sparkdesk.dump.lines import raw_records, record_spans
 from sparkdesk.dump.model import DumpRefused
 from sparkdesk.dump.schema import table_spec
@@ -115,7 +115,7 @@ def read_csv_header(tf: TableFile) -> tuple[list[str], bool]:
     raise DumpRefused(f"{tf.label} is empty: a CSV table file needs a header line.")
 
 
-def read_csv(tf: TableFile) -> RawFile:
+def read_csv(tf: TableFile, meter: ReadMeter | None = None) -> RawFile:
     """All cells as strings, empty cells as null, RFC 4180 quoting with new lines in values."""
     headers, has_rows = read_csv_header(tf)
     pos, unknown, dup = map_headers(tf, headers)
@@ -129,7 +129,7 @@ def read_csv(tf: TableFile) -> RawFile:
         return "skip"
 
     try:
-        with tf.open_arrow() as stream:
+        with tf.open_arrow(meter) as stream:
             t = pacsv.read_csv(
                 stream,
                 read_options=pacsv.ReadOptions(column_names=names, skip_rows_after_names=1),
@@ -185,12 +185,14 @@ def _json_cell(v: object) -> str | None:
     raise ValueError("nested")
 
 
-def read_jsonl(tf: TableFile) -> RawFile:
+def read_jsonl(tf: TableFile, meter: ReadMeter | None = None) -> RawFile:
     """pyarrow with an all-string schema, else with inferred types when they lose nothing,
     else an exact Python reader (JSON numbers as their decimal text, whatever their size)."""
     spec = table_spec(tf.table)
     schema = pa.schema([(c, pa.large_string()) for c in spec.column_names])
-    t = _pyarrow_json(tf, schema)
+    t = _pyarrow_json(tf, schema, meter)
+    if meter is not None and meter.stopped:
+        raise DumpRefused(f"{tf.label} was not read: reading was stopped.")
     if t is None:
         t = _pyarrow_json(tf, None)
         if t is None or not _inferred_types_ok(tf.table, t):
@@ -201,11 +203,11 @@ def read_jsonl(tf: TableFile) -> RawFile:
     return _from_named_table(tf, t, require=False)
 
 
-def _pyarrow_json(tf: TableFile, schema: pa.Schema | None) -> pa.Table | None:
+def _pyarrow_json(tf: TableFile, schema: pa.Schema | None, meter: ReadMeter | None = None) -> pa.Table | None:
     """The file through pyarrow's JSON reader, or None when the cells do not fit ``schema``."""
     opts = pajson.ParseOptions(explicit_schema=schema, unexpected_field_behavior="infer")
     try:
-        with tf.open_arrow() as stream:
+        with tf.open_arrow(meter) as stream:
             return pajson.read_json(
                 stream, read_options=pajson.ReadOptions(block_size=1 << 24), parse_options=opts
             )
@@ -307,7 +309,7 @@ def _jsonl_lines(tf: TableFile):
 # ---------------------------------------------------------------- Parquet
 
 
-def read_parquet(tf: TableFile) -> RawFile:
+def read_parquet(tf: TableFile, meter: ReadMeter | None = None) -> RawFile:
     try:
         t = pq.read_table(as_buffer_reader(tf))
     except (pa.ArrowException, OSError, EOFError) as err:
@@ -320,8 +322,9 @@ def read_parquet(tf: TableFile) -> RawFile:
 READERS = {"csv": read_csv, "jsonl": read_jsonl, "parquet": read_parquet}
 
 
-def read_file(tf: TableFile) -> RawFile:
-    return READERS[tf.fmt](tf)
+def read_file(tf: TableFile, meter: ReadMeter | None = None) -> RawFile:
+    """The file's cells; ``meter`` (CSV and JSON Lines) counts the bytes read, and stops the read when told."""
+    return READERS[tf.fmt](tf, meter)
 
 
 def _locate_csv_fast(tf: TableFile, rows: set[int], n_rows: int) -> dict[int, tuple[int, str]] | None:

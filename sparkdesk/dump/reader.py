@@ -45,8 +45,9 @@ from __future__ import annotations
 import os
 import zipfile
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -55,7 +56,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sparkdesk.dump import cache as dump_cache
-from sparkdesk.dump.containers import DumpSource, TableFile, discover
+from sparkdesk.dump.containers import DumpSource, ReadMeter, TableFile, discover
 from sparkdesk.dump.fingerprint import maybe_duplicates
 from sparkdesk.dump.model import (
     REJECTED_COLUMNS,
@@ -177,20 +178,32 @@ def load_dumps(
 # ---------------------------------------------------------------- reading
 
 
+POLL_SECONDS = 0.2  # how often the reading thread looks at a read under way, for progress and Cancel
+
+
 def _read_sources(state: State, prog: Progress) -> None:
     """Read and check every file, dumps in the order given, files in path order.
 
     The next file is read on a second thread while this one is checked: pyarrow's
     CSV reader keeps both cores busy, the checks mostly one, so the checks of one file
     fill the idle core during the next file's read. Only one file is read ahead, so
-    memory holds at most one raw file more than reading one by one.
+    memory holds at most one raw file more than reading one by one. While it waits
+    for a read, this thread reports the bytes read so far (a 1.3 GB file takes a few
+    seconds) and, on Cancel, stops the read at its next block.
     """
-    files = [(d, tf) for d, src in enumerate(state.sources) for tf in src.files]
-    total = sum(tf.size for _d, tf in files) or 1
+    files = [tf for src in state.sources for tf in src.files]
+    total = sum(tf.size for tf in files) or 1
     done = 0
     ahead = ThreadPoolExecutor(max_workers=1)
+    reads: list[tuple[Future, ReadMeter]] = []
+
+    def start(i: int) -> None:
+        if i < len(files):
+            meter = files[i].meter()
+            reads.append((ahead.submit(read_file, files[i], meter), meter))
+
     try:
-        nxt = ahead.submit(read_file, files[0][1]) if files else None
+        start(0)
         i = 0
         for d, src in enumerate(state.sources):
             state.dump_seq_start.append(state.next_seq)
@@ -199,16 +212,35 @@ def _read_sources(state: State, prog: Progress) -> None:
                     _warn_row("", label, None, "", "file ignored: its name matches no table")
                 )
             for tf in src.files:
-                prog.step(done / total, f"Reading {tf.label}")
-                raw = nxt.result()
+                future, meter = reads[i]
+                text = f"Reading {tf.label}"
+                raw = _wait(
+                    future, prog, lambda m=meter, t=tf, base=done: (base + m.fraction * t.size) / total, text
+                )
                 i += 1
-                nxt = ahead.submit(read_file, files[i][1]) if i < len(files) else None
+                start(i)
                 _read_one(state, d, tf, raw)
                 done += tf.size
                 prog.step(done / total, f"Read {tf.label}")
-    finally:  # on a refusal or cancel, a read under way finishes on its own
+    finally:  # on a refusal or Cancel: stop a read under way, do not wait for it
+        for _future, meter in reads:
+            meter.stop()
         ahead.shutdown(wait=False, cancel_futures=True)
     prog.step(1.0, "Read every file", force=True)
+
+
+def _wait(future: Future, prog: Progress, fraction: Callable[[], float], text: str):
+    """The future's result, reporting ``fraction()`` every ``POLL_SECONDS`` meanwhile.
+
+    Progress.step raises Cancelled when the task was cancelled, so Cancel is noticed
+    within ``POLL_SECONDS`` even while another thread works.
+    """
+    while True:
+        prog.step(fraction(), text)
+        try:
+            return future.result(timeout=POLL_SECONDS)
+        except FutureTimeout:
+            continue
 
 
 def _read_one(state: State, dump: int, tf: TableFile, raw: RawFile) -> None:
@@ -274,8 +306,8 @@ def _combine(state: State, prog: Progress) -> Dump:
         _cut_at_snapshot(state, tables, snapshot)
         prog.step(0.6, "Checking references")
         _reference_warnings(state, tables, checks.unknown)
-    finally:  # on cancel, do not wait for checks not yet started
-        pool.shutdown(wait=True, cancel_futures=True)
+    finally:  # on Cancel, drop the checks not started and leave the running ones to end alone
+        pool.shutdown(wait=False, cancel_futures=True)
     for name, st in state.stats.items():
         st.accepted = tables[name].num_rows + st.after_snapshot
     prog.step(0.7, "Writing the import report")
@@ -426,11 +458,18 @@ def _submit_checks(pool: ThreadPoolExecutor, tables: dict[str, pa.Table]) -> Che
 
 def _dedup_and_orphans(state: State, tables: dict[str, pa.Table], checks: Checks, prog: Progress) -> None:
     """Steps two and three over every table, in table order, as their checks finish."""
-    for i, spec in enumerate(TABLES):
-        prog.step(i / len(TABLES), "Removing duplicates and orphans")
-        _apply_steps_two_three(
-            state, spec, tables, checks.duplicates[spec.name].result(), checks.orphans.get(spec.name)
-        )
+    every = [*checks.duplicates.values(), *checks.orphans.values(), *checks.unknown.values()]
+
+    def finished() -> float:
+        return sum(f.done() for f in every) / len(every)
+
+    for spec in TABLES:
+        text = "Removing duplicates and orphans"
+        drop = _wait(checks.duplicates[spec.name], prog, finished, text)
+        orphans = checks.orphans.get(spec.name)
+        if orphans is not None:
+            _wait(orphans, prog, finished, text)
+        _apply_steps_two_three(state, spec, tables, drop, orphans)
 
 
 def _tagged_seqs(messages: pa.Table, tag_message_ids: pa.ChunkedArray) -> np.ndarray:
