@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import zipfile
 from pathlib import Path
 
@@ -125,6 +126,29 @@ def test_second_load_comes_from_the_cache_and_equals_the_first(tmp_path, cache_d
     assert_same_dump(first, second)
     monkeypatch.undo()
     assert_same_dump(load_dumps([root], cache=False), second)
+
+
+def test_a_save_in_the_background_is_the_same_entry(tmp_path, cache_dir, monkeypatch):
+    """The window gets its dump before the cache entry is written; the entry is the same."""
+    from sparkdesk.dump import wait_for_saves
+    from sparkdesk.dump.cache import CacheEntry
+
+    root = write(tmp_path / "d", MESSY)
+    real_store = CacheEntry.store
+    may_save = threading.Event()
+
+    def held_store(self, dump, prog):
+        assert may_save.wait(10)
+        return real_store(self, dump, prog)
+
+    monkeypatch.setattr(CacheEntry, "store", held_store)
+    first = load_dumps([root], save_in_background=True)
+    assert entries(cache_dir) == []  # returned while the save waits
+    may_save.set()
+    assert wait_for_saves(30)
+    assert len(entries(cache_dir)) == 1
+    monkeypatch.setattr(reader, "read_file", lambda tf, meter=None: pytest.fail("parsed again"))
+    assert_same_dump(first, load_dumps([root]))
 
 
 def test_messy_dump_really_exercises_every_dtype_and_the_report(tmp_path):

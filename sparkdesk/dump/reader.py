@@ -43,6 +43,8 @@ What callers get (``Dump``):
 from __future__ import annotations
 
 import os
+import threading
+import time
 import zipfile
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -145,12 +147,19 @@ def load_dumps(
     *,
     max_unpacked_bytes: int = DEFAULT_MAX_UNPACKED,
     cache: bool = True,
+    save_in_background: bool = False,
 ) -> Dump:
     """Read, check and combine the dumps given (folders, .zip archives, loose table files).
 
     With ``cache`` (the default), a dump whose files have not changed since an earlier
     import is opened from the user cache folder instead, and a fresh import is saved
     there (``sparkdesk.dump.cache``); either way the same ``Dump`` comes back.
+
+    Saving a large dump takes about as long as importing it (3.3 GB of Arrow for a
+    1,000,000-conversation dump: 7.5 s after a 7.2 s import). With
+    ``save_in_background`` (the window) the dump is returned at once and saved by a
+    background thread (``wait_for_saves``); the command line, which exits when done,
+    saves before returning.
 
     Raises ``DumpRefused`` (one sentence naming the file and why) on a fatal error and
     ``sparkdesk.tasks.Cancelled`` when ``cancel`` is set.
@@ -160,7 +169,7 @@ def load_dumps(
     entry = dump_cache.open_entry(paths, max_unpacked_bytes) if cache else None
     if entry is not None and (dump := entry.load(prog)) is not None:
         return dump
-    work = prog.sub(0.0, CACHE_WRITE_AT) if entry is not None else prog
+    work = prog.sub(0.0, CACHE_WRITE_AT) if entry is not None and not save_in_background else prog
     zips: list[zipfile.ZipFile] = []
     try:
         sources = discover(paths, max_unpacked_bytes, zips)
@@ -170,9 +179,30 @@ def load_dumps(
     finally:
         for zf in zips:
             zf.close()
-    if entry is not None:
+    if entry is not None and save_in_background:
+        saver = threading.Thread(
+            target=entry.store, args=(dump, as_progress(None)), name="sparkdesk-cache-save", daemon=True
+        )
+        _SAVES.append(saver)
+        saver.start()
+    elif entry is not None:
         entry.store(dump, prog.sub(CACHE_WRITE_AT, 1.0))
     return dump
+
+
+_SAVES: list[threading.Thread] = []
+
+
+def wait_for_saves(timeout: float | None = None) -> bool:
+    """Wait for the background saves ``load_dumps`` started; True when none is left."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while _SAVES:
+        left = None if deadline is None else max(deadline - time.monotonic(), 0.0)
+        _SAVES[0].join(left)
+        if _SAVES[0].is_alive():
+            return False
+        _SAVES.pop(0)
+    return True
 
 
 # ---------------------------------------------------------------- reading

@@ -75,7 +75,9 @@ def load(paths: list[str], progress: ProgressFn | None = None, cancel: CancelTok
     """Read one dump (or several combined) with ``sparkdesk.dump.load_dumps``."""
     from sparkdesk.dump import load_dumps
 
-    dump = load_dumps([str(p) for p in paths], progress=progress, cancel=cancel)
+    # The window has the dump as soon as it is read; saving it for a quick re-open
+    # (as long again at full size) goes on behind, while the user picks an export.
+    dump = load_dumps([str(p) for p in paths], progress=progress, cancel=cancel, save_in_background=True)
     summarize(dump)
     # What the UI thread calls into once a dump is there (ranges, preview formats): imported
     # here, so that the first result does not compile and run their modules on the UI thread.
