@@ -52,3 +52,55 @@ def test_sort_rows_breaks_time_ties_by_id_and_keeps_rising_times_as_they_are():
     assert sort_rows(rising, ["created_at", "message_id"], export)["message_id"].tolist() == ["a", "c"]
     falling = tied.iloc[[2, 1]]
     assert sort_rows(falling, ["created_at", "message_id"], export)["message_id"].tolist() == ["a", "c"]
+
+
+def _positions_by_hand(keys, universe):
+    first = {}
+    for i, u in enumerate(universe):
+        first.setdefault(u, i)
+    return np.array(
+        [first.get(k, -1) if k is not None else first.get(None, -1) for k in keys], dtype=np.int64
+    )
+
+
+@pytest.mark.parametrize("seed", range(20))
+@pytest.mark.parametrize("shape", ["universe much larger", "keys larger"])
+def test_positions_matches_a_dictionary_whichever_side_is_cut_and_in_blocks(seed, shape, monkeypatch):
+    """Both of positions' paths, looked up a few keys at a time: first occurrence wins,
+    missing keys give -1."""
+    from sparkdesk.exports import grouping
+
+    monkeypatch.setattr(grouping, "PROBE_BLOCK", 3)
+    rng = np.random.default_rng(seed)
+    n_keys, n_universe = (rng.integers(1, 8), rng.integers(40, 80))
+    if shape == "keys larger":
+        n_keys, n_universe = n_universe, n_keys
+    universe = [f"id{v}" for v in rng.integers(0, 30, n_universe)]
+    keys = [None if v == 0 else f"id{v}" for v in rng.integers(0, 40, n_keys)]
+    got = grouping.positions(pd.Series(keys, dtype="str"), pd.Series(universe, dtype="str"))
+    assert got.tolist() == _positions_by_hand(keys, universe).tolist()
+
+
+def test_positions_notice_cancel_between_blocks(monkeypatch):
+    from sparkdesk.exports import grouping
+    from sparkdesk.tasks import Cancelled, CancelToken, Progress, running
+
+    monkeypatch.setattr(grouping, "PROBE_BLOCK", 10)
+    token = CancelToken()
+    token.cancel()
+    keys = pd.Series([f"k{i}" for i in range(100)], dtype="str")
+    with running(Progress(None, token)), pytest.raises(Cancelled):
+        grouping.positions(keys, keys.iloc[:5])
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_first_in_group_is_the_first_row_of_each_group(seed):
+    from sparkdesk.exports.grouping import first_in_group
+
+    groups = np.random.default_rng(seed).integers(0, 8, 60).astype(np.int64)
+    expect: dict[int, int] = {}
+    for i, g in enumerate(groups.tolist()):
+        expect.setdefault(g, i)
+    got_groups, got_first = first_in_group(groups)
+    assert got_groups.tolist() == sorted(expect)
+    assert got_first.tolist() == [expect[g] for g in sorted(expect)]

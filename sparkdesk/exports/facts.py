@@ -25,6 +25,7 @@ from sparkdesk.exports.business_hours import business_ms
 from sparkdesk.exports.grouping import (
     duration_ms,
     first_at_or_after,
+    first_in_group,
     join_ordered,
     labels,
     lookup,
@@ -284,13 +285,17 @@ class Facts:
         """
         conv = self.conversations
         hr = self.human_replies
-        first_reply = hr.drop_duplicates("cx", keep="first").set_index("cx")["created_at"]
+        first_reply = _first_per_cx(hr, hr["created_at"])
+        checkpoint(0.1)
         e = self.events
-        q = e[(e["type"] == "QUEUED") & e["started_by"].str.upper().isin(HANDOVER_STARTS)]
+        q = e[(e["type"] == "QUEUED").to_numpy(bool)]  # before upper-casing: a few rows, not every event
+        q = q[q["started_by"].str.upper().isin(HANDOVER_STARTS).to_numpy(bool)]
         q = q.assign(h1=lookup(q["cx"], first_reply))
         q = q[q["at"] < q["h1"]].drop_duplicates("cx", keep="first").set_index("cx")["at"]
+        checkpoint(0.2)
         m = self.messages
-        first_in = m[m["inbound"]].drop_duplicates("cx", keep="first").set_index("cx")["created_at"]
+        first_in = _first_per_cx(m, m["created_at"], m["inbound"].to_numpy(bool))
+        checkpoint(0.3)
         idx = pd.RangeIndex(len(conv))
         t0 = q.reindex(idx).fillna(first_in.reindex(idx))
         has_t0 = t0.notna().to_numpy(bool)
@@ -590,6 +595,17 @@ def _ms_ints(times: pd.Series) -> np.ndarray:
     values = times.astype("datetime64[ms, UTC]")
     ints = values.to_numpy(dtype="datetime64[ms]").astype(np.int64)
     return np.where(values.isna().to_numpy(bool), np.iinfo(np.int64).min, ints)
+
+
+def _first_per_cx(rows: pd.DataFrame, values: pd.Series, where: np.ndarray | None = None) -> pd.Series:
+    """``values`` of the first row (in row order) of each conversation, among ``where``; index cx.
+
+    The same as filtering the frame and ``drop_duplicates("cx")``, without copying every
+    column of ten million rows to keep one (1.2 s for first inbound messages at full size).
+    """
+    picked = np.arange(len(rows)) if where is None else np.flatnonzero(where)
+    cx, first = first_in_group(rows["cx"].to_numpy(np.int64)[picked])
+    return values.iloc[picked[first]].set_axis(pd.Index(cx, name="cx"))
 
 
 def _fill_template(template: str, ids: pd.Series) -> pd.Series:

@@ -110,4 +110,5 @@ def _compute(dump: Dump, params: ExportParams, export, scope, prog: Progress) ->
         else:
             frame = builder(facts, scope, export)
     prog.step(0.9, "Shaping the table", force=True)
-    return conform(frame, export)
+    with running(prog.sub(0.9, 1.0)):
+        return conform(frame, export)

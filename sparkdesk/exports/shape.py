@@ -8,6 +8,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sparkdesk.catalogue import ExportType
+from sparkdesk.tasks import checkpoint
 
 _DTYPES = {
     "id": "str",
@@ -25,11 +26,12 @@ _DTYPES = {
 def conform(frame: pd.DataFrame, export: ExportType) -> pd.DataFrame:
     """Exactly the export's columns, in order, each of its kind's dtype, index 0..n-1."""
     cols = {}
-    for c in export.columns:
+    for i, c in enumerate(export.columns):
         s = frame[c.key] if c.key in frame else pd.Series(pd.NA, index=frame.index)
         if c.kind == "count":
             s = s.fillna(0)
         cols[c.key] = s.reset_index(drop=True).astype(_DTYPES[c.kind])
+        checkpoint((i + 1) / len(export.columns))
     return pd.DataFrame(cols, columns=export.keys)
 
 
@@ -45,8 +47,13 @@ def sort_rows(frame: pd.DataFrame, by: list[str], export: ExportType) -> pd.Data
     if len(frame) < 2 or _strictly_increasing(frame[keys[0]]):
         return frame.reset_index(drop=True)  # e.g. messages, already in time order: nothing to sort
     table = pa.table({k: _sort_key(frame[k]) for k in keys})
-    order = pc.sort_indices(table, sort_keys=[(k, "ascending", "at_start") for k in keys])
-    return frame.take(order.to_numpy()).reset_index(drop=True)
+    order = pc.sort_indices(table, sort_keys=[(k, "ascending", "at_start") for k in keys]).to_numpy()
+    checkpoint()
+    columns = {}
+    for name in frame.columns:  # column by column, so Cancel is noticed in between
+        columns[name] = frame[name].take(order).reset_index(drop=True)
+        checkpoint()
+    return pd.DataFrame(columns, columns=frame.columns)
 
 
 def _strictly_increasing(series: pd.Series) -> bool:

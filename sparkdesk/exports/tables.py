@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from sparkdesk.exports.facts import Facts
-from sparkdesk.exports.grouping import count_by, duration_ms, lookup, nunique_by, positions
+from sparkdesk.exports.grouping import count_by, duration_ms, lookup, lookup_columns, nunique_by, positions
 from sparkdesk.exports.scope import Scope
 from sparkdesk.exports.shape import mean_ms, round_div, sort_rows
 from sparkdesk.tasks import checkpoint
@@ -99,10 +99,12 @@ def _conversation_rows(f: Facts, mask: np.ndarray) -> pd.DataFrame:
             "language",
         ]
     ].copy()
+    checkpoint(0.2)
     out["last_change_user_id"] = cf["last_change_user_id"]
     out = out.assign(**_user_columns(f, cf["last_change_user_id"], "last_change_user_"))
     out["last_change_team_id"] = cf["last_change_team_id"]
     out["last_change_team_name"] = lookup(cf["last_change_team_id"], f.teams["name"])
+    checkpoint(0.35)
     out["current_status"] = cf["current_status"]
     out["resolved_by"] = cf["latest_resolution_resolved_by"]
     out["resolve_reason"] = cf["latest_resolution_reason"]
@@ -111,6 +113,7 @@ def _conversation_rows(f: Facts, mask: np.ndarray) -> pd.DataFrame:
     out["resolved_at"] = cf["latest_resolution_at"]
     out["resolved_user_id"] = cf["latest_resolution_user_id"]
     out = out.assign(**_user_columns(f, cf["latest_resolution_user_id"], "resolved_user_"))
+    checkpoint(0.5)
     for key in (
         "inbound_messages",
         "outbound_messages",
@@ -129,6 +132,7 @@ def _conversation_rows(f: Facts, mask: np.ndarray) -> pd.DataFrame:
         "first_resolution_at",
     ):
         out[key] = cf[key]
+    checkpoint(0.6)
     return out
 
 
@@ -150,48 +154,63 @@ def open_conversation(f: Facts, scope: Scope, export) -> pd.DataFrame:
 # ----- messages, contacts, attributes -------------------------------------------------------
 
 
+_MESSAGE_TEXT = (
+    "conversation_id",
+    "message_type",
+    "origin",
+    "outbound_type",
+    "post_url",
+    "updated_at",
+    "deleted_at",
+    "system_user_type",
+)
+
+
 def message(f: Facts, scope: Scope, export, include_content: bool = True) -> pd.DataFrame:
     m = f.messages
     m = m[_in_scope(f, scope, m["cx"], m["created_at"])]
     conv = _conversation_columns(f, m["cx"])
     agent_id = m["user_id"].fillna(m["virtual_agent_id"].where(m["va"]))
-    agent_name = lookup(m["user_id"], f.users["name"]).fillna(
-        lookup(m["virtual_agent_id"].where(m["va"]), f.virtual_agents["name"])
-    )
-    tags = f.current_tags
+    user = lookup_columns(m["user_id"], f.users, ["name", "reference"])
+    agent_name = user["name"].fillna(lookup(m["virtual_agent_id"].where(m["va"]), f.virtual_agents["name"]))
     checkpoint(0.3)
-
-    def col(name: str) -> pd.Series:
-        return f.message_column(name, m)
-
+    team_name = lookup(m["team_id"], f.teams["name"])
+    checkpoint(0.35)
+    tags = lookup_columns(m["message_id"], f.current_tags, ["tag_ids", "tag_names"])
+    checkpoint(0.45)
+    text = _MESSAGE_TEXT + (("content",) if include_content else ())
+    col = {}
+    for i, name in enumerate(text):  # one column at a time: each is a take of ten million cells
+        col[name] = f.message_column(name, m)
+        checkpoint(0.45 + 0.45 * (i + 1) / len(text))
     out = pd.DataFrame(
         {
             "message_id": m["message_id"],
             "created_at": m["created_at"],
-            "conversation_id": col("conversation_id"),
+            "conversation_id": col["conversation_id"],
             "medium": conv["medium"],
             "channel_name": conv["channel_name"],
             "channel_display_name": conv["channel_display_name"],
             "contact_id": conv["contact_id"],
             "contact_primary_identifier": conv["contact_primary_identifier"],
             "contact_secondary_identifier": conv["contact_secondary_identifier"],
-            "message_type": col("message_type"),
-            "origin": col("origin"),
-            "outbound_type": col("outbound_type"),
+            "message_type": col["message_type"],
+            "origin": col["origin"],
+            "outbound_type": col["outbound_type"],
             "direction": m["direction"],
             "agent_id": agent_id,
             "agent_name": agent_name,
-            "agent_reference": lookup(m["user_id"], f.users["reference"]),
+            "agent_reference": user["reference"],
             "team_id": m["team_id"],
-            "team_name": lookup(m["team_id"], f.teams["name"]),
-            "tag_ids": lookup(m["message_id"], tags["tag_ids"]),
-            "tag_names": lookup(m["message_id"], tags["tag_names"]),
-            "content": col("content") if include_content else pd.Series(pd.NA, index=m.index, dtype="str"),
+            "team_name": team_name,
+            "tag_ids": tags["tag_ids"],
+            "tag_names": tags["tag_names"],
+            "content": col["content"] if include_content else pd.Series(pd.NA, index=m.index, dtype="str"),
             "conversation_url": conv["conversation_url"],
-            "post_url": col("post_url"),
-            "last_updated": col("updated_at").fillna(m["created_at"]),
-            "deleted_at": col("deleted_at"),
-            "system_user_type": col("system_user_type"),
+            "post_url": col["post_url"],
+            "last_updated": col["updated_at"].fillna(m["created_at"]),
+            "deleted_at": col["deleted_at"],
+            "system_user_type": col["system_user_type"],
         }
     )
     return _sort(out, ["created_at", "message_id"], export)
