@@ -104,3 +104,47 @@ def test_first_in_group_is_the_first_row_of_each_group(seed):
     got_groups, got_first = first_in_group(groups)
     assert got_groups.tolist() == sorted(expect)
     assert got_first.tolist() == [expect[g] for g in sorted(expect)]
+
+
+def _groups_and_values(seed: int):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(0, 50))
+    groups = rng.integers(0, 5, n).astype(np.int64)
+    values = np.where(rng.random(n) < 0.4, np.nan, rng.integers(0, 100, n).astype(float))
+    return rng, groups, values
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_next_in_group_agrees_with_pandas_shift_and_bfill(seed):
+    """The numpy definition against the pandas one it replaced (which held the GIL)."""
+    from sparkdesk.exports.grouping import next_in_group
+
+    _rng, groups, values = _groups_and_values(seed)
+    s, g = pd.Series(values), pd.Series(groups)
+    expect = s.groupby(g, sort=False).shift(-1).groupby(g, sort=False).bfill()
+    np.testing.assert_array_equal(next_in_group(values, groups), expect.to_numpy(dtype=float))
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_run_starts_and_cumsum_in_group_agree_with_pandas(seed):
+    from sparkdesk.exports.grouping import cumsum_in_group, run_starts
+
+    rng, groups, _values = _groups_and_values(seed)
+    keys = rng.integers(-1, 3, len(groups)).astype(np.int64)  # -1: missing
+    k = pd.Series(np.where(keys < 0, np.nan, keys))
+    prev = k.groupby(pd.Series(groups), sort=False).shift(1)
+    expect_runs = (prev.isna() | (k != prev)).fillna(True).astype(bool).to_numpy()
+    assert run_starts(keys, groups).tolist() == expect_runs.tolist()
+    ones = rng.integers(0, 3, len(groups)).astype(np.int64)
+    expect_sum = pd.Series(ones).groupby(pd.Series(groups), sort=False).cumsum().to_numpy()
+    assert cumsum_in_group(ones, groups).tolist() == expect_sum.tolist()
+
+
+def test_text_and_pair_codes_keep_pairs_apart():
+    from sparkdesk.exports.grouping import pair_codes, text_codes
+
+    codes = text_codes(pd.Series(["b", None, "a", "b"], dtype="str"))
+    assert codes[0] == codes[3] and codes[1] == -1 and len({codes[0], codes[2]}) == 2
+    a = np.array([0, 0, 1, 1, 2], dtype=np.int64)
+    b = np.array([0, 1, 0, 1, -1], dtype=np.int64)
+    assert len(set(pair_codes(a, b).tolist())) == 5

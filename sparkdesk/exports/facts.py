@@ -23,6 +23,7 @@ import pyarrow as pa
 from sparkdesk.dump.model import Dump
 from sparkdesk.exports.business_hours import business_ms
 from sparkdesk.exports.grouping import (
+    cumsum_in_group,
     duration_ms,
     first_at_or_after,
     first_in_group,
@@ -30,8 +31,10 @@ from sparkdesk.exports.grouping import (
     labels,
     lookup,
     next_in_group,
+    pair_codes,
     positions,
     run_starts,
+    text_codes,
 )
 from sparkdesk.tasks import checkpoint
 
@@ -224,10 +227,11 @@ class Facts:
         before_group = np.maximum.accumulate(np.where(starts, running - is_res, 0))
         k = running - is_res - before_group
         replies = is_res == 0
-        reply_cycles = pd.MultiIndex.from_arrays([cx[replies], k[replies]])
-        res_k = res.groupby("cx", sort=False).cumcount()
-        res_keys = pd.MultiIndex.from_arrays([res["cx"], res_k])
-        return res_keys.isin(reply_cycles)
+        res_cx = res["cx"].to_numpy(np.int64)
+        res_k = cumsum_in_group(np.ones(len(res), np.int64), res_cx) - 1
+        # (conversation, cycle) pairs as one int64 (a MultiIndex factorizes holding the GIL)
+        width = np.int64(max(int(k.max(initial=0)), int(res_k.max(initial=0))) + 1)
+        return np.isin(res_cx * width + res_k, cx[replies] * width + k[replies])
 
     # ----- per-conversation facts ---------------------------------------------------------
 
@@ -452,54 +456,60 @@ class Facts:
         is_release = ((e["type"] == "STATUS_CHANGED") & e["status"].isin(["PENDING", "RESOLVED"])).to_numpy(
             bool
         )
-        pos = e["pos"].astype("float64")
+        # Grouped scans on int codes with numpy (conversation, agent): pandas' groupby
+        # factorizes its keys holding the GIL, which made the window stall 50 ms here.
+        pos = e["pos"].to_numpy(np.float64)
+        cx = e["cx"].to_numpy(np.int64)
+        user = text_codes(e["user_id"])  # -1: no user
 
         # next status change releasing the lock, per conversation, strictly after each event
-        nxt_release = next_in_group(pos.where(is_release), e["cx"])
+        nxt_release = next_in_group(np.where(is_release, pos, np.nan), cx)
         checkpoint(0.2)
 
         # the agent's own lock/unlock events on one conversation
-        mine = e[(is_lock | is_unlock) & e["user_id"].notna().to_numpy(bool)]
-        mine_pos = mine["pos"].astype("float64")
-        keys = [mine["cx"], mine["user_id"]]
-        nxt_unlock = next_in_group(mine_pos.where(mine["type"] == "UNLOCKED"), keys)
-        unlocks_so_far = (mine["type"] == "UNLOCKED").astype(np.int64).groupby(keys, sort=False).cumsum()
+        mine = np.flatnonzero((is_lock | is_unlock) & (user >= 0))
+        mine_key = pair_codes(cx[mine], user[mine])
+        nxt_unlock = np.full(len(e), np.nan)
+        nxt_unlock[mine] = next_in_group(np.where(is_unlock[mine], pos[mine], np.nan), mine_key)
+        unlocks_so_far = np.full(len(e), np.nan)
+        unlocks_so_far[mine] = cumsum_in_group(is_unlock[mine], mine_key)
         checkpoint(0.4)
 
-        locks = e[is_lock].copy()
-        locks["nxt_release"] = nxt_release[is_lock]
-        locks["nxt_unlock"] = nxt_unlock.reindex(locks.index)
-        locks["unlocks_so_far"] = unlocks_so_far.reindex(locks.index)
-        locks["releases_so_far"] = (
-            pd.Series(is_release.astype(np.int64)).groupby(e["cx"], sort=False).cumsum()[is_lock].to_numpy()
-        )
-        locks["locks_so_far"] = locks.groupby("cx", sort=False).cumcount()
+        at_lock = np.flatnonzero(is_lock)
+        lock_cx, lock_user, lock_pos = cx[at_lock], user[at_lock], pos[at_lock]
+        locks = e.iloc[at_lock].copy()
+        locks["nxt_release"] = nxt_release[at_lock]
+        locks["nxt_unlock"] = nxt_unlock[at_lock]
+        unlocks = unlocks_so_far[at_lock]
+        releases = cumsum_in_group(is_release, cx)[at_lock]
+        locks_before = cumsum_in_group(np.ones(len(at_lock), np.int64), lock_cx) - 1
 
         # a steal: the next lock of the conversation by another agent (next run of agents)
-        steal_start = run_starts(locks["user_id"], locks["cx"])
-        locks["nxt_steal"] = next_in_group(locks["pos"].astype("float64").where(steal_start), locks["cx"])
+        steal_start = run_starts(lock_user, lock_cx)
+        locks["nxt_steal"] = next_in_group(np.where(steal_start, lock_pos, np.nan), lock_cx)
         checkpoint(0.6)
 
-        # the agent's next lock on a different conversation, and the lock ignored rule
-        by_user = locks.sort_values(["user_id", "pos"], kind="stable")
-        conv_run = run_starts(by_user["cx"], by_user["user_id"])
-        nxt_other = next_in_group(by_user["pos"].astype("float64").where(conv_run), by_user["user_id"])
+        # the agent's next lock on a different conversation, and the lock ignored rule,
+        # over the locks in (agent, time) order
+        by = np.lexsort((lock_pos, lock_user))
+        b_user, b_cx = lock_user[by], lock_cx[by]
+        conv_run = run_starts(b_cx, b_user)
+        nxt_other = np.empty(len(by))
+        nxt_other[by] = next_in_group(np.where(conv_run, lock_pos[by], np.nan), b_user)
         checkpoint(0.8)
-        prev = by_user.groupby("user_id", sort=False)[
-            ["cx", "unlocks_so_far", "releases_so_far", "locks_so_far"]
-        ].shift(1)
-        ignored = (
-            (
-                (prev["cx"] == by_user["cx"])
-                & (by_user["releases_so_far"] == prev["releases_so_far"])
-                & (by_user["locks_so_far"] == prev["locks_so_far"] + 1)
-                & (by_user["unlocks_so_far"] == prev["unlocks_so_far"])
-            )
-            .fillna(False)
-            .astype(bool)
+        same_agent = np.zeros(len(by), dtype=bool)
+        same_agent[1:] = (b_user[1:] == b_user[:-1]) & (b_user[1:] >= 0)
+        ignored_b = (
+            same_agent
+            & (b_cx == _previous(b_cx))
+            & (releases[by] == _previous(releases[by]))
+            & (locks_before[by] == _previous(locks_before[by]) + 1)
+            & (unlocks[by] == _previous(unlocks[by]))
         )
-        locks["nxt_other"] = nxt_other.reindex(locks.index)
-        locks["ignored"] = ignored.reindex(locks.index)
+        ignored = np.empty(len(by), dtype=bool)
+        ignored[by] = ignored_b
+        locks["nxt_other"] = nxt_other
+        locks["ignored"] = ignored
         sess = locks[~locks["ignored"]]
 
         cand = sess[["nxt_unlock", "nxt_steal", "nxt_release", "nxt_other"]].to_numpy(dtype="float64")
@@ -550,8 +560,8 @@ class Facts:
         hr = self.human_replies
         handle = np.zeros(len(sess), dtype=bool)
         if len(sess) and len(hr):
-            agents, uniques = pd.factorize(pd.concat([hr["user_id"], sess["user_id"]], ignore_index=True))
-            width = np.int64(len(uniques) + 1)
+            agents = text_codes(pd.concat([hr["user_id"], sess["user_id"]], ignore_index=True))
+            width = np.int64(agents.max() + 2)
             group_r = hr["cx"].to_numpy(np.int64) * width + agents[: len(hr)]
             group_l = sess["cx"].to_numpy(np.int64) * width + agents[len(hr) :]
             reply_t = _ms_ints(hr["created_at"])
@@ -595,6 +605,13 @@ def _ms_ints(times: pd.Series) -> np.ndarray:
     values = times.astype("datetime64[ms, UTC]")
     ints = values.to_numpy(dtype="datetime64[ms]").astype(np.int64)
     return np.where(values.isna().to_numpy(bool), np.iinfo(np.int64).min, ints)
+
+
+def _previous(values: np.ndarray) -> np.ndarray:
+    """The previous row's value (NaN for the first row), as floats so NaN can stand in."""
+    out = np.full(len(values), np.nan)
+    out[1:] = values[:-1]
+    return out
 
 
 def _first_per_cx(rows: pd.DataFrame, values: pd.Series, where: np.ndarray | None = None) -> pd.Series:
