@@ -37,7 +37,7 @@ def big_dir(tmp_path_factory) -> Path:
     """A dump whose message export takes about a second: long enough to cancel and to watch."""
     from sparkdesk.demo import write_demo
 
-    return Path(write_demo(tmp_path_factory.mktemp("big") / "big", conversations=40_000, seed=5))
+    return Path(write_demo(tmp_path_factory.mktemp("big") / "big", conversations=80_000, seed=5))
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:

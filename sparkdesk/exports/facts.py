@@ -34,6 +34,7 @@ from sparkdesk.exports.grouping import (
     pair_codes,
     positions,
     run_starts,
+    take_rows,
     text_codes,
 )
 from sparkdesk.tasks import checkpoint
@@ -172,7 +173,7 @@ class Facts:
 
     def message_column(self, name: str, messages: pd.DataFrame) -> pd.Series:
         """A column of the dump's messages table for these rows of ``self.messages``."""
-        return self.dump.tables["messages"][name].take(messages["row"].to_numpy()).set_axis(messages.index)
+        return take_rows(self.dump.tables["messages"][name], messages["row"].to_numpy(), messages.index)
 
     @cached_property
     def human_replies(self) -> pd.DataFrame:
@@ -197,14 +198,17 @@ class Facts:
     def event_column(self, name: str, events: pd.DataFrame) -> pd.Series:
         """A column of the dump's events table for these rows of ``self.events``."""
         raw = self.dump.tables["conversation_events"][name]
-        return raw.take(events["row"].to_numpy()).set_axis(events.index)
+        return take_rows(raw, events["row"].to_numpy(), events.index)
 
     @cached_property
     def resolutions(self) -> pd.DataFrame:
         """Every STATUS_CHANGED to RESOLVED, in timeline order, with its cycle's with_reply flag."""
         e = self.events
-        res = e[(e["type"] == "STATUS_CHANGED") & (e["status"] == "RESOLVED")].reset_index(drop=True)
+        res = e[((e["type"] == "STATUS_CHANGED") & (e["status"] == "RESOLVED")).to_numpy(bool)]
+        res = res.reset_index(drop=True)
+        checkpoint(0.3)
         res = res.assign(reason=self.event_column("reason", res), comment=self.event_column("comment", res))
+        checkpoint(0.5)
         return res.assign(with_reply=self._cycle_has_reply(res))
 
     def _cycle_has_reply(self, res: pd.DataFrame) -> np.ndarray:
@@ -220,6 +224,7 @@ class Facts:
         is_res = np.r_[np.ones(len(res), np.int64), np.zeros(len(hr), np.int64)]
         order = np.r_[res["pos"].to_numpy(np.int64), np.zeros(len(hr), np.int64)]
         o = np.lexsort((order, is_res, t, cx))  # numpy sorts release the GIL; sort_values does not
+        checkpoint(0.8)
         cx, is_res = cx[o], is_res[o]
         # resolutions of the conversation before each row: a running count restarted per conversation
         running = np.cumsum(is_res)
@@ -461,6 +466,7 @@ class Facts:
         pos = e["pos"].to_numpy(np.float64)
         cx = e["cx"].to_numpy(np.int64)
         user = text_codes(e["user_id"])  # -1: no user
+        checkpoint(0.1)
 
         # next status change releasing the lock, per conversation, strictly after each event
         nxt_release = next_in_group(np.where(is_release, pos, np.nan), cx)
@@ -471,6 +477,7 @@ class Facts:
         mine_key = pair_codes(cx[mine], user[mine])
         nxt_unlock = np.full(len(e), np.nan)
         nxt_unlock[mine] = next_in_group(np.where(is_unlock[mine], pos[mine], np.nan), mine_key)
+        checkpoint(0.3)
         unlocks_so_far = np.full(len(e), np.nan)
         unlocks_so_far[mine] = cumsum_in_group(is_unlock[mine], mine_key)
         checkpoint(0.4)
@@ -483,6 +490,7 @@ class Facts:
         unlocks = unlocks_so_far[at_lock]
         releases = cumsum_in_group(is_release, cx)[at_lock]
         locks_before = cumsum_in_group(np.ones(len(at_lock), np.int64), lock_cx) - 1
+        checkpoint(0.5)
 
         # a steal: the next lock of the conversation by another agent (next run of agents)
         steal_start = run_starts(lock_user, lock_cx)

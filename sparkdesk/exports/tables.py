@@ -11,7 +11,15 @@ import numpy as np
 import pandas as pd
 
 from sparkdesk.exports.facts import Facts
-from sparkdesk.exports.grouping import count_by, duration_ms, lookup, lookup_columns, nunique_by, positions
+from sparkdesk.exports.grouping import (
+    count_by,
+    duration_ms,
+    lookup,
+    lookup_columns,
+    nunique_by,
+    positions,
+    take_rows,
+)
 from sparkdesk.exports.scope import Scope
 from sparkdesk.exports.shape import mean_ms, round_div, sort_rows
 from sparkdesk.tasks import checkpoint
@@ -59,9 +67,11 @@ def _conversation_columns(f: Facts, cx: pd.Series) -> pd.DataFrame:
     """
     rows = cx.to_numpy()
     columns = {}
+    n = len(_PER_ROW_CONVERSATION)
     for i, name in enumerate(_PER_ROW_CONVERSATION):
-        columns[name] = f.conversations[name].take(rows).set_axis(cx.index)
-        checkpoint(0.25 * (i + 1) / len(_PER_ROW_CONVERSATION))
+        columns[name] = take_rows(
+            f.conversations[name], rows, cx.index, lambda done, i=i: checkpoint(0.25 * (i + done) / n)
+        )
     return pd.DataFrame(columns, index=cx.index)
 
 
