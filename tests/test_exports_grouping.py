@@ -148,3 +148,13 @@ def test_text_and_pair_codes_keep_pairs_apart():
     a = np.array([0, 0, 1, 1, 2], dtype=np.int64)
     b = np.array([0, 1, 0, 1, -1], dtype=np.int64)
     assert len(set(pair_codes(a, b).tolist())) == 5
+
+
+def test_text_where_and_fillna_agree_with_pandas():
+    from sparkdesk.exports.grouping import text_fillna, text_where
+
+    a = pd.Series(["x", None, "y", "z", None], dtype="str", index=[5, 6, 7, 8, 9], name="a")
+    b = pd.Series(["p", "q", None, "r", None], dtype="str", index=a.index)
+    keep = np.array([True, True, False, True, False])
+    pd.testing.assert_series_equal(text_where(a, keep), a.where(keep))
+    pd.testing.assert_series_equal(text_fillna(a, b), a.fillna(b))

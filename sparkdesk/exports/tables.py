@@ -19,6 +19,8 @@ from sparkdesk.exports.grouping import (
     nunique_by,
     positions,
     take_rows,
+    text_fillna,
+    text_where,
 )
 from sparkdesk.exports.scope import Scope
 from sparkdesk.exports.shape import mean_ms, round_div, sort_rows
@@ -180,9 +182,12 @@ def message(f: Facts, scope: Scope, export, include_content: bool = True) -> pd.
     m = f.messages
     m = m[_in_scope(f, scope, m["cx"], m["created_at"])]
     conv = _conversation_columns(f, m["cx"])
-    agent_id = m["user_id"].fillna(m["virtual_agent_id"].where(m["va"]))
+    va_id = text_where(m["virtual_agent_id"], m["va"].to_numpy(bool))
+    agent_id = text_fillna(m["user_id"], va_id)
+    checkpoint(0.26)
     user = lookup_columns(m["user_id"], f.users, ["name", "reference"])
-    agent_name = user["name"].fillna(lookup(m["virtual_agent_id"].where(m["va"]), f.virtual_agents["name"]))
+    checkpoint(0.28)
+    agent_name = text_fillna(user["name"], lookup(va_id, f.virtual_agents["name"]))
     checkpoint(0.3)
     team_name = lookup(m["team_id"], f.teams["name"])
     checkpoint(0.35)
