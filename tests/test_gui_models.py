@@ -175,6 +175,19 @@ def test_preview_ready_puts_arrow_columns_in_one_chunk_and_keeps_values():
     assert preview_ready(plain) is plain  # nothing to combine: the same table
 
 
+def test_preview_ready_reports_progress_column_by_column(monkeypatch):
+    """Joining the chunks of ten-million-row columns takes seconds: the bar moves meanwhile."""
+    from sparkdesk.gui.jobs import preview_ready
+    from sparkdesk.tasks import Progress
+
+    monkeypatch.setattr(Progress, "MIN_INTERVAL", 0.0)
+    seen: list[tuple[float, str]] = []
+    frame = _chunked(_frame(500), 4)
+    preview_ready(frame, Progress(lambda f, t: seen.append((f, t))))
+    fractions = [f for f, t in seen if t == "Preparing the preview"]
+    assert len(fractions) == frame.shape[1] and fractions == sorted(fractions)
+
+
 def test_blocks_read_by_slice_or_by_position_give_the_same_texts():
     m = FrameModel()
     m.set_frame(_chunked(_frame(3000), 25), ["ID", "Name", "Count"], KINDS)

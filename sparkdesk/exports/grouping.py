@@ -324,9 +324,7 @@ def take_rows(
         checkpoint()
         if step is not None:
             step(min(lo + TAKE_BLOCK, len(rows)) / len(rows))
-    # one chunk, as one take would give: the preview reads rows by position, and a take
-    # on a chunked column concatenates it first (on the UI thread, at every scroll)
-    taken = pa.concat_arrays(chunks) if len(chunks) > 1 else pa.chunked_array(chunks, type=src.type)
+    taken = pa.chunked_array(chunks, type=src.type)  # the window joins them for its preview
     return pd.Series(values.dtype.__from_arrow__(taken), index=index, name=values.name)
 
 

@@ -89,13 +89,20 @@ def load(paths: list[str], progress: ProgressFn | None = None, cancel: CancelTok
 
 def compute(dump, params, progress: ProgressFn | None = None, cancel: CancelToken | None = None) -> Computed:
     from sparkdesk.exports import compute as compute_export
+    from sparkdesk.tasks import as_progress
 
     start = time.perf_counter()
-    frame = compute_export(dump, params, progress=progress, cancel=cancel)
-    return Computed(preview_ready(frame), params, time.perf_counter() - start)
+    prog = as_progress(progress, cancel)
+    frame = compute_export(dump, params, progress=prog.sub(0.0, COMPUTE_SHARE))
+    ready = preview_ready(frame, prog.sub(COMPUTE_SHARE, 1.0))
+    prog.step(1.0, "Done", force=True)
+    return Computed(ready, params, time.perf_counter() - start)
 
 
-def preview_ready(frame):
+COMPUTE_SHARE = 0.92  # of the bar; the rest is making the columns ready for the preview
+
+
+def preview_ready(frame, progress=None):
     """The same table with every Arrow-backed column in one chunk.
 
     Exports that take rows out of the dump's tables keep the tables' chunks (a
@@ -111,6 +118,8 @@ def preview_ready(frame):
 
     out = frame
     for i in range(frame.shape[1]):
+        if progress is not None:  # a column of ten million texts takes up to a second
+            progress.step(i / frame.shape[1], "Preparing the preview")
         column = frame.iloc[:, i]
         dtype = column.dtype
         arrow_backed = isinstance(dtype, pd.ArrowDtype) or (
