@@ -158,3 +158,18 @@ def test_text_where_and_fillna_agree_with_pandas():
     keep = np.array([True, True, False, True, False])
     pd.testing.assert_series_equal(text_where(a, keep), a.where(keep))
     pd.testing.assert_series_equal(text_fillna(a, b), a.fillna(b))
+
+
+@pytest.mark.parametrize("dtype", ["str", "Int64", "datetime64[ms, UTC]"])
+def test_take_rows_in_blocks_with_missing_rows(dtype, monkeypatch):
+    from sparkdesk.exports import grouping
+
+    monkeypatch.setattr(grouping, "TAKE_BLOCK", 3)
+    raw = {"str": ["a", None, "c", "d"], "Int64": [1, None, 3, 4]}.get(dtype)
+    if raw is None:
+        raw = pd.to_datetime(["2025-01-01", None, "2025-01-03", "2025-01-04"], utc=True)
+    values = pd.Series(raw, dtype=dtype, index=["w", "x", "y", "z"])
+    rows = np.array([3, -1, 0, 2, 2, 1, -1], dtype=np.int64)
+    got = grouping.take_rows(values, rows, pd.RangeIndex(7, 14))
+    expect = values.iloc[np.where(rows < 0, 0, rows)].where(rows >= 0).set_axis(pd.RangeIndex(7, 14))
+    pd.testing.assert_series_equal(got, expect, check_names=False)

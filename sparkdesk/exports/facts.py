@@ -247,14 +247,14 @@ class Facts:
         n = len(conv)
         out = pd.DataFrame(index=pd.RangeIndex(n))
         e = self.events
-        sc = e[e["type"] == "STATUS_CHANGED"]
-        last_sc = sc.drop_duplicates("cx", keep="last").set_index("cx")
-        out["current_status"] = last_sc["status"].reindex(out.index).fillna("NEW").astype("str")
-        closing = (
-            sc[sc["status"].isin(["PENDING", "RESOLVED"])].drop_duplicates("cx", keep="last").set_index("cx")
-        )
-        out["last_change_user_id"] = closing["user_id"].reindex(out.index)
-        out["last_change_team_id"] = closing["team_id"].reindex(out.index)
+        cx = e["cx"].to_numpy(np.int64)
+        is_sc = (e["type"] == "STATUS_CHANGED").to_numpy(bool)
+        last_sc = _last_row_per_cx(cx, is_sc, n)
+        out["current_status"] = take_rows(e["status"], last_sc, out.index).fillna("NEW").astype("str")
+        checkpoint(0.05)
+        closing = _last_row_per_cx(cx, is_sc & e["status"].isin(["PENDING", "RESOLVED"]).to_numpy(bool), n)
+        out["last_change_user_id"] = take_rows(e["user_id"], closing, out.index)
+        out["last_change_team_id"] = take_rows(e["team_id"], closing, out.index)
         checkpoint(0.1)
         res = self.resolutions
         first = res.drop_duplicates("cx", keep="first").set_index("cx")
@@ -613,6 +613,19 @@ def _ms_ints(times: pd.Series) -> np.ndarray:
     values = times.astype("datetime64[ms, UTC]")
     ints = values.to_numpy(dtype="datetime64[ms]").astype(np.int64)
     return np.where(values.isna().to_numpy(bool), np.iinfo(np.int64).min, ints)
+
+
+def _last_row_per_cx(cx: np.ndarray, where: np.ndarray, n: int) -> np.ndarray:
+    """Per conversation 0..n-1, the last row (in row order) among ``where``; -1 where none.
+
+    The same as filtering the frame and ``drop_duplicates("cx", keep="last")``, without
+    copying every column of millions of events or hashing their codes holding the GIL.
+    """
+    picked = np.flatnonzero(where)[::-1]
+    groups, first = first_in_group(cx[picked])
+    out = np.full(n, -1, dtype=np.int64)
+    out[groups] = picked[first]
+    return out
 
 
 def _previous(values: np.ndarray) -> np.ndarray:

@@ -305,7 +305,7 @@ TAKE_BLOCK = 1_000_000  # rows taken per Arrow call
 def take_rows(
     values: pd.Series, rows: np.ndarray, index: pd.Index, step: Callable[[float], None] | None = None
 ) -> pd.Series:
-    """``values.take(rows)`` on ``index``; a row of -1 gives a missing value (text only).
+    """``values.take(rows)`` on ``index``; a row of -1 gives a missing value.
 
     A text column is taken a block of rows at a time, with ``checkpoint()`` and
     ``step(fraction done)`` in between: one take of ten million strings can hold a worker
@@ -313,7 +313,9 @@ def take_rows(
     The blocks become the chunks of the result, so nothing is copied twice.
     """
     if not _is_arrow_str(values):
-        return values.take(rows).set_axis(index)
+        missing = rows < 0
+        taken = values.take(np.where(missing, 0, rows) if len(values) else rows).set_axis(index)
+        return taken.where(~missing) if missing.any() else taken
     src = arrow_of(values)
     if isinstance(src, pa.ChunkedArray):  # taking from many chunks concatenates them every call
         src = src.combine_chunks()
