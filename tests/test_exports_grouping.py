@@ -164,7 +164,6 @@ def test_text_where_and_fillna_agree_with_pandas():
 def test_take_rows_in_blocks_with_missing_rows(dtype, monkeypatch):
     from sparkdesk.exports import grouping
 
-    monkeypatch.setattr(grouping, "TAKE_BLOCK", 3)
     raw = {"str": ["a", None, "c", "d"], "Int64": [1, None, 3, 4]}.get(dtype)
     if raw is None:
         raw = pd.to_datetime(["2025-01-01", None, "2025-01-03", "2025-01-04"], utc=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -35,7 +37,9 @@ def conform(frame: pd.DataFrame, export: ExportType) -> pd.DataFrame:
     return pd.DataFrame(cols, columns=export.keys)
 
 
-def sort_rows(frame: pd.DataFrame, by: list[str], export: ExportType) -> pd.DataFrame:
+def sort_rows(
+    frame: pd.DataFrame, by: list[str], export: ExportType, step: Callable[[float], None] | None = None
+) -> pd.DataFrame:
     """Sort by ``by``, then by the export's id columns in order; empty first, code-point order.
 
     The order is computed by Arrow's stable multi-key sort (strings compare as UTF-8
@@ -50,9 +54,11 @@ def sort_rows(frame: pd.DataFrame, by: list[str], export: ExportType) -> pd.Data
     order = pc.sort_indices(table, sort_keys=[(k, "ascending", "at_start") for k in keys]).to_numpy()
     checkpoint()
     columns = {}
-    for name in frame.columns:  # column by column, so Cancel is noticed in between
+    for i, name in enumerate(frame.columns):  # column by column: Cancel and progress in between
         columns[name] = frame[name].take(order).reset_index(drop=True)
         checkpoint()
+        if step is not None:
+            step((i + 1) / len(frame.columns))
     return pd.DataFrame(columns, columns=frame.columns)
 
 
