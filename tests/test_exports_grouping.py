@@ -160,11 +160,16 @@ def test_text_where_and_fillna_agree_with_pandas():
     pd.testing.assert_series_equal(text_fillna(a, b), a.fillna(b))
 
 
-@pytest.mark.parametrize("dtype", ["str", "Int64", "datetime64[ms, UTC]"])
+@pytest.mark.parametrize("dtype", ["str", "Int64", "datetime64[ms, UTC]", "bool", "int64"])
 def test_take_rows_in_blocks_with_missing_rows(dtype, monkeypatch):
     from sparkdesk.exports import grouping
 
-    raw = {"str": ["a", None, "c", "d"], "Int64": [1, None, 3, 4]}.get(dtype)
+    raw = {
+        "str": ["a", None, "c", "d"],
+        "Int64": [1, None, 3, 4],
+        "bool": [True, False, True, False],
+        "int64": [1, 2, 3, 4],
+    }.get(dtype)
     if raw is None:
         raw = pd.to_datetime(["2025-01-01", None, "2025-01-03", "2025-01-04"], utc=True)
     values = pd.Series(raw, dtype=dtype, index=["w", "x", "y", "z"])

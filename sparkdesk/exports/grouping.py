@@ -302,10 +302,7 @@ def _take_found(values: pd.Series, pos: np.ndarray, index: pd.Index) -> pd.Serie
     """``values`` at ``pos``, NA where ``pos`` is -1, on ``index``."""
     if not len(values):
         return pd.Series(pd.array([None] * len(pos), dtype=values.dtype), index=index)
-    if _is_arrow_str(values):  # Arrow takes nulls where the position is null: no second pass
-        return take_rows(values, np.where(pos < 0, -1, pos), index)
-    taken = values.iloc[np.where(pos < 0, 0, pos)].set_axis(index)
-    return taken.where(pos >= 0)
+    return take_rows(values, pos, index)
 
 
 def take_rows(
@@ -319,11 +316,14 @@ def take_rows(
     another copy and held the GIL. Cancel is checked and ``step(1.0)`` reported after.
     """
     missing = rows < 0
-    if missing.any():  # one missing value appended, for the -1 rows to take: no second pass
+    if not missing.any():
+        out = values.take(rows).set_axis(index)
+    elif _is_arrow_str(values):  # one missing value appended for the -1 rows: no second pass
         blank = pd.Series([None], dtype=values.dtype)
         values = pd.concat([values.reset_index(drop=True), blank], ignore_index=True)
-        rows = np.where(missing, len(values) - 1, rows)
-    out = values.take(rows).set_axis(index)
+        out = values.take(np.where(missing, len(values) - 1, rows)).set_axis(index)
+    else:  # numpy dtypes have no missing value of their own: where() widens them as before
+        out = values.take(np.where(missing, 0, rows)).set_axis(index).where(~missing)
     checkpoint()
     if step is not None:
         step(1.0)
