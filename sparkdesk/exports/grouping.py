@@ -334,11 +334,8 @@ def first_in_group(groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(each group, position of its first row), groups ascending; by a stable sort, which
     releases the GIL (``np.unique(return_index=True)`` would do, but promises no order
     among equal values)."""
-    order = np.argsort(groups, kind="stable")
-    g = groups[order]
-    start = np.ones(len(g), dtype=bool)
-    start[1:] = g[1:] != g[:-1]
-    return g[start], order[start]
+    order, start = _group_order(groups)
+    return groups[order][start], order[start]
 
 
 def _sorted_unique(values: np.ndarray) -> np.ndarray:

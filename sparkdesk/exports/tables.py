@@ -97,20 +97,7 @@ def _conversation_rows(f: Facts, mask: np.ndarray) -> pd.DataFrame:
     """The shared columns of the resolved and open conversation exports."""
     conv = f.conversations[mask]
     cf = f.conversation_facts[mask]
-    out = conv[
-        [
-            "conversation_id",
-            "medium",
-            "channel_name",
-            "channel_display_name",
-            "contact_id",
-            "contact_primary_identifier",
-            "contact_secondary_identifier",
-            "created_at",
-            "conversation_url",
-            "language",
-        ]
-    ].copy()
+    out = conv[[*_PER_ROW_CONVERSATION, "created_at", "language"]].copy()  # conform() orders them
     checkpoint(0.2)
     out["last_change_user_id"] = cf["last_change_user_id"]
     out = out.assign(**_user_columns(f, cf["last_change_user_id"], "last_change_user_"))
