@@ -117,6 +117,29 @@ def test_enums_case_insensitive_trimmed_upper_cased(tmp_path):
     assert d.tables["messages"]["direction"].tolist() == ["INBOUND", "OUTBOUND"]
 
 
+@pytest.mark.parametrize(
+    "cells, values, bad",
+    [
+        # exactly as the spec spells them: kept as read (the fast path)
+        (["INBOUND", None, "OUTBOUND"], ["INBOUND", None, "OUTBOUND"], [False, False, False]),
+        # any other spelling goes through trimming and upper-casing
+        (["INBOUND", " outbound", None], ["INBOUND", "OUTBOUND", None], [False, False, False]),
+        # blank is not empty (dump-format.md: "any other non-empty value rejects the row")
+        (["INBOUND", "   ", "sideways"], ["INBOUND", None, "SIDEWAYS"], [False, True, True]),
+    ],
+)
+def test_parse_enum_exact_and_loose_spellings(cells, values, bad):
+    import pyarrow as pa
+
+    from sparkdesk.dump.validate import parse_enum
+
+    a = pa.chunked_array([pa.array(cells[:1], pa.large_string()), pa.array(cells[1:], pa.large_string())])
+    out, mask = parse_enum(a, ("INBOUND", "OUTBOUND"))
+    assert out.type == pa.large_string()
+    assert out.to_pylist() == values
+    assert mask.tolist() == bad
+
+
 def test_timestamps_epoch_ms_offsets_truncation_and_naive_warning(tmp_path):
     text = conv(
         "c1,ch1,k1,1741600800123",  # 2025-03-10T10:00:00.123Z

@@ -168,6 +168,47 @@ def test_fingerprints_of_other_types():
     assert len(np.unique(h[:3])) == 3
 
 
+def test_keys_in_order_prove_no_duplicates_without_hashing(monkeypatch):
+    """Strictly increasing rows are distinct; anything else goes on to the fingerprints."""
+    from sparkdesk.dump import fingerprint
+
+    calls = []
+    real = fingerprint.rows_fingerprint
+    monkeypatch.setattr(fingerprint, "rows_fingerprint", lambda cols: calls.append(1) or real(cols))
+    ids = pa.chunked_array([pa.array(["m-01", "m-02"]), pa.array(["m-03", "m-10"])])
+    assert fingerprint.strictly_increasing([ids])
+    assert not maybe_duplicates([ids]) and not calls  # proved by order alone
+    # lexicographic over two columns: equal first values are ordered by the second
+    contact = pa.chunked_array([pa.array(["k1", "k1", "k2", "k2"])])
+    attr = pa.chunked_array([pa.array(["a", "b", "a", "c"])])
+    assert fingerprint.strictly_increasing([contact, attr])
+    assert not fingerprint.strictly_increasing([attr, contact])
+    # a repeat next to itself is not strictly increasing; the fingerprints then find it
+    repeat = pa.chunked_array([pa.array(["m-01", "m-02", "m-02", "m-03"])])
+    assert not fingerprint.strictly_increasing([repeat])
+    assert maybe_duplicates([repeat]) and calls
+    pair = [pa.chunked_array([pa.array(["k1", "k1"])]), pa.chunked_array([pa.array(["a", "a"])])]
+    assert not fingerprint.strictly_increasing(pair) and maybe_duplicates(pair)
+    # descending, nulls and unordered types are left to the fingerprints
+    assert not fingerprint.strictly_increasing([pa.chunked_array([pa.array(["b", "a"])])])
+    assert not fingerprint.strictly_increasing([pa.chunked_array([pa.array(["a", None, "c"])])])
+    ts = pa.chunked_array([pa.array([1, 2, 3], pa.timestamp("ms", "UTC"))])
+    assert fingerprint.strictly_increasing([ts])
+    lists = pa.chunked_array([pa.array([[1], [2]])])
+    assert not fingerprint.strictly_increasing([lists])
+
+
+def test_duplicate_in_a_file_in_key_order_is_dropped(tmp_path):
+    """A dump written in id order with one id repeated: the later row is kept."""
+    rows = "".join(f"c{i:04d},ch1,k1,2025-03-10T10:00:00Z\n" for i in range(50))
+    rows += "c0049,ch2,k1,2025-03-10T10:00:00Z\n"
+    d = load_dumps([folder(tmp_path / "a", {"conversations.csv": HEAD + "\n" + rows})])
+    conv = d.tables["conversations"]
+    assert len(conv) == 50
+    assert conv.loc[conv["conversation_id"] == "c0049", "channel_id"].tolist() == ["ch2"]
+    assert d.report.stats["conversations"].duplicates == 1
+
+
 def test_many_duplicates_across_dumps(tmp_path):
     rows = "".join(f"c{i},ch1,k1,2025-03-10T10:00:00Z\n" for i in range(2000))
     a = folder(tmp_path / "a", {"conversations.csv": HEAD + "\n" + rows})

@@ -443,7 +443,7 @@ def not_in(values: pa.ChunkedArray, known: pa.ChunkedArray | pa.Array) -> np.nda
     down to the values that occur, probing it against a table of the few distinct
     ``values`` instead; the answer is the same.
     """
-    values, known = _flat(values), _flat(known)
+    known = _flat(known)  # the values stay in chunks: is_in reads them as they are
     if len(known) > 4 * len(values):
         known = known.filter(pc.is_in(known, value_set=pc.unique(values)))
     return ~np_mask(pc.is_in(values, value_set=known))
