@@ -544,3 +544,20 @@ def test_tags_of_dropped_messages_are_orphans_whatever_dropped_them(tmp_path):
     d = load_dumps([write(tmp_path / "d", files)], cache=False)
     assert d.tables["message_tags"]["message_id"].tolist() == ["m1"]
     assert rejected(d, "message_tags")["line"].tolist() == [3, 4]
+
+
+def test_tag_loses_its_message_when_every_row_of_it_is_dropped(tmp_path):
+    """m1's first row is replaced by a later one, which is itself an orphan: m1 is gone."""
+    files = {
+        "conversations.csv": conv("c1,ch1,k1,2025-03-10T10:00:00Z"),
+        "messages.csv": MSG
+        + "m1,c1,2025-03-10T10:01:00Z,INBOUND,,\n"
+        + "m2,c1,2025-03-10T10:01:00Z,INBOUND,,\n"
+        + "m1,c9,2025-03-10T10:02:00Z,INBOUND,,\n",  # replaces line 2, then rejected as an orphan
+        "message_tags.csv": "message_id,tag_id,at,action\n"
+        "m1,t,2025-03-10T10:03:00Z,ADDED\nm2,t,2025-03-10T10:03:00Z,ADDED\n",
+    }
+    d = load_dumps([write(tmp_path / "d", files)], cache=False)
+    assert d.tables["messages"]["message_id"].tolist() == ["m2"]
+    assert d.tables["message_tags"]["message_id"].tolist() == ["m2"]
+    assert rejected(d, "message_tags")["line"].tolist() == [2]

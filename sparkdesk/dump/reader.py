@@ -135,6 +135,7 @@ class State:
     pending: Pending = field(default_factory=Pending)
     dump_seq_start: list[int] = field(default_factory=list)
     next_seq: int = 0
+    dropped_message_ids: pa.ChunkedArray | None = None  # message rows steps two and three dropped
 
     def __post_init__(self) -> None:
         self.stats = {t: TableStats() for t in TABLE_NAMES}
@@ -334,16 +335,20 @@ def _combine(state: State, prog: Progress) -> Dump:
         prog.step(0.45, "Applying the snapshot")
         snapshot = _snapshot(state, tables)
         _cut_at_snapshot(state, tables, snapshot)
+        # the tables are final: the pool converts them (after the reference checks queued
+        # before) while this thread collects the warnings and writes the report
+        largest = sorted(tables, key=lambda n: -tables[n].num_rows)
+        converting = {name: pool.submit(_to_pandas, tables[name]) for name in largest}
         prog.step(0.6, "Checking references")
         _reference_warnings(state, tables, checks.unknown)
+        for name, st in state.stats.items():
+            st.accepted = tables[name].num_rows + st.after_snapshot
+        prog.step(0.7, "Writing the import report")
+        report = _build_report(state)
+        prog.step(0.85, "Preparing tables")
+        frames = {name: _wait(converting[name], prog, lambda: 0.9, "Preparing tables") for name in tables}
     finally:  # on Cancel, drop the checks not started and leave the running ones to end alone
         pool.shutdown(wait=False, cancel_futures=True)
-    for name, st in state.stats.items():
-        st.accepted = tables[name].num_rows + st.after_snapshot
-    prog.step(0.7, "Writing the import report")
-    report = _build_report(state)
-    prog.step(0.85, "Preparing tables")
-    frames = {name: _to_pandas(tbl) for name, tbl in tables.items()}
     prog.step(1.0, "Done", force=True)
     org, url = _manifest_fields(state.sources)
     return Dump(
@@ -443,10 +448,10 @@ def not_in(values: pa.ChunkedArray, known: pa.ChunkedArray | pa.Array) -> np.nda
     down to the values that occur, probing it against a table of the few distinct
     ``values`` instead; the answer is the same.
     """
-    known = _flat(known)  # the values stay in chunks: is_in reads them as they are
-    if len(known) > 4 * len(values):
+    if len(known) > 4 * len(values):  # cut in its chunks: copying 10M ids into one costs more
         known = known.filter(pc.is_in(known, value_set=pc.unique(values)))
-    return ~np_mask(pc.is_in(values, value_set=known))
+    # is_in wants its value set in one piece; the values it reads in their chunks
+    return ~np_mask(pc.is_in(values, value_set=_flat(known)))
 
 
 def _flat(a: pa.ChunkedArray | pa.Array) -> pa.Array:
@@ -468,8 +473,9 @@ def _submit_checks(pool: ThreadPoolExecutor, tables: dict[str, pa.Table]) -> Che
 
     De-duplication never changes which keys exist, so the orphan checks against
     conversations can run on the tables before de-duplication, side by side with it;
-    message tags keep only their last part (``_tag_orphans``) for later, when their
-    messages have lost their own orphans.
+    message tags are checked here against every message read, and later, when the
+    messages have lost their duplicates and orphans, against the few ids dropped
+    (``_tag_orphans``).
     """
     order = sorted(TABLES, key=lambda t: -tables[t.name].num_rows)
     duplicates = {t.name: pool.submit(duplicate_mask, t, tables[t.name]) for t in order}
@@ -481,7 +487,7 @@ def _submit_checks(pool: ThreadPoolExecutor, tables: dict[str, pa.Table]) -> Che
     }
     if tables["message_tags"].num_rows:
         orphans["message_tags"] = pool.submit(
-            _tagged_seqs, tables["messages"], tables["message_tags"]["message_id"]
+            not_in, tables["message_tags"]["message_id"], tables["messages"]["message_id"]
         )
     return Checks(duplicates, orphans, _submit_reference_checks(pool, tables))
 
@@ -502,21 +508,22 @@ def _dedup_and_orphans(state: State, tables: dict[str, pa.Table], checks: Checks
         _apply_steps_two_three(state, spec, tables, drop, orphans)
 
 
-def _tagged_seqs(messages: pa.Table, tag_message_ids: pa.ChunkedArray) -> np.ndarray:
-    """``_seq`` of the messages a tag row names, found before messages lose any row.
+def _tag_orphans(
+    tags: pa.Table, messages: pa.Table, absent: np.ndarray, dropped: pa.ChunkedArray | None
+) -> np.ndarray:
+    """True for the tag rows whose message is not among the messages kept.
 
-    Message tags are orphans when their message was dropped, so their check has to wait
-    for the messages' own; this part of it (hashing 10 million message ids) need not.
+    ``absent`` (tags whose message was never read, hashed on the pool while other checks
+    ran) is the answer unless steps two and three dropped messages. Then a tag also loses
+    its message when no row with its id is left: a duplicate's replaced row drops an id
+    that the row replacing it still has.
     """
-    return messages["_seq"].to_numpy()[~not_in(messages["message_id"], tag_message_ids)]
-
-
-def _tag_orphans(tags: pa.Table, messages: pa.Table, tagged: np.ndarray) -> np.ndarray:
-    """True for the tag rows whose message is not among the messages kept."""
-    seq = messages["_seq"].to_numpy()
-    kept = _kept(tagged, seq)
-    ids = messages["message_id"].take(pa.array(np.searchsorted(seq, kept)))
-    return not_in(tags["message_id"], ids)
+    if dropped is None or not len(dropped):
+        return absent
+    lost = dropped.filter(pa.array(not_in(dropped, messages["message_id"])))
+    if not len(lost):
+        return absent
+    return absent | ~not_in(tags["message_id"], lost)
 
 
 def _apply_steps_two_three(
@@ -527,13 +534,16 @@ def _apply_steps_two_three(
         _note_duplicates(state, spec, int(drop.sum()))
     bad = None
     if spec.name == "message_tags" and orphan is not None:
-        bad = _tag_orphans(tables[spec.name], tables["messages"], orphan.result()) & ~drop
+        bad = _tag_orphans(tables[spec.name], tables["messages"], orphan.result(), state.dropped_message_ids)
+        bad &= ~drop
     elif orphan is not None:
         bad = orphan.result() & ~drop
     if bad is not None and bad.any():
         _note_orphans(state, spec.name, tables[spec.name], bad)
         drop = drop | bad
     if drop.any():
+        if spec.name == "messages":
+            state.dropped_message_ids = tables[spec.name]["message_id"].filter(pa.array(drop))
         tables[spec.name] = tables[spec.name].filter(pa.array(~drop))
 
 
