@@ -81,7 +81,9 @@ class Progress:
         if not force and now - self._last[0] < self.MIN_INTERVAL:
             return
         self._last[0] = now
-        value = self._lo + (self._hi - self._lo) * min(max(fraction, 0.0), 1.0)
+        # the end of a range is its upper bound exactly: lo + (hi - lo) can exceed hi by a
+        # rounding step, and the next range (starting at hi) would then seem to go back
+        value = self._hi if fraction >= 1.0 else self._lo + (self._hi - self._lo) * max(fraction, 0.0)
         self._fn(value, text)
 
     def sub(self, lo: float, hi: float) -> Progress:

@@ -54,6 +54,61 @@ def test_sort_rows_breaks_time_ties_by_id_and_keeps_rising_times_as_they_are():
     assert sort_rows(falling, ["created_at", "message_id"], export)["message_id"].tolist() == ["a", "c"]
 
 
+def _random_keys(rng, n):
+    """Few distinct values and some missing ones: many ties, nulls at any place."""
+    t = pd.Series(pd.to_datetime(rng.integers(0, 4, n) * 1000, unit="ms", utc=True))
+    t[rng.random(n) < 0.2] = pd.NaT
+    ids = pd.Series(rng.choice(["a", "b", "c", None], n), dtype="str")
+    other = pd.Series(rng.choice(["x", "y", None], n), dtype="str")
+    return pd.DataFrame({"created_at": t, "message_id": ids, "conversation_id": other})
+
+
+def _sorted_by_hand(frame):
+    """Sorted as sort_rows promises: each key ascending, missing first, stable."""
+    rows = list(range(len(frame)))
+    for k in reversed(["created_at", "message_id", "conversation_id"]):
+        col = frame[k].tolist()
+        rows.sort(key=lambda i, col=col: (not pd.isna(col[i]), None if pd.isna(col[i]) else col[i]))
+    return rows
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_sort_rows_and_the_in_order_check_match_a_sort_by_hand(seed):
+    from sparkdesk.catalogue import export_type
+    from sparkdesk.exports.shape import _sort_key, in_order, sort_rows
+
+    rng = np.random.default_rng(seed)
+    frame = _random_keys(rng, int(rng.integers(0, 12)))
+    frame = frame.assign(pos=np.arange(len(frame)))
+    export = export_type("message")
+    expected = _sorted_by_hand(frame)
+    got = sort_rows(frame, ["created_at", "message_id"], export)
+    assert got["pos"].tolist() == expected
+    keys = ["created_at", "message_id", "conversation_id"]
+    import pyarrow as pa
+
+    table = pa.table({k: _sort_key(frame[k]) for k in keys})
+    assert in_order(table) == (expected == list(range(len(frame))))
+    again = sort_rows(got, ["created_at", "message_id"], export)  # sorted rows are in order
+    assert in_order(pa.table({k: _sort_key(got[k]) for k in keys}))
+    assert again["pos"].tolist() == expected
+
+
+def test_rows_in_order_are_not_sorted_again(monkeypatch):
+    """Messages in time order, ties in id order: no sort and no take of the columns."""
+    import pyarrow.compute as pc
+
+    from sparkdesk.catalogue import export_type
+    from sparkdesk.exports import shape
+
+    t = pd.to_datetime(["2025-01-01 10:00:00.001"] * 2 + ["2025-01-01 10:00:00.002"], utc=True)
+    frame = pd.DataFrame({"created_at": t, "message_id": pd.Series(["a", "b", "a"], dtype="str")})
+    monkeypatch.setattr(shape.pc, "sort_indices", lambda *a, **k: pytest.fail("sorted again"))
+    out = shape.sort_rows(frame, ["created_at", "message_id"], export_type("message"))
+    assert out["message_id"].tolist() == ["a", "b", "a"]
+    monkeypatch.setattr(shape.pc, "sort_indices", pc.sort_indices)
+
+
 def _positions_by_hand(keys, universe):
     first = {}
     for i, u in enumerate(universe):
@@ -123,6 +178,10 @@ def test_next_in_group_agrees_with_pandas_shift_and_bfill(seed):
     s, g = pd.Series(values), pd.Series(groups)
     expect = s.groupby(g, sort=False).shift(-1).groupby(g, sort=False).bfill()
     np.testing.assert_array_equal(next_in_group(values, groups), expect.to_numpy(dtype=float))
+    from sparkdesk.exports.grouping import group_order
+
+    shared = group_order(groups)  # one sort shared by several scans gives the same answers
+    np.testing.assert_array_equal(next_in_group(values, groups, shared), expect.to_numpy(dtype=float))
 
 
 @pytest.mark.parametrize("seed", range(25))
@@ -138,6 +197,9 @@ def test_run_starts_and_cumsum_in_group_agree_with_pandas(seed):
     ones = rng.integers(0, 3, len(groups)).astype(np.int64)
     expect_sum = pd.Series(ones).groupby(pd.Series(groups), sort=False).cumsum().to_numpy()
     assert cumsum_in_group(ones, groups).tolist() == expect_sum.tolist()
+    from sparkdesk.exports.grouping import group_order
+
+    assert cumsum_in_group(ones, groups, group_order(groups)).tolist() == expect_sum.tolist()
 
 
 def test_text_and_pair_codes_keep_pairs_apart():

@@ -97,10 +97,10 @@ def _compute(dump: Dump, params: ExportParams, export, scope, prog: Progress) ->
     share = 0.75 / max(len(needed), 1)
     for i, name in enumerate(needed):
         # one step per shared definition; checkpoint() inside it moves the bar within its share
-        lo = 0.05 + share * i
+        lo, hi = 0.05 + share * i, 0.05 + share * (i + 1)  # hi: exactly the next lo
         text = "Computing " + name.replace("_", " ")
         prog.step(lo, text, force=True)
-        with running(prog.sub(lo, lo + share)):
+        with running(prog.sub(lo, hi)):
             getattr(facts, name)
     prog.step(0.8, "Computing " + export.name_en, force=True)
     builder = BUILDERS[export.id]

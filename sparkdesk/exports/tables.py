@@ -7,6 +7,8 @@ by the catalogue's column keys; ``registry.compute`` types and orders it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
@@ -59,6 +61,11 @@ _PER_ROW_CONVERSATION = (
     "contact_secondary_identifier",
     "conversation_url",
 )
+
+
+def _between(lo: float, hi: float) -> Callable[[float], None]:
+    """A step callback for a part of a builder: its 0..1 reported as ``lo..hi`` of the builder."""
+    return lambda done: checkpoint(hi if done >= 1.0 else lo + (hi - lo) * done)  # exact at the end
 
 
 def _conversation_columns(f: Facts, cx: pd.Series) -> pd.DataFrame:
@@ -170,16 +177,14 @@ def message(f: Facts, scope: Scope, export, include_content: bool = True) -> pd.
     m = m[_in_scope(f, scope, m["cx"], m["created_at"])]
     conv = _conversation_columns(f, m["cx"])
     va_id = text_where(m["virtual_agent_id"], m["va"].to_numpy(bool))
+    checkpoint(0.255)
     agent_id = text_fillna(m["user_id"], va_id)
     checkpoint(0.26)
-    user = lookup_columns(m["user_id"], f.users, ["name", "reference"])
-    checkpoint(0.28)
-    agent_name = text_fillna(user["name"], lookup(va_id, f.virtual_agents["name"]))
+    user = lookup_columns(m["user_id"], f.users, ["name", "reference"], _between(0.26, 0.28))
+    agent_name = text_fillna(user["name"], lookup(va_id, f.virtual_agents["name"], _between(0.28, 0.3)))
     checkpoint(0.3)
-    team_name = lookup(m["team_id"], f.teams["name"])
-    checkpoint(0.35)
-    tags = lookup_columns(m["message_id"], f.current_tags, ["tag_ids", "tag_names"])
-    checkpoint(0.45)
+    team_name = lookup(m["team_id"], f.teams["name"], _between(0.3, 0.35))
+    tags = lookup_columns(m["message_id"], f.current_tags, ["tag_ids", "tag_names"], _between(0.35, 0.45))
     text = _MESSAGE_TEXT + (("content",) if include_content else ())
     col = {}
     for i, name in enumerate(text):  # one column at a time: each is a take of ten million cells
@@ -386,12 +391,15 @@ class _Activity:
     def __init__(self, f: Facts, scope: Scope) -> None:
         hr = f.human_replies
         self.replies = hr[_in_scope(f, scope, hr["cx"], hr["created_at"])]
+        checkpoint(0.05)
         contact = f.conversations["contact_id"].take(self.replies["cx"].to_numpy())  # Arrow take
         self.replies = self.replies.assign(contact_id=contact.set_axis(self.replies.index))
+        checkpoint(0.1)
         res = f.resolutions
         self.resolutions = res[_in_scope(f, scope, res["cx"], res["at"])]
         s = f.lock_sessions
         self.sessions = s[_in_scope(f, scope, s["cx"], s["open"])]
+        checkpoint(0.15)
         mt = f.message_tags
         self.tags_added = mt[
             (mt["action"] == "ADDED").to_numpy(bool) & _in_scope(f, scope, mt["cx"], mt["at"])
@@ -402,29 +410,33 @@ class _Activity:
         ]
         a = f.csat_attribution
         self.csat = a[_in_scope(f, scope, a["cx"], a["responded_at"])]
+        checkpoint(0.2)
 
     def per(self, who: str) -> pd.DataFrame:
-        """Figures per agent (who='user_id') or team (who='team_id')."""
+        """Figures per agent (who='user_id') or team (who='team_id'), in 0.2..0.8 of the builder."""
         s = self.sessions
         handle = s[s["klass"] == "handle"]
         r = self.resolutions
-        out = pd.DataFrame(
-            {
-                "replies": count_by(self.replies[who]),
-                "contacts_helped": nunique_by(self.replies[who], self.replies["contact_id"]),
-                "resolves_with_reply": count_by(r[who], r["with_reply"]),
-                "resolves_without_reply": count_by(r[who], ~r["with_reply"]),
-                "handle_time": handle.groupby(who, sort=False)["duration"].sum(),
-                "no_reply_time": s[s["klass"] == "no_reply"].groupby(who, sort=False)["duration"].sum(),
-                "cherry_picking_time": s[s["klass"] == "cherry_picking"]
-                .groupby(who, sort=False)["duration"]
-                .sum(),
-                "handled_conversations": nunique_by(handle[who], handle["cx"]),
-                "sessions_opened": count_by(s[who]),  # a zero-length session still makes an agent active
-                "tags_added": count_by(self.tags_added[who]),
-                "topics_added": count_by(self.topics_added[who]),
-            }
-        )
+        figures = {
+            "replies": lambda: count_by(self.replies[who]),
+            "contacts_helped": lambda: nunique_by(self.replies[who], self.replies["contact_id"]),
+            "resolves_with_reply": lambda: count_by(r[who], r["with_reply"]),
+            "resolves_without_reply": lambda: count_by(r[who], ~r["with_reply"]),
+            "handle_time": lambda: handle.groupby(who, sort=False)["duration"].sum(),
+            "no_reply_time": lambda: s[s["klass"] == "no_reply"].groupby(who, sort=False)["duration"].sum(),
+            "cherry_picking_time": lambda: (
+                s[s["klass"] == "cherry_picking"].groupby(who, sort=False)["duration"].sum()
+            ),
+            "handled_conversations": lambda: nunique_by(handle[who], handle["cx"]),
+            "sessions_opened": lambda: count_by(s[who]),  # a zero-length session still makes an agent active
+            "tags_added": lambda: count_by(self.tags_added[who]),
+            "topics_added": lambda: count_by(self.topics_added[who]),
+        }
+        columns = {}
+        for i, (name, figure) in enumerate(figures.items(), 1):  # one at a time: progress in between
+            columns[name] = figure()
+            checkpoint(0.2 + 0.6 * i / len(figures))
+        out = pd.DataFrame(columns)
         out = out.join(_score_counts(self.csat[who], self.csat["score"]), how="outer")
         for col in ("handle_time", "no_reply_time", "cherry_picking_time"):
             out[col] = out[col].fillna(0).astype(np.int64)
