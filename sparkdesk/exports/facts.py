@@ -344,6 +344,7 @@ class Facts:
             _ms_ints(t0[has_t0]),
             hr["cx"].to_numpy(np.int64),
             _ms_ints(hr["created_at"]),
+            lambda done: checkpoint(0.3 + 0.2 * done),
         )
         found = j >= 0
         cols = hr[["created_at", "user_id", "team_id"]].reset_index(drop=True)
