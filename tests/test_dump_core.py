@@ -520,6 +520,29 @@ def test_reference_warnings_name_only_rows_that_are_kept(tmp_path):
     assert rejected(d, "messages")["line"].tolist() == [3]
 
 
+@pytest.mark.parametrize("small_reference", [65_536, 0])
+def test_unknown_references_by_distinct_values_or_row_by_row(tmp_path, monkeypatch, small_reference):
+    """Both ways of finding unknown ids (distinct values first for small reference tables,
+    every row against a large one) warn about the same rows: set, unknown, kept."""
+    from sparkdesk.dump import reader
+
+    monkeypatch.setattr(reader, "SMALL_REFERENCE", small_reference)
+    files = {
+        "users.csv": "user_id,name\nu1,Ann\nu2,Bo\n",
+        "conversations.csv": conv("c1,ch1,k1,2025-03-10T10:00:00Z"),
+        "messages.csv": MSG
+        + "m1,c1,2025-03-10T10:01:00Z,OUTBOUND,u1,\n"
+        + "m2,c1,2025-03-10T10:02:00Z,OUTBOUND,uX,\n"  # line 3: unknown
+        + "m3,c1,2025-03-10T10:03:00Z,INBOUND,,\n"  # no user: nothing to look up
+        + "m4,c1,2025-03-10T10:04:00Z,OUTBOUND,uX,\n"  # line 5: the same unknown id
+        + "m5,c1,2025-03-10T10:05:00Z,OUTBOUND,u2,\n",
+    }
+    d = load_dumps([write(tmp_path / "d", files)], cache=False)
+    w = warnings(d, "messages")
+    w = w[w["reason"].str.contains("not found")]
+    assert w[["line", "column"]].values.tolist() == [[3, "user_id"], [5, "user_id"]]
+
+
 def test_reference_table_without_accepted_rows_makes_every_id_unknown(tmp_path):
     files = {
         "channels.csv": "channel_id,medium,name\nch1,,A\n",  # rejected: medium is required

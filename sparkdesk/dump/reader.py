@@ -658,10 +658,27 @@ def _cut_at_snapshot(state: State, tables: dict[str, pa.Table], snapshot: pd.Tim
 # ---------------------------------------------------------------- references
 
 
+SMALL_REFERENCE = 65_536  # reference tables up to this size are checked on distinct values first
+
+
 def _unknown_references(tbl: pa.Table, col: str, known: pa.ChunkedArray) -> np.ndarray:
-    """``_seq`` of the rows whose ``col`` is set but not among ``known``."""
+    """``_seq`` of the rows whose ``col`` is set but not among ``known``.
+
+    Against a small reference table (users, teams, tags...) the column's distinct values
+    are checked first: usually every one is known, and ten million rows then cost one
+    pass into a table that fits the cache, without building masks over every row.
+    """
     values = tbl[col]
-    missing = not_in(values, known) & ~np_mask(pc.is_null(values))
+    if values.null_count == len(values):
+        return np.zeros(0, np.int64)
+    if len(known) <= SMALL_REFERENCE:
+        distinct = pc.unique(values).drop_null()
+        unknown = distinct.filter(pc.invert(pc.is_in(distinct, value_set=_flat(known))))
+        if not len(unknown):
+            return np.zeros(0, np.int64)
+        missing = np_mask(pc.is_in(values, value_set=unknown))  # a null is never among them
+    else:
+        missing = not_in(values, known) & ~np_mask(pc.is_null(values))
     return tbl["_seq"].to_numpy()[missing]
 
 

@@ -435,9 +435,12 @@ def table_rules(spec: TableSpec, cols: dict[str, pa.ChunkedArray], errors: RowEr
         errors.add(inbound & user, "user_id", "an INBOUND message cannot have a user_id")
         errors.add(inbound & va, "virtual_agent_id", "an INBOUND message cannot have a virtual_agent_id")
     elif name == "conversation_events":
-        for etype, need in EVENT_REQUIRES.items():
-            mask = np_mask(pc.equal(cols["type"], etype)) & ~_isset(cols[need])
-            errors.add(mask, need, f"a {etype} event needs a {need}")
+        # one hash pass gives each row its type's place in EVENT_REQUIRES (-1: other types)
+        kind = pc.index_in(cols["type"], value_set=pa.array(list(EVENT_REQUIRES), STR))
+        kind = _chunked(pc.fill_null(kind, -1)).to_numpy()
+        missing = {need: ~_isset(cols[need]) for need in set(EVENT_REQUIRES.values())}
+        for i, (etype, need) in enumerate(EVENT_REQUIRES.items()):
+            errors.add((kind == i) & missing[need], need, f"a {etype} event needs a {need}")
     elif name == "csat_surveys":
         score = cols["score"]
         out = np_mask(pc.or_(pc.less(score, 1), pc.greater(score, 5)))

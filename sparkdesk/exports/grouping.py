@@ -31,21 +31,18 @@ def pair_codes(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 GroupOrder = tuple[np.ndarray, np.ndarray]
 
 
-def _group_order(groups: np.ndarray) -> GroupOrder:
+def group_order(groups: np.ndarray) -> GroupOrder:
     """(stable order that puts each group's rows together, True where a group starts in it).
 
     The sort is most of the cost of the grouped scans below (0.3-0.5 s for five million
-    events); a caller scanning one grouping several times computes it once
-    (``group_order``) and passes it in.
+    events); a caller scanning one grouping several times computes it once and passes it
+    in.
     """
     order = np.argsort(groups, kind="stable")
     g = groups[order]
     start = np.ones(len(g), dtype=bool)
     start[1:] = g[1:] != g[:-1]
     return order, start
-
-
-group_order = _group_order
 
 
 def next_in_group(values: np.ndarray, groups: np.ndarray, grouping: GroupOrder | None = None) -> np.ndarray:
@@ -62,7 +59,7 @@ def next_in_group(values: np.ndarray, groups: np.ndarray, grouping: GroupOrder |
     out = np.full(n, np.nan)
     if not n:
         return out
-    order, _start = grouping or _group_order(groups)
+    order, _start = grouping or group_order(groups)
     g, v = groups[order], values[order]
     valid = np.flatnonzero(~np.isnan(v))
     if not len(valid):
@@ -84,7 +81,7 @@ def run_starts(keys: np.ndarray, groups: np.ndarray) -> np.ndarray:
     out = np.ones(n, dtype=bool)
     if n < 2:
         return out
-    order, start = _group_order(groups)
+    order, start = group_order(groups)
     k = keys[order]
     same = np.zeros(n, dtype=bool)
     same[1:] = (k[1:] == k[:-1]) & (k[1:] >= 0) & (k[:-1] >= 0)
@@ -98,7 +95,7 @@ def cumsum_in_group(values: np.ndarray, groups: np.ndarray, grouping: GroupOrder
     out = np.zeros(len(values), dtype=np.int64)
     if not len(values):
         return out
-    order, start = grouping or _group_order(groups)
+    order, start = grouping or group_order(groups)
     total = np.cumsum(values[order])
     first = np.flatnonzero(start)
     before = np.repeat(total[first] - values[order][first], np.diff(np.r_[first, len(values)]))
@@ -420,7 +417,7 @@ def first_in_group(groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(each group, position of its first row), groups ascending; by a stable sort, which
     releases the GIL (``np.unique(return_index=True)`` would do, but promises no order
     among equal values)."""
-    order, start = _group_order(groups)
+    order, start = group_order(groups)
     return groups[order][start], order[start]
 
 
