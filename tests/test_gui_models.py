@@ -161,31 +161,29 @@ def _chunked(frame: pd.DataFrame, pieces: int) -> pd.DataFrame:
     return out
 
 
-def test_preview_ready_puts_arrow_columns_in_one_chunk_and_keeps_values():
-    from sparkdesk.gui.jobs import preview_ready
+@pytest.mark.parametrize("seed", range(10))
+def test_rows_of_a_column_in_many_chunks_are_the_rows_of_iloc(seed):
+    """Rows taken chunk by chunk (a sorted or filtered view) equal pandas' iloc, in order."""
+    from sparkdesk.gui.models import rows_of
 
-    frame = _chunked(_frame(5000), 40)
-    assert frame["id"].array.__arrow_array__().num_chunks == 40
-    ready = preview_ready(frame)
-    pd.testing.assert_frame_equal(ready, frame)
-    for name in ("id", "name"):
-        assert ready[name].array.__arrow_array__().num_chunks == 1
-    assert frame["id"].array.__arrow_array__().num_chunks == 40  # the input is left alone
-    plain = _frame(10)
-    assert preview_ready(plain) is plain  # nothing to combine: the same table
+    rng = np.random.default_rng(seed)
+    frame = _frame(2000)
+    frame.loc[rng.random(2000) < 0.1, "name"] = None
+    chunked = _chunked(frame, int(rng.integers(2, 60)))
+    rows = rng.permutation(2000)[: int(rng.integers(1, 300))]
+    for name in ("id", "name", "count"):
+        got = rows_of(chunked[name], rows)
+        expected = frame[name].iloc[rows]
+        assert got.dtype == expected.dtype
+        pd.testing.assert_series_equal(got.reset_index(drop=True), expected.reset_index(drop=True))
+    assert rows_of(chunked["id"], np.array([], dtype=np.int64)).tolist() == []
 
 
-def test_preview_ready_reports_progress_column_by_column(monkeypatch):
-    """Joining the chunks of ten-million-row columns takes seconds: the bar moves meanwhile."""
-    from sparkdesk.gui.jobs import preview_ready
-    from sparkdesk.tasks import Progress
-
-    monkeypatch.setattr(Progress, "MIN_INTERVAL", 0.0)
-    seen: list[tuple[float, str]] = []
-    frame = _chunked(_frame(500), 4)
-    preview_ready(frame, Progress(lambda f, t: seen.append((f, t))))
-    fractions = [f for f, t in seen if t == "Preparing the preview"]
-    assert len(fractions) == frame.shape[1] and fractions == sorted(fractions)
+def test_sorted_view_of_a_column_in_many_chunks_reads_the_right_rows():
+    m = FrameModel()
+    m.set_frame(_chunked(_frame(3000), 200), ["ID", "Name", "Count"], KINDS)
+    m.sort(0, Qt.SortOrder.DescendingOrder)
+    assert m.texts(range(130, 133), 0) == ["c02869", "c02868", "c02867"]  # second block of rows
 
 
 def test_blocks_read_by_slice_or_by_position_give_the_same_texts():

@@ -93,47 +93,9 @@ def compute(dump, params, progress: ProgressFn | None = None, cancel: CancelToke
 
     start = time.perf_counter()
     prog = as_progress(progress, cancel)
-    frame = compute_export(dump, params, progress=prog.sub(0.0, COMPUTE_SHARE))
-    ready = preview_ready(frame, prog.sub(COMPUTE_SHARE, 1.0))
+    frame = compute_export(dump, params, progress=prog)
     prog.step(1.0, "Done", force=True)
-    return Computed(ready, params, time.perf_counter() - start)
-
-
-COMPUTE_SHARE = 0.92  # of the bar; the rest is making the columns ready for the preview
-
-
-def preview_ready(frame, progress=None):
-    """The same table with every Arrow-backed column in one chunk.
-
-    Exports that take rows out of the dump's tables keep the tables' chunks (a
-    full-size message column has hundreds). The preview reads 128-row blocks by row
-    position, and ``take`` on a chunked text column concatenates the chunks first: 60 ms
-    per block for the message text of a 1,000,000-row export, on the UI thread, at
-    every first paint and scroll. One ``combine_chunks`` per column, here on the
-    worker (pyarrow copies without the GIL), makes every block read O(rows read).
-    Values and dtypes are unchanged.
-    """
-    import pandas as pd
-    import pyarrow as pa
-
-    out = frame
-    for i in range(frame.shape[1]):
-        if progress is not None:  # a column of ten million texts takes up to a second
-            progress.step(i / frame.shape[1], "Preparing the preview")
-        column = frame.iloc[:, i]
-        dtype = column.dtype
-        arrow_backed = isinstance(dtype, pd.ArrowDtype) or (
-            isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"
-        )
-        if not arrow_backed:
-            continue  # numpy-backed: one buffer already (and __arrow_array__ would copy)
-        chunked = column.array.__arrow_array__()
-        if not isinstance(chunked, pa.ChunkedArray) or chunked.num_chunks < 2:
-            continue
-        if out is frame:
-            out = frame.copy(deep=False)
-        out.isetitem(i, dtype.__from_arrow__(chunked.combine_chunks()))
-    return out
+    return Computed(frame, params, time.perf_counter() - start)
 
 
 def save(
