@@ -189,9 +189,13 @@ def test_keys_in_order_prove_no_duplicates_without_hashing(monkeypatch):
     assert maybe_duplicates([repeat]) and calls
     pair = [pa.chunked_array([pa.array(["k1", "k1"])]), pa.chunked_array([pa.array(["a", "a"])])]
     assert not fingerprint.strictly_increasing(pair) and maybe_duplicates(pair)
-    # descending, nulls and unordered types are left to the fingerprints
+    # descending, a missing value after a value and unordered types go to the fingerprints
     assert not fingerprint.strictly_increasing([pa.chunked_array([pa.array(["b", "a"])])])
     assert not fingerprint.strictly_increasing([pa.chunked_array([pa.array(["a", None, "c"])])])
+    # missing sorts first: one missing key, then rising ones, are distinct; two missing are not
+    assert fingerprint.strictly_increasing([pa.chunked_array([pa.array([None, "a", "c"])])])
+    two_missing = [pa.chunked_array([pa.array([None, None, "c"])])]
+    assert not fingerprint.strictly_increasing(two_missing) and maybe_duplicates(two_missing)
     ts = pa.chunked_array([pa.array([1, 2, 3], pa.timestamp("ms", "UTC"))])
     assert fingerprint.strictly_increasing([ts])
     lists = pa.chunked_array([pa.array([[1], [2]])])

@@ -301,8 +301,8 @@ def lookup(keys: pd.Series, values: pd.Series, step: Callable[[float], None] | N
     reference table must not turn a timestamp column into floats), and it hashes with
     Arrow. ``values`` has a unique index: reference tables are de-duplicated by key.
     """
-    part = _share(step, 0.0, 0.5)
-    return _take_found(values, positions(keys, values.index, part), keys.index, _share(step, 0.5, 1.0))
+    part = part_of(step, 0.0, 0.5)
+    return _take_found(values, positions(keys, values.index, part), keys.index, part_of(step, 0.5, 1.0))
 
 
 def lookup_columns(
@@ -310,15 +310,15 @@ def lookup_columns(
 ) -> dict[str, pd.Series]:
     """``lookup`` of several columns of one table: the keys are hashed once, not per column."""
     share = 1.0 / (len(columns) + 1)
-    pos = positions(keys, table.index, _share(step, 0.0, share))
+    pos = positions(keys, table.index, part_of(step, 0.0, share))
     out = {}
     for i, c in enumerate(columns, 1):
-        out[c] = _take_found(table[c], pos, keys.index, _share(step, share * i, share * (i + 1)))
+        out[c] = _take_found(table[c], pos, keys.index, part_of(step, share * i, share * (i + 1)))
         checkpoint()
     return out
 
 
-def _share(step: Callable[[float], None] | None, lo: float, hi: float) -> Callable[[float], None] | None:
+def part_of(step: Callable[[float], None] | None, lo: float, hi: float) -> Callable[[float], None] | None:
     """``step`` for a part of the work: its 0..1 reported as ``lo..hi`` of the whole."""
     if step is None:
         return None

@@ -7,8 +7,6 @@ by the catalogue's column keys; ``registry.compute`` types and orders it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 import pandas as pd
 
@@ -19,6 +17,7 @@ from sparkdesk.exports.grouping import (
     lookup,
     lookup_columns,
     nunique_by,
+    part_of,
     positions,
     take_rows,
     text_fillna,
@@ -61,11 +60,6 @@ _PER_ROW_CONVERSATION = (
     "contact_secondary_identifier",
     "conversation_url",
 )
-
-
-def _between(lo: float, hi: float) -> Callable[[float], None]:
-    """A step callback for a part of a builder: its 0..1 reported as ``lo..hi`` of the builder."""
-    return lambda done: checkpoint(hi if done >= 1.0 else lo + (hi - lo) * done)  # exact at the end
 
 
 def _conversation_columns(f: Facts, cx: pd.Series) -> pd.DataFrame:
@@ -180,11 +174,15 @@ def message(f: Facts, scope: Scope, export, include_content: bool = True) -> pd.
     checkpoint(0.255)
     agent_id = text_fillna(m["user_id"], va_id)
     checkpoint(0.26)
-    user = lookup_columns(m["user_id"], f.users, ["name", "reference"], _between(0.26, 0.28))
-    agent_name = text_fillna(user["name"], lookup(va_id, f.virtual_agents["name"], _between(0.28, 0.3)))
+    user = lookup_columns(m["user_id"], f.users, ["name", "reference"], part_of(checkpoint, 0.26, 0.28))
+    agent_name = text_fillna(
+        user["name"], lookup(va_id, f.virtual_agents["name"], part_of(checkpoint, 0.28, 0.3))
+    )
     checkpoint(0.3)
-    team_name = lookup(m["team_id"], f.teams["name"], _between(0.3, 0.35))
-    tags = lookup_columns(m["message_id"], f.current_tags, ["tag_ids", "tag_names"], _between(0.35, 0.45))
+    team_name = lookup(m["team_id"], f.teams["name"], part_of(checkpoint, 0.3, 0.35))
+    tags = lookup_columns(
+        m["message_id"], f.current_tags, ["tag_ids", "tag_names"], part_of(checkpoint, 0.35, 0.45)
+    )
     text = _MESSAGE_TEXT + (("content",) if include_content else ())
     col = {}
     for i, name in enumerate(text):  # one column at a time: each is a take of ten million cells
