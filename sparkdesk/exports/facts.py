@@ -40,6 +40,7 @@ from sparkdesk.exports.grouping import (
     take_frame,
     take_rows,
     text_codes,
+    whole,
 )
 from sparkdesk.tasks import checkpoint
 
@@ -142,7 +143,7 @@ class Facts:
     @cached_property
     def contact_codes(self) -> tuple[np.ndarray, np.ndarray]:
         """(contact code per conversation, contact id per code): integer keys for grouping."""
-        encoded = _flat(pa.array(self.conversations["contact_id"])).dictionary_encode()
+        encoded = whole(pa.array(self.conversations["contact_id"])).dictionary_encode()
         codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
         return codes, np.asarray(encoded.dictionary.to_pylist(), dtype=object)
 
@@ -641,11 +642,6 @@ class Facts:
         out["end_eff"] = out["end"].fillna(self.snapshot)
         keep = out["presence"].isin(["AVAILABLE", "AWAY"]) & (out["end_eff"] > out["start"])
         return out[keep.to_numpy(bool)].reset_index(drop=True)
-
-
-def _flat(values: pa.Array | pa.ChunkedArray) -> pa.Array:
-    """One contiguous Arrow array (a big column arrives in several chunks)."""
-    return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
 
 
 def _ms_ints(times: pd.Series) -> np.ndarray:

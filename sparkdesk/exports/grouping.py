@@ -18,7 +18,7 @@ def text_codes(values: pd.Series) -> np.ndarray:
     Grouping on these instead of the strings keeps pandas' factorize (which holds the
     GIL: 50 ms stalls in the window at full size) out of the grouped scans below.
     """
-    encoded = pc.dictionary_encode(_whole(_arrow_text(values)))  # one piece: one dictionary
+    encoded = pc.dictionary_encode(whole(_arrow_text(values)))  # one piece: one dictionary
     return encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
@@ -214,11 +214,11 @@ def positions(
     k, u = _arrow_text(keys), _arrow_text(universe)  # probed in their chunks: no copy
     if len(u) > 4 * len(k):
         half = (lambda d: step(d / 2)) if step is not None else None
-        occur = np.flatnonzero(_index_in_blocks(u, _whole(pc.unique(k)), half) >= 0)
+        occur = np.flatnonzero(_index_in_blocks(u, whole(pc.unique(k)), half) >= 0)
         rest = (lambda d: step(0.5 + d / 2)) if step is not None else None
-        pos = _index_in_blocks(k, _whole(u.take(pa.array(occur))), rest)
+        pos = _index_in_blocks(k, whole(u.take(pa.array(occur))), rest)
         return np.where(pos >= 0, occur[np.maximum(pos, 0)], -1)
-    return _index_in_blocks(k, _whole(u), step)
+    return _index_in_blocks(k, whole(u), step)
 
 
 def _index_in_blocks(
@@ -277,14 +277,14 @@ def _arrow_text(values) -> pa.Array | pa.ChunkedArray:
 
     Arrow's kernels read chunks as they are; joining a ten-million-row column into one
     piece first is a copy (0.1-0.4 s, and fresh memory) that only a hash table's
-    value set needs (``_whole``).
+    value set needs (``whole``).
     """
     if _is_arrow_str(values):
         return arrow_of(values).cast(pa.large_string())
     return pa.array(np.asarray(values, dtype=object), type=pa.large_string(), from_pandas=True)
 
 
-def _whole(values: pa.Array | pa.ChunkedArray) -> pa.Array:
+def whole(values: pa.Array | pa.ChunkedArray) -> pa.Array:
     """One contiguous array: ``index_in`` wants its value set that way."""
     return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
 
