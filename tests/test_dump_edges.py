@@ -263,6 +263,60 @@ def test_not_in_agrees_with_sets_whichever_side_is_hashed(n_known):
     assert not_in(values, known).tolist() == expect
 
 
+def test_not_in_each_hashes_known_once_and_answers_per_column():
+    """Several columns probed as one (messages, events and surveys against conversations)
+    give each column its own answer, the same as ``not_in`` one by one; a column of
+    another type is probed alone."""
+    from sparkdesk.dump.reader import not_in, not_in_each
+
+    known = pa.chunked_array([pa.array(["c1", "c2"], pa.large_string()), pa.array(["c3"], pa.large_string())])
+    cols = {
+        "messages": pa.chunked_array(
+            [pa.array(["c1", "x", None], pa.large_string()), pa.array(["c3"], pa.large_string())]
+        ),
+        "events": pa.chunked_array([pa.array(["c2", "c9"], pa.large_string())]),
+        "surveys": pa.chunked_array([pa.array([], pa.large_string())]),
+    }
+    got = not_in_each(cols, known)
+    assert list(got) == ["messages", "events", "surveys"]
+    assert got["messages"].tolist() == [False, True, True, False]
+    assert got["events"].tolist() == [False, True]
+    assert got["surveys"].tolist() == []
+    mixed = {**cols, "tags": pa.chunked_array([pa.array(["c3", "c4"])])}
+    got = not_in_each(mixed, known)
+    for name, col in mixed.items():
+        assert got[name].tolist() == not_in(col, known).tolist()
+
+
+def test_split_future_hands_each_name_its_part_or_the_failure():
+    """The shared check's result reaches one future per table; a failure (or a Cancel
+    of the shared check) reaches every one of them, and a future added later is kept."""
+    from concurrent.futures import CancelledError, Future
+
+    from sparkdesk.dump.reader import _split
+
+    shared: Future = Future()
+    parts = _split(shared, ["a", "b"])
+    parts["later"] = Future()  # the caller's own futures do not join the split
+    shared.set_result({"a": 1, "b": 2})
+    assert parts["a"].result(0) == 1 and parts["b"].result(0) == 2
+    assert not parts["later"].done()
+    failing: Future = Future()
+    parts = _split(failing, ["a", "b"])
+    own = parts["later"] = Future()
+    failing.set_exception(ValueError("boom"))
+    assert not own.done()
+    for name in ["a", "b"]:
+        with pytest.raises(ValueError, match="boom"):
+            parts[name].result(0)
+    cancelled: Future = Future()
+    parts = _split(cancelled, ["a"])
+    cancelled.cancel()
+    cancelled.set_running_or_notify_cancel()
+    with pytest.raises(CancelledError):
+        parts["a"].result(0)
+
+
 def test_arrow_prefers_jemalloc_unless_told_otherwise():
     """Importing the dump reader switches Arrow's pool to jemalloc where the wheel has it,
     and leaves a pool chosen with ARROW_DEFAULT_MEMORY_POOL alone."""
