@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 import random
 from pathlib import Path
 
@@ -23,6 +24,8 @@ def _cell(rng: random.Random) -> str:
         return '"x\r\ny, ""q"""'
     if kind == 3:
         return '"' + "\n" * rng.randrange(3) + '"'
+    if kind == 4:
+        return rng.choice(['"tab\there"', "back\\slash", '"ctl\x01\x1f\x0b"', '"form\x0cfeed\x08"', "ñandú"])
     return rng.choice(["abc", "007", "2025-03-10T10:00:00Z", "ñandú", "x y"])
 
 
@@ -52,9 +55,47 @@ def test_scan_matches_csv_module(tmp_path, monkeypatch, seed, chunk):
     wanted = np.arange(len(expected))
     count, spans = lines.record_spans(tf, wanted)
     assert count == len(expected)
-    assert [spans[i][0] for i in range(count)] == [line for line, _ in expected]
-    cells = lines.raw_records(tf, {i: spans[i] for i in range(1, count)})
-    assert [cells[i] for i in range(1, count)] == [rec for _, rec in expected[1:]]
+    assert spans.line.tolist() == [line for line, _ in expected]
+    data = lines.Spans(*(a[1:] for a in (spans.index, spans.line, spans.start, spans.end)))
+    records = [rec for _, rec in expected[1:]]
+    assert lines.raw_records(tf, data) == records
+    cells = lines.raw_cells(tf, data, 3)  # pyarrow splits them as the csv module does
+    assert cells is not None
+    assert [list(r.values()) for r in cells.to_pylist()] == records
+    header = expected[0][1]
+    want = [json.dumps(dict(zip(header, rec, strict=True)), ensure_ascii=False) for rec in records]
+    assert lines.json_rows(header, cells).to_pylist() == want
+    some = np.array(sorted(rng.sample(range(1, count), min(5, count - 1))))
+    count2, picked = lines.record_spans(tf, some)
+    assert count2 == count and picked.index.tolist() == some.tolist()
+    got = lines.raw_cells(tf, picked, 3)
+    assert [list(r.values()) for r in got.to_pylist()] == [expected[i][1] for i in some.tolist()]
+
+
+def test_json_rows_repeated_header_keeps_first_place_and_last_value():
+    """As ``dict(zip(header, cells))``: a repeated name sits where it first appears and
+    holds the last cell under it; every control character is escaped as json.dumps does."""
+    import pyarrow as pa
+
+    header = ["a", "b", "a", 'q"uote']
+    rows = [["1", "2", "3", "x"], ["\x00\x7f\u2028é", "\\", '"', "\x1b"]]
+    cells = pa.table({f"c{i}": pa.array([r[i] for r in rows], pa.large_string()) for i in range(4)})
+    want = [json.dumps(dict(zip(header, r, strict=True)), ensure_ascii=False) for r in rows]
+    assert lines.json_rows(header, cells).to_pylist() == want
+    assert want[0] == '{"a": "3", "b": "2", "q\\"uote": "x"}'
+
+
+def test_gather_records_reads_records_across_chunk_ends(tmp_path, monkeypatch):
+    """Records cut by the reading chunk are joined again; each ends with its new line,
+    the last one too when the file does not end with one."""
+    root = tmp_path / "d"
+    root.mkdir()
+    (root / "users.csv").write_bytes(b'a,b\r\n1,"x\ny"\r\n2,z\r\n\r\n3,"w"')
+    tf = folder_source(root).files[0]
+    monkeypatch.setattr(lines, "CHUNK", 3)
+    count, spans = lines.record_spans(tf, np.array([1, 3]))
+    assert count == 4 and spans.line.tolist() == [2, 6]
+    assert lines.gather_records(tf, spans) == b'1,"x\ny"\r\n3,"w"\n'
 
 
 def test_rejected_lines_in_a_large_file(tmp_path):

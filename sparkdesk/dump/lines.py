@@ -15,9 +15,13 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from dataclasses import dataclass
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 
 from sparkdesk.dump.containers import TableFile
 
@@ -61,14 +65,27 @@ def _chunk_records(buf: np.ndarray, c: _Carry) -> tuple[np.ndarray, np.ndarray, 
     return (prev_nl + 2)[keep], (prev_term + 1)[keep], glob[keep]
 
 
-def record_spans(tf: TableFile, wanted: np.ndarray) -> tuple[int, dict[int, tuple[int, int, int]]]:
+@dataclass
+class Spans:
+    """Where chosen records sit: per record (ascending index), its start line and byte span."""
+
+    index: np.ndarray  # record index, 0 being the header
+    line: np.ndarray  # physical line the record starts on (1-based)
+    start: np.ndarray  # offset of its first byte in the decompressed text
+    end: np.ndarray  # offset of the new line ending it (or of the end of the text)
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+
+def record_spans(tf: TableFile, wanted: np.ndarray) -> tuple[int, Spans]:
     """Count the non-blank records (header included) and locate the wanted ones.
 
-    ``wanted`` holds sorted record indices (0 is the header). Returns the count and,
-    per wanted index, (start line, start offset, end offset) in the decompressed bytes.
+    ``wanted`` holds sorted record indices (0 is the header); those beyond the last record
+    are not in the answer.
     """
     c = _Carry()
-    found: dict[int, tuple[int, int, int]] = {}
+    parts: list[tuple[np.ndarray, ...]] = []
     tail = b""
     with tf.open_binary() as fh:
         while True:
@@ -77,41 +94,135 @@ def record_spans(tf: TableFile, wanted: np.ndarray) -> tuple[int, dict[int, tupl
                 break
             buf = np.frombuffer(data, np.uint8)
             lines, starts, ends = _chunk_records(buf, c)
-            _pick(found, wanted, c.records, lines, starts, ends)
+            parts.append(_pick(wanted, c.records, lines, starts, ends))
             c.records += len(lines)
             tail = data[-2:]
     last = c.offset - 1
     if c.last_term < last and not (c.last_term == last - 1 and tail[-1:] == b"\r"):
         # a final record without a new line after it
-        _pick(
-            found,
-            wanted,
-            c.records,
-            np.array([c.last_term_nl + 2]),
-            np.array([c.last_term + 1]),
-            np.array([c.offset]),
+        one = np.array
+        parts.append(
+            _pick(wanted, c.records, one([c.last_term_nl + 2]), one([c.last_term + 1]), one([c.offset]))
         )
         c.records += 1
-    return c.records, found
+    cols = [np.concatenate([p[k] for p in parts]) if parts else np.zeros(0, np.int64) for k in range(4)]
+    return c.records, Spans(*(col.astype(np.int64) for col in cols))
 
 
 def _pick(
-    found: dict, wanted: np.ndarray, first: int, lines: np.ndarray, starts: np.ndarray, ends: np.ndarray
-) -> None:
+    wanted: np.ndarray, first: int, lines: np.ndarray, starts: np.ndarray, ends: np.ndarray
+) -> tuple[np.ndarray, ...]:
+    """(index, line, start, end) of the wanted records among ``first`` onwards."""
     lo, hi = np.searchsorted(wanted, [first, first + len(lines)])
-    for idx in wanted[lo:hi].tolist():
-        k = idx - first
-        found[idx] = (int(lines[k]), int(starts[k]), int(ends[k]))
+    idx = wanted[lo:hi]
+    k = idx - first
+    return idx, lines[k], starts[k], ends[k]
 
 
-def raw_records(tf: TableFile, spans: dict[int, tuple[int, int, int]]) -> dict[int, list[str]]:
-    """The cells of the records at the given byte spans, read again with the csv module."""
-    out: dict[int, list[str]] = {}
+def gather_records(tf: TableFile, spans: Spans) -> bytes:
+    """The text of the chosen records, in file order, each ended by its new line.
+
+    The file is read again chunk by chunk; the bytes to keep are marked with one
+    cumulative sum per chunk, so no Python runs per record.
+    """
+    s = spans.start
+    e = spans.end + 1  # the record's own new line (past the end of the text: nothing)
+    out: list[bytes] = []
+    offset = 0
+    with tf.open_binary() as fh:
+        while True:
+            data = fh.read(CHUNK)
+            if not data:
+                break
+            n = len(data)
+            lo, hi = np.searchsorted(e, offset, side="right"), np.searchsorted(s, offset + n)
+            if hi > lo:
+                delta = np.zeros(n + 1, np.int8)
+                delta[np.clip(s[lo:hi] - offset, 0, n)] += 1  # starts are distinct
+                delta[np.clip(e[lo:hi] - offset, 0, n)] -= 1  # and so are ends
+                keep = np.cumsum(delta[:n], dtype=np.int8) > 0
+                out.append(np.frombuffer(data, np.uint8)[keep].tobytes())
+            offset += n
+    text = b"".join(out)
+    return text if text.endswith(b"\n") or not text else text + b"\n"
+
+
+def raw_cells(tf: TableFile, spans: Spans, ncols: int) -> pa.Table | None:
+    """The cells (all text, empty as ``""``) of the chosen records, parsed by pyarrow.
+
+    None when the records do not parse into ``ncols`` cells each, one row per record;
+    the caller then reads them with the csv module.
+    """
+    if not len(spans):
+        return pa.table({f"c{i}": pa.array([], pa.large_string()) for i in range(ncols)})
+    names = [f"c{i}" for i in range(ncols)]
+    try:
+        t = pacsv.read_csv(
+            pa.BufferReader(gather_records(tf, spans)),
+            read_options=pacsv.ReadOptions(column_names=names),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.large_string() for n in names},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except pa.ArrowInvalid:
+        return None
+    return t if t.num_rows == len(spans) else None
+
+
+def raw_records(tf: TableFile, spans: Spans) -> list[list[str]]:
+    """The cells of the chosen records, read one by one with the csv module (the slow way)."""
+    out: list[list[str]] = []
     with tf.open_binary() as fh:  # files, gzip and zip members all seek (forward is cheap)
-        for idx, (_line, start, end) in sorted(spans.items(), key=lambda kv: kv[1][1]):
+        for start, end in zip(spans.start.tolist(), spans.end.tolist(), strict=True):
             fh.seek(start)
             data = fh.read(end - start)
             text = data.decode("utf-8-sig" if start == 0 else "utf-8")
-            rec = next(csv.reader(io.StringIO(text, newline="")), [])
-            out[idx] = rec
+            out.append(next(csv.reader(io.StringIO(text, newline="")), []))
     return out
+
+
+# json.dumps(ensure_ascii=False) escapes these, and every other control character as \u00XX
+_JSON_ESCAPES = [
+    ("\\", "\\\\"),
+    ('"', '\\"'),
+    ("\n", "\\n"),
+    ("\r", "\\r"),
+    ("\t", "\\t"),
+    ("\b", "\\b"),
+    ("\f", "\\f"),
+]
+_OTHER_CONTROLS = [chr(c) for c in range(32) if chr(c) not in "\n\r\t\b\f"]
+
+
+def _json_string_body(col: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
+    """The cells as the inside of JSON strings, escaped exactly as ``json.dumps`` does."""
+    if not pc.any(pc.match_substring_regex(col, '[\\x00-\\x1f"\\\\]')).as_py():
+        return col  # ids, times and most text: nothing to escape
+    for ch, rep in _JSON_ESCAPES:
+        if pc.any(pc.match_substring(col, ch)).as_py():
+            col = pc.replace_substring(col, ch, rep)
+    if pc.any(pc.match_substring_regex(col, "[\\x00-\\x07\\x0b\\x0e-\\x1f]")).as_py():
+        for ch in _OTHER_CONTROLS:
+            col = pc.replace_substring(col, ch, f"\\u{ord(ch):04x}")
+    return col
+
+
+def json_rows(header: list[str], cells: pa.Table) -> pa.ChunkedArray:
+    """Per row, ``json.dumps(dict(zip(header, cells)), ensure_ascii=False)``, built by Arrow.
+
+    As with a dict, a repeated header name keeps its first place and its last value.
+    """
+    last = {name: i for i, name in enumerate(header)}
+    parts: list[object] = []
+    for k, name in enumerate(dict.fromkeys(header)):
+        parts.append(("{" if k == 0 else ", ") + json.dumps(name, ensure_ascii=False) + ': "')
+        parts.append(_json_string_body(cells.column(last[name])))
+        parts.append('"')
+    if not parts:
+        return pa.chunked_array([pa.array(["{}"] * cells.num_rows, pa.large_string())])
+    parts.append("}")
+    scalars = [pa.scalar(p, pa.large_string()) if isinstance(p, str) else p for p in parts]
+    return pc.binary_join_element_wise(*scalars, pa.scalar("", pa.large_string()))

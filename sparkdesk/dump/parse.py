@@ -25,7 +25,7 @@ import pyarrow.json as pajson
 import pyarrow.parquet as pq
 
 from sparkdesk.dump.containers import ReadMeter, TableFile, as_buffer_reader
-from sparkdesk.dump.lines import raw_records, record_spans
+from sparkdesk.dump.lines import json_rows, raw_cells, raw_records, record_spans
 from sparkdesk.dump.model import DumpRefused
 from sparkdesk.dump.schema import table_spec
 
@@ -327,40 +327,69 @@ def read_file(tf: TableFile, meter: ReadMeter | None = None) -> RawFile:
     return READERS[tf.fmt](tf, meter)
 
 
-def _locate_csv_fast(tf: TableFile, rows: set[int], n_rows: int) -> dict[int, tuple[int, str]] | None:
+@dataclass
+class Located:
+    """The rows of one file that the report mentions, found again: ascending row indices,
+    with the line each starts on (-1 when not found) and its raw text ("" when not found)."""
+
+    rows: np.ndarray
+    lines: np.ndarray
+    raw: pa.ChunkedArray
+
+    @classmethod
+    def from_dict(cls, found: dict[int, tuple[int, str]]) -> Located:
+        """From the slow readers' {row: (line, raw)}."""
+        rows = np.array(sorted(found), np.int64)
+        lines = np.array([found[r][0] for r in rows.tolist()], np.int64)
+        raw = pa.chunked_array([pa.array([found[r][1] for r in rows.tolist()], pa.large_string())])
+        return cls(rows, lines, raw)
+
+
+def _locate_csv_fast(tf: TableFile, rows: np.ndarray, n_rows: int) -> Located | None:
     """Line and raw row of the given data rows by a numpy scan; None if it disagrees with pyarrow."""
-    wanted = np.array(sorted(r + 1 for r in rows), np.int64)  # record 0 is the header
+    wanted = rows + 1  # record 0 is the header
     count, spans = record_spans(tf, wanted)
     if count != n_rows + 1 or len(spans) != len(wanted):
         return None
     header = read_csv_header(tf)[0]
-    cells = raw_records(tf, spans)
-    return {
-        i - 1: (spans[i][0], json.dumps(dict(zip(header, cells[i], strict=False)), ensure_ascii=False))
-        for i in spans
-    }
+    cells = raw_cells(tf, spans, len(header))
+    if cells is None:  # pyarrow splits them otherwise: the csv module decides, record by record
+        recs = raw_records(tf, spans)
+        raw = [json.dumps(dict(zip(header, rec, strict=False)), ensure_ascii=False) for rec in recs]
+        return Located(rows, spans.line, pa.chunked_array([pa.array(raw, pa.large_string())]))
+    return Located(rows, spans.line, json_rows(header, cells))
 
 
 def _json_default(v: object) -> str:
     return str(v)
 
 
+def sorted_unique(a: np.ndarray) -> np.ndarray:
+    """``np.unique`` of integers by one sort (numpy's hashing unique was 4x slower here)."""
+    if len(a) < 2 or bool((a[1:] > a[:-1]).all()):
+        return a
+    a = np.sort(a)
+    return a[np.concatenate(([True], a[1:] != a[:-1]))]
+
+
 def locate(
-    tf: TableFile, rows: set[int], want_malformed: bool, ncols: int, n_rows: int = -1
-) -> tuple[dict[int, tuple[int, str]], list[BadRecord]]:
+    tf: TableFile, wanted: np.ndarray, want_malformed: bool, ncols: int, n_rows: int = -1
+) -> tuple[Located, list[BadRecord]]:
     """Line number (CSV/JSONL; Parquet: row index) and raw row text of the given data rows.
 
     For CSV the line is the physical line where the record starts, counting the header
     as line 1, right even when quoted cells hold new lines. Records with a wrong cell
     count (skipped by the fast reader) are returned as BadRecords when asked for.
     """
-    found: dict[int, tuple[int, str]] = {}
     bad: list[BadRecord] = []
-    last = max(rows) if rows else -1
+    wanted = sorted_unique(np.asarray(wanted, np.int64))
     if tf.fmt == "csv" and not want_malformed and n_rows >= 0:
-        fast = _locate_csv_fast(tf, rows, n_rows)
+        fast = _locate_csv_fast(tf, wanted, n_rows)
         if fast is not None:
             return fast, bad
+    found: dict[int, tuple[int, str]] = {}
+    rows = set(wanted.tolist())
+    last = int(wanted[-1]) if len(wanted) else -1
     if tf.fmt == "csv":
         header: list[str] | None = None
         idx = -1
@@ -402,4 +431,4 @@ def locate(
         for i in sorted(rows):
             rec = t.slice(i, 1).to_pylist()[0]
             found[i] = (i, json.dumps(rec, ensure_ascii=False, default=_json_default))
-    return found, bad
+    return Located.from_dict(found), bad

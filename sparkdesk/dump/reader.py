@@ -68,7 +68,7 @@ from sparkdesk.dump.model import (
     ImportReport,
     TableStats,
 )
-from sparkdesk.dump.parse import BadRecord, RawFile, locate, read_file
+from sparkdesk.dump.parse import BadRecord, Located, RawFile, locate, read_file
 from sparkdesk.dump.schema import SNAPSHOT_COLUMNS, TABLE_NAMES, TABLES, TableSpec, table_spec
 from sparkdesk.dump.validate import Checked, arrow_type, check_file, np_mask, parse_one_timestamp
 from sparkdesk.tasks import CancelToken, Progress, ProgressFn, as_progress
@@ -790,21 +790,21 @@ def _warn_row(table: str, file: str, line: int | None, column: str, reason: str)
     return {"table": table, "file": file, "line": line, "column": column, "reason": reason}
 
 
-def _locate_all(state: State) -> dict[int, dict[int, tuple[int, str]]]:
+def _locate_all(state: State) -> dict[int, Located]:
     """Per file run, the line and raw row of every row the report mentions (re-scanning files)."""
     starts = np.array([r.seq_start for r in state.runs], np.int64)
-    need: dict[int, set[int]] = defaultdict(set)
+    need: dict[int, list[np.ndarray]] = defaultdict(list)
     for _t, seqs, _c, _r in state.pending.rejected + state.pending.warnings:
         if not len(seqs):
             continue
         fid = np.searchsorted(starts, seqs, side="right") - 1
-        for f in np.unique(fid):
-            need[int(f)].update((seqs[fid == f] - starts[f]).tolist())
-    found: dict[int, dict[int, tuple[int, str]]] = {}
+        for f in np.flatnonzero(np.bincount(fid)).tolist():
+            need[f].append(seqs[fid == f] - starts[f])
+    found: dict[int, Located] = {}
     for i, run in enumerate(state.runs):
         if i in need or run.malformed:
-            rows, bad = locate(run.tf, need.get(i, set()), run.malformed > 0, run.ncols, run.n_rows)
-            found[i] = rows
+            wanted = np.concatenate(need[i]) if i in need else np.zeros(0, np.int64)
+            found[i], bad = locate(run.tf, wanted, run.malformed > 0, run.ncols, run.n_rows)
             run.bad_records = run.bad_records + bad
     return found
 
@@ -812,27 +812,16 @@ def _locate_all(state: State) -> dict[int, dict[int, tuple[int, str]]]:
 def _build_report(state: State) -> ImportReport:
     """Rejected rows (in reading order: file, then line) and warnings, with lines and raw rows."""
     found = _locate_all(state)
-    starts = np.array([r.seq_start for r in state.runs], np.int64)
-    rej = _pending_rows(state, state.pending.rejected, found, starts, with_raw=True)
-    for i, run in enumerate(state.runs):
-        for b in run.bad_records:
-            rej.append(
-                {
-                    "table": run.tf.table,
-                    "file": run.tf.label,
-                    "line": b.line,
-                    "column": "",
-                    "reason": b.reason,
-                    "raw": b.raw,
-                    "_order": (i, b.line or 0),
-                }
-            )
-    warn = _pending_rows(state, state.pending.warnings, found, starts, with_raw=False)
-    rejected = _report_frame(rej, REJECTED_COLUMNS)
+    rejected = _report_frame(
+        [_pending_frame(state, state.pending.rejected, found, with_raw=True), _bad_records_frame(state)],
+        REJECTED_COLUMNS,
+    )
     warnings = pd.concat(
         [
             pd.DataFrame(state.pending.table_warnings, columns=WARNING_COLUMNS),
-            _report_frame(warn, WARNING_COLUMNS),
+            _report_frame(
+                [_pending_frame(state, state.pending.warnings, found, with_raw=False)], WARNING_COLUMNS
+            ),
         ],
         ignore_index=True,
     )
@@ -841,33 +830,99 @@ def _build_report(state: State) -> ImportReport:
     return ImportReport(stats=state.stats, rejected=rejected, warnings=warnings, ignored_files=ignored)
 
 
-def _report_frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
-    rows.sort(key=lambda r: r["_order"])
-    frame = pd.DataFrame(rows, columns=columns)
-    frame["line"] = frame["line"].astype("Int64")
-    return frame
+_TEXT = pa.large_string()
 
 
-def _pending_rows(state: State, items: list, found: dict, starts: np.ndarray, with_raw: bool) -> list[dict]:
-    """Report rows for pending rejections or warnings, each with its sort key ``_order``."""
-    out: list[dict] = []
+def _report_frame(parts: list[dict], columns: list[str]) -> pd.DataFrame:
+    """The parts' rows in reading order (file, then line; ties keep their order), as a frame.
+
+    Text columns stay in Arrow until the end: pandas wraps them as ``str`` without a copy.
+    """
+    num = {c: np.concatenate([p[c] for p in parts]) for c in ["line", "_file", "_key"]}
+    order = np.lexsort((num["_key"], num["_file"]))  # stable
+    data: dict[str, object] = {}
+    for c in columns:
+        if c == "line":
+            line = num["line"][order]
+            data[c] = pd.array(np.where(line < 0, 0, line), dtype="Int64")
+            data[c][line < 0] = pd.NA
+        elif len(order):
+            chunks = [ch for p in parts for ch in p[c].chunks]
+            data[c] = pa.chunked_array(chunks, _TEXT).take(pa.array(order)).to_pandas()
+        else:  # as pandas makes an empty column of text: object
+            data[c] = pd.Series([], dtype=object)
+    return pd.DataFrame(data, columns=columns)
+
+
+def _repeat(text: str, n: int) -> pa.ChunkedArray:
+    """``text`` n times, built by Arrow."""
+    codes = pa.array(np.zeros(n, np.int8))
+    return pa.chunked_array([pa.DictionaryArray.from_arrays(codes, pa.array([text], _TEXT)).cast(_TEXT)])
+
+
+def _pending_frame(state: State, items: list, found: dict[int, Located], with_raw: bool) -> dict:
+    """Report rows for pending rejections or warnings, column by column, with their sort keys.
+
+    A row's key is its line, or its row index in the file when its line was not found.
+    """
+    starts = np.array([r.seq_start for r in state.runs], np.int64)
+    labels = pa.array([r.tf.label for r in state.runs], _TEXT)
+    files = sorted(found)
+    raw_base = np.cumsum([0] + [len(found[f].rows) for f in files])
+    raw_all = pa.chunked_array([ch for f in files for ch in found[f].raw.chunks], _TEXT)
+    out: dict[str, list] = defaultdict(list)
     for table, seqs, column, reason in items:
+        n = len(seqs)
         fid = np.searchsorted(starts, seqs, side="right") - 1
-        for s, f in zip(seqs.tolist(), fid.tolist(), strict=True):
-            run = state.runs[f]
-            line, raw = found.get(f, {}).get(s - run.seq_start, (None, ""))
-            row = {
-                "table": table,
-                "file": run.tf.label,
-                "line": line,
-                "column": column,
-                "reason": reason,
-                "_order": (f, line if line is not None else s - run.seq_start),
-            }
-            if with_raw:
-                row["raw"] = raw
-            out.append(row)
-    return out
+        rel = seqs - starts[fid]
+        line = np.full(n, -1, np.int64)
+        at = np.full(n, -1, np.int64)  # position in raw_all
+        for k, f in enumerate(files):
+            sel = np.flatnonzero(fid == f)
+            loc = found[f]
+            if not len(sel) or not len(loc.rows):
+                continue
+            pos = np.minimum(np.searchsorted(loc.rows, rel[sel]), len(loc.rows) - 1)
+            hit = loc.rows[pos] == rel[sel]
+            line[sel[hit]] = loc.lines[pos[hit]]
+            at[sel[hit]] = raw_base[k] + pos[hit]
+        out["table"].append(_repeat(table, n))
+        out["file"].append(pa.chunked_array([labels.take(pa.array(fid))], _TEXT))
+        out["line"].append(line)
+        out["column"].append(_repeat(column, n))
+        out["reason"].append(_repeat(reason, n))
+        out["_file"].append(fid)
+        out["_key"].append(np.where(line >= 0, line, rel))
+        if with_raw:
+            taken = raw_all.take(pa.array(at, mask=at < 0)) if len(raw_all) else pa.nulls(n, _TEXT)
+            out["raw"].append(pa.chunked_array([pc.fill_null(taken, "")], _TEXT))
+    cols = ["table", "file", "line", "column", "reason", "_file", "_key"] + (["raw"] if with_raw else [])
+    return {c: _joined(out[c], c) for c in cols}
+
+
+def _joined(parts: list, column: str) -> np.ndarray | pa.ChunkedArray:
+    if column in ("line", "_file", "_key"):
+        return np.concatenate(parts) if parts else np.zeros(0, np.int64)
+    return pa.chunked_array([ch for p in parts for ch in p.chunks], _TEXT)
+
+
+def _bad_records_frame(state: State) -> dict:
+    """The records no reader could split (one per malformed record: already Python objects)."""
+    rows = [(i, run, b) for i, run in enumerate(state.runs) for b in run.bad_records]
+
+    def text(values: list[str]) -> pa.ChunkedArray:
+        return pa.chunked_array([pa.array(values, _TEXT)])
+
+    return {
+        "table": text([run.tf.table for _i, run, _b in rows]),
+        "file": text([run.tf.label for _i, run, _b in rows]),
+        "line": np.array([-1 if b.line is None else b.line for _i, _r, b in rows], np.int64),
+        "column": text([""] * len(rows)),
+        "reason": text([b.reason for _i, _r, b in rows]),
+        "raw": text([b.raw for _i, _r, b in rows]),
+        "_file": np.array([i for i, _r, _b in rows], np.int64),
+        "_key": np.array([b.line or 0 for _i, _r, b in rows], np.int64),
+    }
 
 
 # ---------------------------------------------------------------- pandas
