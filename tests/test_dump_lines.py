@@ -65,6 +65,8 @@ def test_scan_matches_csv_module(tmp_path, monkeypatch, seed, chunk):
     header = expected[0][1]
     want = [json.dumps(dict(zip(header, rec, strict=True)), ensure_ascii=False) for rec in records]
     assert lines.json_rows(header, cells).to_pylist() == want
+    _, every = lines.record_spans(tf, None, count_cells=True)
+    assert every.cells.tolist() == [len(rec) for _, rec in expected]
     some = np.array(sorted(rng.sample(range(1, count), min(5, count - 1))))
     count2, picked = lines.record_spans(tf, some)
     assert count2 == count and picked.index.tolist() == some.tolist()
@@ -127,3 +129,42 @@ def test_stray_quote_falls_back_to_csv_module(tmp_path):
     d = load_dumps([root])
     assert d.report.rejected["line"].tolist() == [3]
     assert Path(d.report.rejected["file"][0]).name == "conversations.csv"
+
+
+@pytest.mark.parametrize("chunk", [7, 1 << 20])
+def test_malformed_records_found_by_the_scan_as_by_the_csv_module(tmp_path, monkeypatch, chunk):
+    """A file with records of a wrong cell count: the scan (cells counted outside quotes)
+    finds the same skipped records, lines and raw rows as the csv module does."""
+    root = tmp_path / "d"
+    root.mkdir()
+    rows = ["conversation_id,channel_id,contact_id,created_at"]
+    for i in range(60):
+        if i % 9 == 4:
+            rows.append(f'c{i},ch1,"k,{i}",2025-03-10T10:00:00Z,extra')  # 5 cells, one comma quoted
+        elif i % 9 == 7:
+            rows.append(f'c{i},"ch\n1"')  # 2 cells over two lines
+        else:
+            contact = "" if i % 5 == 0 else f'"k,""{i}"""'
+            rows.append(f"c{i},ch1,{contact},2025-03-10T10:00:00Z")
+    (root / "conversations.csv").write_text("\n".join(rows) + "\n")
+    tf = folder_source(root).files[0]
+    skipped = sum(1 for i in range(60) if i % 9 in (4, 7))
+    n_rows = 60 - skipped
+    wanted = np.arange(0, n_rows, 3)
+    monkeypatch.setattr(lines, "CHUNK", chunk)
+    fast = parse._locate_csv_malformed(tf, wanted, n_rows, 4, skipped)
+    assert fast is not None
+    monkeypatch.setattr(parse, "_locate_csv_malformed", lambda *a: None)
+    slow = parse.locate(tf, wanted, skipped, 4, n_rows)
+    assert fast[0].rows.tolist() == slow[0].rows.tolist() == wanted.tolist()
+    assert fast[0].lines.tolist() == slow[0].lines.tolist()
+    assert fast[0].raw.to_pylist() == slow[0].raw.to_pylist()
+    assert fast[1] == slow[1] and len(fast[1]) == skipped == 13
+    assert (
+        parse._locate_csv_malformed(tf, wanted, n_rows, 4, skipped - 1) is None
+    )  # pyarrow counted otherwise
+    d = load_dumps([root])
+    r = d.report.rejected
+    no_contact = sum(1 for i in range(60) if i % 9 not in (4, 7) and i % 5 == 0)
+    assert len(r) == skipped + no_contact
+    assert sorted(r["line"].tolist()) == r["line"].tolist()

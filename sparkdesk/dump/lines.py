@@ -26,7 +26,7 @@ import pyarrow.csv as pacsv
 from sparkdesk.dump.containers import TableFile
 
 CHUNK = 1 << 26  # 64 MiB of decompressed text at a time
-_QUOTE, _NL, _CR = 34, 10, 13
+_QUOTE, _NL, _CR, _COMMA = 34, 10, 13, 44
 
 
 @dataclass
@@ -40,14 +40,17 @@ class _Carry:
     last_term_nl: int = -1  # its index among all new lines
     prev_byte: int = -1  # the chunk's last byte
     records: int = 0  # non-blank records so far (the header included)
+    commas: int = 0  # commas outside quotes since the last record end
 
 
-def _chunk_records(buf: np.ndarray, c: _Carry) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(start line, start offset, end offset) of the non-blank records ending in this chunk."""
+def _chunk_records(buf: np.ndarray, c: _Carry, count_cells: bool = False) -> tuple[np.ndarray, ...]:
+    """(start line, start offset, end offset, cells or None) of the non-blank records
+    ending in this chunk; cells (a record's unquoted commas + 1) only when asked."""
     nl = np.flatnonzero(buf == _NL)
     quotes = np.flatnonzero(buf == _QUOTE)
     even = ((np.searchsorted(quotes, nl) + c.quotes_odd) & 1) == 0
     term = nl[even]
+    cells = _cells(buf, quotes, term, c) if count_cells else None
     term_nl = c.newlines + np.flatnonzero(even)
     prev_term = np.concatenate(([c.last_term], c.offset + term[:-1]))
     prev_nl = np.concatenate(([c.last_term_nl], term_nl[:-1]))
@@ -62,7 +65,21 @@ def _chunk_records(buf: np.ndarray, c: _Carry) -> tuple[np.ndarray, np.ndarray, 
     c.quotes_odd = (c.quotes_odd + len(quotes)) & 1
     c.prev_byte = int(buf[-1]) if len(buf) else c.prev_byte
     keep = ~blank
-    return (prev_nl + 2)[keep], (prev_term + 1)[keep], glob[keep]
+    return (prev_nl + 2)[keep], (prev_term + 1)[keep], glob[keep], None if cells is None else cells[keep]
+
+
+def _cells(buf: np.ndarray, quotes: np.ndarray, term: np.ndarray, c: _Carry) -> np.ndarray:
+    """Cells of the records ending at ``term``: commas outside quotes, plus one.
+
+    A comma is outside quotes when an even number of quotes come before it (the same
+    rule as for new lines); commas after the last record end are carried to the next chunk.
+    """
+    commas = np.flatnonzero(buf == _COMMA)
+    outside = commas[((np.searchsorted(quotes, commas) + c.quotes_odd) & 1) == 0]
+    per = np.bincount(np.searchsorted(term, outside), minlength=len(term) + 1)
+    per[0] += c.commas
+    c.commas = int(per[len(term)])
+    return per[: len(term)] + 1
 
 
 @dataclass
@@ -73,19 +90,28 @@ class Spans:
     line: np.ndarray  # physical line the record starts on (1-based)
     start: np.ndarray  # offset of its first byte in the decompressed text
     end: np.ndarray  # offset of the new line ending it (or of the end of the text)
+    cells: np.ndarray | None = None  # its number of cells, when counted
 
     def __len__(self) -> int:
         return len(self.index)
 
+    def at(self, positions: np.ndarray) -> Spans:
+        """The spans at these positions (not record indices) of this one."""
+        cells = None if self.cells is None else self.cells[positions]
+        return Spans(
+            self.index[positions], self.line[positions], self.start[positions], self.end[positions], cells
+        )
 
-def record_spans(tf: TableFile, wanted: np.ndarray) -> tuple[int, Spans]:
+
+def record_spans(tf: TableFile, wanted: np.ndarray | None, count_cells: bool = False) -> tuple[int, Spans]:
     """Count the non-blank records (header included) and locate the wanted ones.
 
-    ``wanted`` holds sorted record indices (0 is the header); those beyond the last record
-    are not in the answer.
+    ``wanted`` holds sorted record indices (0 is the header), or None for every record;
+    those beyond the last record are not in the answer. ``count_cells`` also counts
+    each record's cells (as pyarrow splits them, when no quote is stray).
     """
     c = _Carry()
-    parts: list[tuple[np.ndarray, ...]] = []
+    parts: list[tuple] = []
     tail = b""
     with tf.open_binary() as fh:
         while True:
@@ -93,30 +119,42 @@ def record_spans(tf: TableFile, wanted: np.ndarray) -> tuple[int, Spans]:
             if not data:
                 break
             buf = np.frombuffer(data, np.uint8)
-            lines, starts, ends = _chunk_records(buf, c)
-            parts.append(_pick(wanted, c.records, lines, starts, ends))
-            c.records += len(lines)
+            *found, cells = _chunk_records(buf, c, count_cells)
+            parts.append(_pick(wanted, c.records, *found, cells))
+            c.records += len(found[0])
             tail = data[-2:]
     last = c.offset - 1
     if c.last_term < last and not (c.last_term == last - 1 and tail[-1:] == b"\r"):
         # a final record without a new line after it
         one = np.array
+        cells = one([c.commas + 1]) if count_cells else None
         parts.append(
-            _pick(wanted, c.records, one([c.last_term_nl + 2]), one([c.last_term + 1]), one([c.offset]))
+            _pick(
+                wanted, c.records, one([c.last_term_nl + 2]), one([c.last_term + 1]), one([c.offset]), cells
+            )
         )
         c.records += 1
-    cols = [np.concatenate([p[k] for p in parts]) if parts else np.zeros(0, np.int64) for k in range(4)]
-    return c.records, Spans(*(col.astype(np.int64) for col in cols))
+    cols = [np.concatenate([p[k] for p in parts]) if parts else np.zeros(0, np.int64) for k in range(5)]
+    return c.records, Spans(*(col.astype(np.int64) for col in cols[:4]), cols[4] if count_cells else None)
 
 
 def _pick(
-    wanted: np.ndarray, first: int, lines: np.ndarray, starts: np.ndarray, ends: np.ndarray
+    wanted: np.ndarray | None,
+    first: int,
+    lines: np.ndarray,
+    starts: np.ndarray,
+    ends: np.ndarray,
+    cells: np.ndarray | None,
 ) -> tuple[np.ndarray, ...]:
-    """(index, line, start, end) of the wanted records among ``first`` onwards."""
+    """(index, line, start, end, cells) of the wanted records among ``first`` onwards."""
+    if cells is None:
+        cells = np.zeros(len(lines), np.int64)
+    if wanted is None:
+        return np.arange(first, first + len(lines)), lines, starts, ends, cells
     lo, hi = np.searchsorted(wanted, [first, first + len(lines)])
     idx = wanted[lo:hi]
     k = idx - first
-    return idx, lines[k], starts[k], ends[k]
+    return idx, lines[k], starts[k], ends[k], cells[k]
 
 
 def gather_records(tf: TableFile, spans: Spans) -> bytes:

@@ -25,7 +25,7 @@ import pyarrow.json as pajson
 import pyarrow.parquet as pq
 
 from sparkdesk.dump.containers import ReadMeter, TableFile, as_buffer_reader
-from sparkdesk.dump.lines import json_rows, raw_cells, raw_records, record_spans
+from sparkdesk.dump.lines import Spans, json_rows, raw_cells, raw_records, record_spans
 from sparkdesk.dump.model import DumpRefused
 from sparkdesk.dump.schema import table_spec
 
@@ -351,6 +351,35 @@ def _locate_csv_fast(tf: TableFile, rows: np.ndarray, n_rows: int) -> Located | 
     count, spans = record_spans(tf, wanted)
     if count != n_rows + 1 or len(spans) != len(wanted):
         return None
+    return _located(tf, rows, spans)
+
+
+def _locate_csv_malformed(
+    tf: TableFile, rows: np.ndarray, n_rows: int, ncols: int, malformed: int
+) -> tuple[Located, list[BadRecord]] | None:
+    """As ``_locate_csv_fast`` in a file with records of a wrong cell count, which pyarrow
+    skipped: the scan counts every record's cells to tell which data row is which record,
+    and returns the records skipped. None if its count of them disagrees with pyarrow's."""
+    count, every = record_spans(tf, None, count_cells=True)
+    cells = every.cells[1:]
+    good = np.flatnonzero(cells == ncols) + 1
+    skipped = np.flatnonzero(cells != ncols) + 1
+    if count != n_rows + malformed + 1 or len(skipped) != malformed or len(good) != n_rows:
+        return None
+    bad_spans = every.at(skipped)
+    bad = [
+        BadRecord(
+            line,
+            json.dumps(rec, ensure_ascii=False),
+            f"the record has {len(rec)} cells where the header has {ncols}",
+        )
+        for line, rec in zip(bad_spans.line.tolist(), raw_records(tf, bad_spans), strict=True)
+    ]
+    return _located(tf, rows, every.at(good[rows])), bad
+
+
+def _located(tf: TableFile, rows: np.ndarray, spans: Spans) -> Located:
+    """The raw rows (JSON objects of header and cells) of data ``rows`` found at ``spans``."""
     header = read_csv_header(tf)[0]
     cells = raw_cells(tf, spans, len(header))
     if cells is None:  # pyarrow splits them otherwise: the csv module decides, record by record
@@ -373,20 +402,26 @@ def sorted_unique(a: np.ndarray) -> np.ndarray:
 
 
 def locate(
-    tf: TableFile, wanted: np.ndarray, want_malformed: bool, ncols: int, n_rows: int = -1
+    tf: TableFile, wanted: np.ndarray, malformed: int, ncols: int, n_rows: int = -1
 ) -> tuple[Located, list[BadRecord]]:
     """Line number (CSV/JSONL; Parquet: row index) and raw row text of the given data rows.
 
     For CSV the line is the physical line where the record starts, counting the header
     as line 1, right even when quoted cells hold new lines. Records with a wrong cell
-    count (skipped by the fast reader) are returned as BadRecords when asked for.
+    count (skipped by the fast reader; ``malformed`` says how many) are returned as
+    BadRecords.
     """
     bad: list[BadRecord] = []
     wanted = sorted_unique(np.asarray(wanted, np.int64))
-    if tf.fmt == "csv" and not want_malformed and n_rows >= 0:
+    want_malformed = malformed > 0
+    if tf.fmt == "csv" and n_rows >= 0 and not want_malformed:
         fast = _locate_csv_fast(tf, wanted, n_rows)
         if fast is not None:
             return fast, bad
+    if tf.fmt == "csv" and n_rows >= 0 and want_malformed:
+        found_bad = _locate_csv_malformed(tf, wanted, n_rows, ncols, malformed)
+        if found_bad is not None:
+            return found_bad
     found: dict[int, tuple[int, str]] = {}
     rows = set(wanted.tolist())
     last = int(wanted[-1]) if len(wanted) else -1

@@ -804,7 +804,7 @@ def _locate_all(state: State) -> dict[int, Located]:
     for i, run in enumerate(state.runs):
         if i in need or run.malformed:
             wanted = np.concatenate(need[i]) if i in need else np.zeros(0, np.int64)
-            found[i], bad = locate(run.tf, wanted, run.malformed > 0, run.ncols, run.n_rows)
+            found[i], bad = locate(run.tf, wanted, run.malformed, run.ncols, run.n_rows)
             run.bad_records = run.bad_records + bad
     return found
 
