@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import time
 import zipfile
 from pathlib import Path
 
@@ -149,6 +150,57 @@ def test_a_save_in_the_background_is_the_same_entry(tmp_path, cache_dir, monkeyp
     assert len(entries(cache_dir)) == 1
     monkeypatch.setattr(reader, "read_file", lambda tf, meter=None: pytest.fail("parsed again"))
     assert_same_dump(first, load_dumps([root]))
+
+
+def test_a_background_save_stopped_at_exit_leaves_no_temporary_folder(tmp_path, cache_dir, monkeypatch):
+    """Leaving SparkDesk while the cache is still being written stops the save, which
+    removes its half-written folder; a daemon thread killed mid-write left it behind."""
+    from sparkdesk.dump import cache, cancel_saves
+
+    root = write(tmp_path / "d", MESSY)
+    writing = threading.Event()
+
+    def endless_write(tbl, path, prog, lo, hi, text):
+        writing.set()
+        while True:  # as a very large table would: progress (and the Cancel check) between batches
+            prog.step(lo, text)
+            time.sleep(0.01)
+
+    monkeypatch.setattr(cache, "_write_arrow", endless_write)
+    load_dumps([root], save_in_background=True)
+    assert writing.wait(10)
+    assert [p.name for p in cache_dir.iterdir() if p.name.startswith(".tmp-")]
+    assert cancel_saves(10)
+    assert list(cache_dir.iterdir()) == []
+
+
+def test_leaving_python_during_a_background_save_cleans_up(tmp_path, cache_dir):
+    """The same, for real: a process that ends while its save is under way."""
+    import subprocess
+    import sys
+    import textwrap
+
+    root = write(tmp_path / "d", MESSY)
+    code = textwrap.dedent(
+        f"""
+        import threading, time
+        from sparkdesk.dump import cache, load_dumps
+        writing = threading.Event()
+        def endless_write(tbl, path, prog, lo, hi, text):
+            writing.set()
+            while True:
+                prog.step(lo, text)
+                time.sleep(0.01)
+        cache._write_arrow = endless_write
+        load_dumps([{str(root)!r}], save_in_background=True)
+        assert writing.wait(10)
+        print("writing", flush=True)
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "writing"
+    assert list(cache_dir.iterdir()) == []
 
 
 def test_messy_dump_really_exercises_every_dtype_and_the_report(tmp_path):

@@ -5,8 +5,16 @@ No Qt here: the window and the command line both call ``load_dumps``.
 
 from sparkdesk.dump.memory import prefer_jemalloc
 from sparkdesk.dump.model import Dump, DumpRefused, ImportReport, TableStats
-from sparkdesk.dump.reader import load_dumps, wait_for_saves
+from sparkdesk.dump.reader import cancel_saves, load_dumps, wait_for_saves
 
 prefer_jemalloc()
 
-__all__ = ["Dump", "DumpRefused", "ImportReport", "TableStats", "load_dumps", "wait_for_saves"]
+__all__ = [
+    "Dump",
+    "DumpRefused",
+    "ImportReport",
+    "TableStats",
+    "cancel_saves",
+    "load_dumps",
+    "wait_for_saves",
+]

@@ -330,7 +330,10 @@ class CacheEntry:
         if cache_key(self._paths, self._max)[0] != self.key:
             log.info("dump cache: an input changed while it was read; not saved")
             return False
-        frames = {name: _frame_to_arrow(df) for name, df in dump.tables.items()}
+        frames = {}
+        for name, df in dump.tables.items():
+            prog.step(0.0, "Preparing the dump for a quick re-open")  # a Cancel is seen between tables
+            frames[name] = _frame_to_arrow(df)
         frames["_rejected"] = _frame_to_arrow(dump.report.rejected)
         frames["_warnings"] = _frame_to_arrow(dump.report.warnings)
         need = sum(t.nbytes for t, _m in frames.values())

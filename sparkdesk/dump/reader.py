@@ -42,6 +42,8 @@ What callers get (``Dump``):
 
 from __future__ import annotations
 
+import atexit
+import logging
 import os
 import threading
 import time
@@ -71,7 +73,9 @@ from sparkdesk.dump.model import (
 from sparkdesk.dump.parse import BadRecord, Located, RawFile, locate, read_file
 from sparkdesk.dump.schema import SNAPSHOT_COLUMNS, TABLE_NAMES, TABLES, TableSpec, table_spec
 from sparkdesk.dump.validate import Checked, arrow_type, check_file, np_mask, parse_one_timestamp
-from sparkdesk.tasks import CancelToken, Progress, ProgressFn, as_progress
+from sparkdesk.tasks import Cancelled, CancelToken, Progress, ProgressFn, as_progress
+
+log = logging.getLogger(__name__)
 
 DEFAULT_MAX_UNPACKED = 20 * 2**30
 WARN_ROWS_LISTED = 1000  # per table, column and reason (per file for naive timestamps)
@@ -181,17 +185,31 @@ def load_dumps(
         for zf in zips:
             zf.close()
     if entry is not None and save_in_background:
-        saver = threading.Thread(
-            target=entry.store, args=(dump, as_progress(None)), name="sparkdesk-cache-save", daemon=True
-        )
-        _SAVES.append(saver)
-        saver.start()
+        _save_in_background(entry, dump)
     elif entry is not None:
         entry.store(dump, prog.sub(CACHE_WRITE_AT, 1.0))
     return dump
 
 
-_SAVES: list[threading.Thread] = []
+_SAVES: list[tuple[threading.Thread, CancelToken]] = []
+EXIT_WAIT_SECONDS = 2.0  # how long leaving Python waits for a cancelled save to clean up
+
+
+def _save_in_background(entry: dump_cache.CacheEntry, dump: Dump) -> None:
+    """Save ``dump`` on a daemon thread; cancelled at exit so it leaves no temporary folder."""
+    token = CancelToken()
+
+    def save() -> None:
+        try:
+            entry.store(dump, as_progress(None, token))
+        except Cancelled:
+            log.info("dump cache: save of %s stopped at exit", entry.key)
+
+    saver = threading.Thread(target=save, name="sparkdesk-cache-save", daemon=True)
+    if not _SAVES:
+        atexit.register(cancel_saves, EXIT_WAIT_SECONDS)
+    _SAVES.append((saver, token))
+    saver.start()
 
 
 def wait_for_saves(timeout: float | None = None) -> bool:
@@ -199,11 +217,19 @@ def wait_for_saves(timeout: float | None = None) -> bool:
     deadline = None if timeout is None else time.monotonic() + timeout
     while _SAVES:
         left = None if deadline is None else max(deadline - time.monotonic(), 0.0)
-        _SAVES[0].join(left)
-        if _SAVES[0].is_alive():
+        _SAVES[0][0].join(left)
+        if _SAVES[0][0].is_alive():
             return False
         _SAVES.pop(0)
     return True
+
+
+def cancel_saves(timeout: float | None = None) -> bool:
+    """Stop the background saves under way (at exit): a save stopped removes its temporary
+    folder, where a daemon thread killed mid-write would leave one (up to 3.3 GB) behind."""
+    for _saver, token in _SAVES:
+        token.cancel()
+    return wait_for_saves(timeout)
 
 
 # ---------------------------------------------------------------- reading
