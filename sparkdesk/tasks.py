@@ -122,6 +122,11 @@ def checkpoint(fraction: float | None = None, text: str = "") -> None:
         progress.step(fraction, text)
 
 
+def current_progress() -> Progress:
+    """The Progress ``checkpoint()`` consults in this thread (a silent one when none is)."""
+    return _CURRENT.get() or Progress(None)
+
+
 @contextmanager
 def running(progress: Progress) -> Iterator[Progress]:
     """Make ``progress`` the one ``checkpoint()`` consults in this thread, for the block."""

@@ -128,3 +128,31 @@ def test_cancel_while_checks_run_is_noticed(tmp_path, monkeypatch):
     with pytest.raises(Cancelled):
         load_dumps([dump(tmp_path)], cancel=token, cache=False)
     assert time.monotonic() - t < 0.9
+
+
+def test_writing_a_large_report_moves_progress_and_heeds_cancel(tmp_path, monkeypatch):
+    """A dump with many rejected rows spends seconds finding and writing them: progress
+    moves block by block (text naming the file), and Cancel stops it there."""
+    from sparkdesk.dump import parse
+
+    monkeypatch.setattr(parse, "RAW_BLOCK", 7)
+    monkeypatch.setattr(Progress, "MIN_INTERVAL", 0.0)  # every step reported
+    root = tmp_path / "d"
+    root.mkdir()
+    body = "".join(f"c{i},ch1,{'' if i % 2 else 'k1'},2025-03-10T10:00:00Z\n" for i in range(60))
+    (root / "conversations.csv").write_text(CONV + body, encoding="utf-8")
+    seen: list[tuple[float, str]] = []
+    d = load_dumps([root], progress=lambda f, t: seen.append((f, t)), cache=False)
+    assert len(d.report.rejected) == 30
+    blocks = [
+        f for f, t in seen if t.startswith("Writing the raw rows of") and t.endswith("conversations.csv")
+    ]
+    assert len(blocks) >= 4 and blocks == sorted(blocks)
+    token = CancelToken()
+
+    def cancel_when_reporting(_f: float, text: str) -> None:
+        if text.startswith("Writing the raw rows"):
+            token.cancel()
+
+    with pytest.raises(Cancelled):
+        load_dumps([root], progress=Progress(cancel_when_reporting, token), cache=False)
