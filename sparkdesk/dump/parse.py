@@ -393,7 +393,7 @@ def _located(tf: TableFile, rows: np.ndarray, spans: Spans) -> Located:
     chunks: list[pa.Array] = []
     for lo in range(0, len(spans), RAW_BLOCK):  # a few blocks, not rows
         checkpoint(0.3 + 0.7 * lo / len(spans), f"Writing the raw rows of {tf.label}")
-        part = spans.part(lo, lo + RAW_BLOCK)
+        part = spans.at(slice(lo, lo + RAW_BLOCK))
         cells = raw_cells(tf, part, len(header))
         if cells is None:  # pyarrow splits them otherwise: the csv module decides, record by record
             recs = raw_records(tf, part)

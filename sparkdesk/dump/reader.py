@@ -838,12 +838,11 @@ def _locate_all(state: State) -> dict[int, Located]:
             need[f].append(seqs[fid == f] - starts[f])
     found: dict[int, Located] = {}
     todo = [i for i, run in enumerate(state.runs) if i in need or run.malformed]
-    weight = np.cumsum([0] + [state.runs[i].tf.size + 1 for i in todo]) / (
-        sum(state.runs[i].tf.size + 1 for i in todo) or 1
-    )
+    sizes = np.array([state.runs[i].tf.size + 1 for i in todo], float)
+    bounds = np.concatenate(([0.0], np.cumsum(sizes))) / max(sizes.sum(), 1.0)  # progress by file size
     for k, i in enumerate(todo):
         run = state.runs[i]
-        with running(current_progress().sub(weight[k], weight[k + 1])):
+        with running(current_progress().sub(bounds[k], bounds[k + 1])):
             checkpoint(0.0, f"Finding the rows to report in {run.tf.label}")
             wanted = np.concatenate(need[i]) if i in need else np.zeros(0, np.int64)
             found[i], bad = locate(run.tf, wanted, run.malformed, run.ncols, run.n_rows)
