@@ -168,3 +168,72 @@ def test_malformed_records_found_by_the_scan_as_by_the_csv_module(tmp_path, monk
     no_contact = sum(1 for i in range(60) if i % 9 not in (4, 7) and i % 5 == 0)
     assert len(r) == skipped + no_contact
     assert sorted(r["line"].tolist()) == r["line"].tolist()
+
+
+def _jsonl(rng: random.Random, rows: int, crlf: bool, bom: bool, final_newline: bool) -> bytes:
+    eol = "\r\n" if crlf else "\n"
+    out = []
+    for i in range(rows):
+        if rng.random() < 0.15:
+            out.append(rng.choice(["", "   ", "\t", " \x0b\x0c "]))  # blank lines, skipped
+        pad = rng.choice(["", "", "  ", "\t"])  # an indented line is still a row
+        value = rng.choice(["abc", "ñandú", 'q\\"uote', "tab\\there", "x" * rng.randrange(1, 40)])
+        out.append(f'{pad}{{"user_id": "u{i}", "name": "{value}"}}{pad}')
+    text = eol.join(out) + (eol if final_newline else "")
+    return (("\ufeff" if bom else "") + text).encode()
+
+
+@pytest.mark.parametrize("seed", range(10))
+@pytest.mark.parametrize("chunk", [3, 50, 1 << 20])
+def test_jsonl_scan_matches_python_lines(tmp_path, monkeypatch, seed, chunk):
+    """Rows of JSON Lines found by the numpy scan: the same line numbers and texts as
+    Python's universal-newline reading, blank and white-space lines skipped."""
+    rng = random.Random(seed)
+    data = _jsonl(rng, 30, crlf=seed % 2 == 0, bom=seed % 3 == 0, final_newline=seed % 4 != 1)
+    root = tmp_path / "d"
+    root.mkdir()
+    name = "users.jsonl.gz" if seed % 5 == 0 else "users.jsonl"
+    (root / name).write_bytes(gzip.compress(data) if name.endswith(".gz") else data)
+    tf = folder_source(root).files[0]
+    expected = list(parse._jsonl_lines(tf))
+    monkeypatch.setattr(lines, "CHUNK", chunk)
+    count, spans = lines.jsonl_lines(tf, np.arange(len(expected)))
+    assert count == len(expected) == 30
+    assert spans.line.tolist() == [line for line, _ in expected]
+    assert lines.line_texts(tf, spans).to_pylist() == [text for _, text in expected]
+    some = np.array([0, 7, 29])
+    _, picked = lines.jsonl_lines(tf, some)
+    assert lines.line_texts(tf, picked).to_pylist() == [expected[i][1] for i in some.tolist()]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b'{"a": "1"}\r{"a": "2"}\n', b'{"a": "1"}\n{"a": "2"}\r', b'{"a": "1"}\r\r\n{"a": "2"}\n'],
+)
+def test_jsonl_scan_gives_up_at_a_lone_carriage_return(tmp_path, monkeypatch, data):
+    """Python ends a line at a lone carriage return too: the scan leaves such files to it."""
+    root = tmp_path / "d"
+    root.mkdir()
+    (root / "users.jsonl").write_bytes(data)
+    tf = folder_source(root).files[0]
+    for chunk in (1, 11, 1 << 20):
+        monkeypatch.setattr(lines, "CHUNK", chunk)
+        assert lines.jsonl_lines(tf, np.arange(2)) is None
+
+
+def test_jsonl_rejected_rows_keep_their_lines_and_text(tmp_path):
+    """End to end: rejected JSON Lines rows (one after a line Python calls blank but the
+    scan does not: the count disagrees, and the slow way answers) carry line and text."""
+    for filler in ["   ", "\x1c"]:
+        root = tmp_path / f"d{ord(filler[0])}"
+        root.mkdir()
+        rows = [
+            '{"user_id": "u1", "name": "A"}',
+            filler,
+            '{"user_id": "u2"}',
+            '{"user_id": "u3", "name": "C"}',
+        ]
+        (root / "users.jsonl").write_text("\n".join(rows) + "\n", encoding="utf-8")
+        r = load_dumps([root], cache=False).report.rejected
+        assert r["line"].tolist() == [3]
+        assert r["raw"].tolist() == ['{"user_id": "u2"}']

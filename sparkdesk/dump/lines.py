@@ -167,17 +167,16 @@ def _pick(
     return idx, lines[k], starts[k], ends[k], cells[k]
 
 
-def gather_records(tf: TableFile, spans: Spans) -> bytes:
-    """The text of the chosen records, in file order, each ended by its new line.
+def gather_bytes(tf: TableFile, starts: np.ndarray, ends: np.ndarray) -> bytes:
+    """The bytes [start, end) of each range (ascending, disjoint, not empty), one after another.
 
-    The file is read again from the chunk of the first record to the last one; the
+    The file is read again from the chunk of the first range to the last one; the
     bytes to keep are marked with one cumulative sum per chunk, so no Python runs per
-    record.
+    range.
     """
-    if not len(spans):
+    if not len(starts):
         return b""
-    s = spans.start
-    e = spans.end + 1  # the record's own new line (past the end of the text: nothing)
+    s, e = starts, ends
     out: list[bytes] = []
     with tf.open_binary() as fh:  # files, gzip and zip members all seek (forward is cheap)
         offset = int(s[0]) - int(s[0]) % CHUNK
@@ -190,12 +189,17 @@ def gather_records(tf: TableFile, spans: Spans) -> bytes:
             lo, hi = np.searchsorted(e, offset, side="right"), np.searchsorted(s, offset + n)
             if hi > lo:
                 delta = np.zeros(n + 1, np.int8)
-                delta[np.clip(s[lo:hi] - offset, 0, n)] += 1  # starts are distinct
-                delta[np.clip(e[lo:hi] - offset, 0, n)] -= 1  # and so are ends
+                delta[np.clip(s[lo:hi] - offset, 0, n)] += 1  # the ranges are not empty: starts
+                delta[np.clip(e[lo:hi] - offset, 0, n)] -= 1  # are distinct, and so are ends
                 keep = np.cumsum(delta[:n], dtype=np.int8) > 0
                 out.append(np.frombuffer(data, np.uint8)[keep].tobytes())
             offset += n
-    text = b"".join(out)
+    return b"".join(out)
+
+
+def gather_records(tf: TableFile, spans: Spans) -> bytes:
+    """The text of the chosen CSV records, in file order, each ended by its new line."""
+    text = gather_bytes(tf, spans.start, spans.end + 1)  # + its new line (none past the end)
     return text if text.endswith(b"\n") or not text else text + b"\n"
 
 
@@ -278,3 +282,135 @@ def json_rows(header: list[str], cells: pa.Table) -> pa.ChunkedArray:
     parts.append("}")
     scalars = [pa.scalar(p, pa.large_string()) if isinstance(p, str) else p for p in parts]
     return pc.binary_join_element_wise(*scalars, pa.scalar("", pa.large_string()))
+
+
+_BLANK = np.zeros(256, bool)
+_BLANK[[32, 9, 10, 11, 12, 13]] = True  # the ASCII bytes str.strip() removes
+
+
+def line_texts(tf: TableFile, spans: Spans) -> pa.ChunkedArray:
+    """The text of the chosen lines (``jsonl_lines``), as Arrow strings built from their
+    bytes and lengths; checked to be UTF-8."""
+    lengths = spans.end - spans.start
+    offsets = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
+    data = gather_bytes(tf, spans.start, spans.end)
+    arr = pa.LargeStringArray.from_buffers(len(spans), pa.py_buffer(offsets), pa.py_buffer(data))
+    arr.validate(full=True)
+    return pa.chunked_array([arr], pa.large_string())
+
+
+def jsonl_lines(tf: TableFile, wanted: np.ndarray) -> tuple[int, Spans] | None:
+    """JSON Lines: count the non-blank lines (the rows, when no line was rejected as not
+    JSON) and locate the wanted ones (row indices): start line, and the byte span of
+    their text without the line end.
+
+    Python reads them with universal new lines, which also end a line at a lone carriage
+    return: a file with one gives None (the caller reads it the slow way). Python also
+    strips more than ASCII white space from a blank line; the count then disagrees with
+    the reader's, and the caller knows.
+    """
+    c = _LineCarry()
+    picked: list[tuple[np.ndarray, ...]] = []
+    with tf.open_binary() as fh:
+        while True:
+            data = fh.read(CHUNK)
+            if not data:
+                break
+            checkpoint(
+                0.3 * min(c.offset / max(tf.size, 1), 1.0), f"Finding the rows to report in {tf.label}"
+            )
+            if c.offset == 0 and data[:3] == b"\xef\xbb\xbf":
+                c.bom = 3
+            found = _chunk_lines(np.frombuffer(data, np.uint8), c)
+            if found is None:
+                return None
+            picked.append(_pick_lines(wanted, c, *found))
+    if c.prev_cr:
+        return None  # the text ends with a lone carriage return
+    if c.has_text:  # a last line without a new line
+        one = np.array
+        picked.append(
+            _pick_lines(wanted, c, one([c.lines + 1]), one([max(c.line_start, c.bom)]), one([c.offset]))
+        )
+    cols = [np.concatenate([p[k] for p in picked]) if picked else np.zeros(0, np.int64) for k in range(4)]
+    return c.rows, Spans(*(col.astype(np.int64) for col in cols))
+
+
+@dataclass
+class _LineCarry:
+    """What one chunk of JSON Lines passes on to the next."""
+
+    offset: int = 0  # bytes before the chunk
+    lines: int = 0  # new lines before the chunk
+    rows: int = 0  # non-blank lines so far
+    line_start: int = 0  # offset where the line under way starts
+    has_text: bool = False  # the line under way has a byte other than white space
+    prev_cr: bool = False  # the last chunk ended with a carriage return
+    bom: int = 0  # bytes of a byte-order mark at the start
+
+
+def _chunk_lines(buf: np.ndarray, c: _LineCarry) -> tuple[np.ndarray, ...] | None:
+    """(line number, start, end without the line end) of the non-blank lines ending in
+    this chunk, or None at a lone carriage return."""
+    n = len(buf)
+    nl = np.flatnonzero(buf == _NL)
+    cr = np.flatnonzero(buf == _CR)
+    if c.prev_cr and (n == 0 or buf[0] != _NL):
+        return None
+    inner = cr[cr < n - 1]
+    if len(inner) and (buf[inner + 1] != _NL).any():
+        return None
+    crlf = np.zeros(len(nl), bool)  # the new line follows a carriage return, also dropped
+    crlf[nl > 0] = buf[nl[nl > 0] - 1] == _CR
+    if len(nl) and nl[0] == 0:
+        crlf[0] = c.prev_cr
+    c.prev_cr = bool(n) and buf[-1] == _CR
+    skip = max(c.bom - c.offset, 0)  # a byte-order mark is not text
+    local = np.maximum(np.concatenate(([max(c.line_start - c.offset, 0)], nl + 1))[: len(nl)], skip)
+    has = _has_text(buf, local, nl)
+    if len(nl) and c.has_text:
+        has[0] = True
+    number = c.lines + np.arange(1, len(nl) + 1)
+    start = c.offset + local
+    if len(nl):
+        if c.line_start < c.offset:  # the first line began in an earlier chunk
+            start[0] = max(c.line_start, c.bom)
+        c.line_start = c.offset + int(nl[-1]) + 1
+        c.has_text = bool((~_BLANK[buf[nl[-1] + 1 :]]).any())
+    else:
+        c.has_text = c.has_text or bool((~_BLANK[buf[skip:]]).any())
+    end = c.offset + nl - crlf
+    c.lines += len(nl)
+    c.offset += n
+    keep = np.flatnonzero(has)
+    return number[keep], start[keep], end[keep]
+
+
+def _has_text(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Whether each range [start, end) of the chunk holds a byte other than white space.
+
+    JSON Lines start with ``{``: a line whose first byte is text is settled by that byte;
+    the rest (indented or blank lines, usually none) are summed with one ``reduceat``.
+    """
+    nonempty = starts < ends
+    has = np.zeros(len(starts), bool)
+    has[nonempty] = ~_BLANK[buf[starts[nonempty]]]
+    look = np.flatnonzero(nonempty & ~has)
+    if len(look):
+        text = (~_BLANK[buf]).view(np.uint8)
+        bounds = np.empty(2 * len(look), np.int64)
+        bounds[0::2], bounds[1::2] = starts[look], ends[look]
+        has[look] = np.add.reduceat(text, bounds, dtype=np.int64)[0::2] > 0
+    return has
+
+
+def _pick_lines(
+    wanted: np.ndarray, c: _LineCarry, numbers: np.ndarray, starts: np.ndarray, ends: np.ndarray
+) -> tuple[np.ndarray, ...]:
+    """(row index, line, start, end) of the wanted rows among these lines; counts them."""
+    first = c.rows
+    c.rows += len(numbers)
+    lo, hi = np.searchsorted(wanted, [first, first + len(numbers)])
+    idx = wanted[lo:hi]
+    k = idx - first
+    return idx, numbers[k], starts[k], ends[k]

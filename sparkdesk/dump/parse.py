@@ -25,7 +25,15 @@ import pyarrow.json as pajson
 import pyarrow.parquet as pq
 
 from sparkdesk.dump.containers import ReadMeter, TableFile, as_buffer_reader
-from sparkdesk.dump.lines import Spans, json_rows, raw_cells, raw_records, record_spans
+from sparkdesk.dump.lines import (
+    Spans,
+    json_rows,
+    jsonl_lines,
+    line_texts,
+    raw_cells,
+    raw_records,
+    record_spans,
+)
 from sparkdesk.dump.model import DumpRefused
 from sparkdesk.dump.schema import table_spec
 from sparkdesk.tasks import checkpoint
@@ -408,6 +416,15 @@ def _json_default(v: object) -> str:
     return str(v)
 
 
+def _line_texts_in_blocks(tf: TableFile, spans: Spans) -> pa.ChunkedArray:
+    """``line_texts`` block by block, with progress between blocks."""
+    chunks: list[pa.Array] = []
+    for lo in range(0, len(spans), RAW_BLOCK):  # a few blocks, not rows
+        checkpoint(0.3 + 0.7 * lo / len(spans), f"Writing the raw rows of {tf.label}")
+        chunks.extend(line_texts(tf, spans.at(slice(lo, lo + RAW_BLOCK))).chunks)
+    return pa.chunked_array(chunks, pa.large_string())
+
+
 def sorted_unique(a: np.ndarray) -> np.ndarray:
     """``np.unique`` of integers by one sort (numpy's hashing unique was 4x slower here)."""
     if len(a) < 2 or bool((a[1:] > a[:-1]).all()):
@@ -437,6 +454,11 @@ def locate(
         found_bad = _locate_csv_malformed(tf, wanted, n_rows, ncols, malformed)
         if found_bad is not None:
             return found_bad
+    if tf.fmt == "jsonl" and n_rows >= 0 and not want_malformed:
+        lines_found = jsonl_lines(tf, wanted)
+        if lines_found is not None and lines_found[0] == n_rows and len(lines_found[1]) == len(wanted):
+            spans = lines_found[1]
+            return Located(wanted, spans.line, _line_texts_in_blocks(tf, spans)), bad
     found: dict[int, tuple[int, str]] = {}
     rows = set(wanted.tolist())
     last = int(wanted[-1]) if len(wanted) else -1
