@@ -336,3 +336,32 @@ def test_arrow_prefers_jemalloc_unless_told_otherwise():
     env["ARROW_DEFAULT_MEMORY_POOL"] = "system"
     got = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert got.stdout.strip() == "system"
+
+
+def test_parquet_rejected_rows_report_their_row_index_and_native_cells(tmp_path):
+    """Parquet has no lines: a rejected row is reported by its row index, and its raw row
+    is the JSON of its native cells (a timestamp as Python writes it)."""
+    import datetime as dt
+
+    import pyarrow.parquet as pq
+
+    root = tmp_path / "d"
+    root.mkdir()
+    at = dt.datetime(2025, 3, 10, 10, 0, tzinfo=dt.UTC)
+    t = pa.table(
+        {
+            "conversation_id": ["c0", "c1", "c2", "c3"],
+            "channel_id": ["ch1", "ch1", "ch1", "ch1"],
+            "contact_id": ["k1", None, "k1", None],
+            "created_at": pa.array([at] * 4, pa.timestamp("ms", "UTC")),
+        }
+    )
+    pq.write_table(t, root / "conversations.parquet")
+    r = load_dumps([root], cache=False).report.rejected
+    assert r["line"].tolist() == [1, 3]
+    assert json.loads(r["raw"][0]) == {
+        "conversation_id": "c1",
+        "channel_id": "ch1",
+        "contact_id": None,
+        "created_at": "2025-03-10 10:00:00+00:00",
+    }

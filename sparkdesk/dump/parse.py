@@ -500,7 +500,8 @@ def locate(
                 break
     else:
         t = pq.read_table(as_buffer_reader(tf))
-        for i in sorted(rows):
-            rec = t.slice(i, 1).to_pylist()[0]
-            found[i] = (i, json.dumps(rec, ensure_ascii=False, default=_json_default))
+        keep = wanted[wanted < t.num_rows]
+        # one take, then JSON per row: native cells (dates, numbers) are written by Python's rules
+        raw = [json.dumps(rec, ensure_ascii=False, default=_json_default) for rec in t.take(keep).to_pylist()]
+        found = dict(zip(keep.tolist(), zip(keep.tolist(), raw, strict=True), strict=True))
     return Located.from_dict(found), bad
