@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QTimer, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QGuiApplication
-from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QWidget
 
 from sparkdesk.catalogue import EXPORT_IDS, export_type
 from sparkdesk.gui import settings as settings_mod
@@ -570,3 +570,61 @@ def test_busy_label_shows_the_time_spent_while_a_step_runs_long(qtbot, window):
     assert window.progress_label.text() == "Computing Message… Computing messages · 1:05"
     window._task_finished("compute")
     assert not window._busy_ticker.isActive() and not window.progress_label.isVisible()
+
+
+KEYBOARD_ORDER = [
+    "dumpList",
+    "openButton",
+    "removeButton",
+    "typeCombo",
+    "tzCombo",
+    "presetCombo",
+    "fromEdit",
+    "toEdit",
+    "channelSearch",
+    "channelView",
+    "channelsAll",
+    "channelsNone",
+    "headerLangCombo",
+    "timeFormatCombo",
+    "bomCheck",
+    "guardCheck",
+    "generateButton",
+    "filterEdit",
+    "previewView",
+]
+
+
+def _focused_control(window: MainWindow) -> str:
+    """The named control that has the keyboard focus (a combo's or date's inner editor
+    counts as the combo or date)."""
+    w = QApplication.focusWidget()
+    while w is not None and w.objectName() not in KEYBOARD_ORDER:
+        w = w.parentWidget()
+    return w.objectName() if w is not None else ""
+
+
+def test_tab_walks_the_controls_top_to_bottom_and_shows_each(qtbot, demo_dir):
+    """Keyboard use: Tab goes through the sidebar from top to bottom, then Generate, the
+    filter and the grid, and back; each control it reaches is scrolled into view in a
+    short window (the sidebar itself is no Tab stop)."""
+    window = make_window(qtbot, size=(1100, 480))
+    try:
+        load(qtbot, window, demo_dir)
+        generate(qtbot, window)
+        first = window.findChild(QWidget, "dumpList")
+        first.setFocus(Qt.FocusReason.TabFocusReason)
+        qtbot.waitUntil(lambda: _focused_control(window) == "dumpList")
+        seen = ["dumpList"]
+        for _ in range(3 * len(KEYBOARD_ORDER)):
+            qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+            name = _focused_control(window)
+            control = window.findChild(QWidget, name)
+            assert not control.visibleRegion().isEmpty(), f"{name} has the focus but is out of view"
+            if name != seen[-1]:  # Tab first walks a date's parts (year, month, day), as in Qt
+                seen.append(name)
+            if name == "dumpList":
+                break
+        assert seen == [*KEYBOARD_ORDER, "dumpList"]
+    finally:
+        window.runner.shutdown()

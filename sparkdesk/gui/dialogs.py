@@ -51,6 +51,9 @@ def make_table_view(parent: QWidget | None = None) -> QTableView:
     view.setAlternatingRowColors(True)
     view.setSelectionBehavior(QTableView.SelectionBehavior.SelectItems)
     view.setHorizontalScrollMode(QTableView.ScrollMode.ScrollPerPixel)
+    # read-only grids: the arrow keys move between cells, and Tab leaves the grid (with
+    # Qt's default, Tab walked the cells and a keyboard user could not get out)
+    view.setTabKeyNavigation(False)
     return view
 
 

@@ -125,6 +125,9 @@ class MainWindow(QMainWindow):
         self.left_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         self.left_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.left_scroll.setMinimumWidth(340)
+        # no Tab stop of its own: its controls take the focus, and it scrolls to show them
+        self.left_scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        QApplication.instance().focusChanged.connect(self._show_focused_control)
         left_pane = QWidget()
         left_pane_lay = QVBoxLayout(left_pane)
         left_pane_lay.setContentsMargins(0, 0, 0, 4)
@@ -269,6 +272,13 @@ class MainWindow(QMainWindow):
     def _clear_recent(self) -> None:
         self.settings.recent_dumps = []
         settings_mod.save(self.settings)
+
+    def _show_focused_control(self, _old: QWidget | None, new: QWidget | None) -> None:
+        """Scroll the sidebar to a control that gets the focus. Qt does it for Tab within
+        the sidebar, not when the focus comes from outside (Tab from the grid wraps round
+        to the top of the sidebar, which may be scrolled away)."""
+        if new is not None and self.left_scroll.widget().isAncestorOf(new):
+            self.left_scroll.ensureWidgetVisible(new)
 
     def retranslate(self) -> None:
         self.setWindowTitle(self._title())
