@@ -43,6 +43,9 @@ def _zone(text: str) -> str:
     return text
 
 
+NO_CACHE_HELP = "read the dumps afresh and keep no copy of them in the user cache folder"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sparkdesk", description="Sparkcentral data exports, built offline from raw data dumps."
@@ -73,10 +76,12 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--no-bom", action="store_true")
     exp.add_argument("--no-formula-guard", action="store_true")
     exp.add_argument("--report", metavar="PATH", help="write the import report as CSV")
+    exp.add_argument("--no-cache", action="store_true", help=NO_CACHE_HELP)
 
     ins = sub.add_parser("inspect", help="what is in the dumps, and what is wrong with them")
     ins.add_argument("dumps", nargs="+", metavar="DUMP")
     ins.add_argument("--json", action="store_true")
+    ins.add_argument("--no-cache", action="store_true", help=NO_CACHE_HELP)
 
     demo = sub.add_parser("demo", help="write a synthetic dump")
     demo.add_argument("out_dir", metavar="OUT_DIR")
@@ -173,7 +178,7 @@ def _export(args: argparse.Namespace) -> int:
         if not parent.is_dir():
             raise UsageError(f"the folder {parent} does not exist.")
     tz = args.tz or local_zone_name()
-    dump = load_dumps(args.dumps)
+    dump = load_dumps(args.dumps, cache=not args.no_cache)
     _summarise_report(dump)
     if args.report:
         from sparkdesk.dump.report_csv import write_report_csv
@@ -303,7 +308,7 @@ def _none(value):
 def _inspect(args: argparse.Namespace) -> int:
     from sparkdesk.dump import load_dumps
 
-    summary = inspect_summary(load_dumps(args.dumps))
+    summary = inspect_summary(load_dumps(args.dumps, cache=not args.no_cache))
     if args.json:
         print(json.dumps(summary, indent=2, ensure_ascii=False))
         return EXIT_OK

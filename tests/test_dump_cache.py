@@ -512,3 +512,48 @@ def test_pruning_honours_the_size_cap_and_clears_stale_temporaries(tmp_path, cac
         load_dumps([write(tmp_path / f"d{i}", CLEAN)])
     (entry,) = entries(cache_dir)  # only the newest, even though it is over the cap
     assert (entry / "manifest.json").is_file()
+
+
+def test_clear_deletes_every_saved_dump_and_says_how_much(tmp_path, cache_dir):
+    """ "Delete saved copies": the cache keeps customer data; clearing it leaves nothing
+    behind, reports the bytes freed, and the next open reads the files again."""
+    a = write(tmp_path / "a", MESSY)
+    b = write(tmp_path / "b", {"channels.csv": "channel_id,medium,name\nch1,WA,A\n"})
+    load_dumps([a])
+    load_dumps([b])
+    assert len(entries(cache_dir)) == 2
+    held = dump_cache.stored_bytes(cache_dir)
+    assert held > 0
+    assert dump_cache.clear(cache_dir) == held
+    assert list(cache_dir.iterdir()) == []
+    assert dump_cache.stored_bytes(cache_dir) == 0
+    assert dump_cache.clear(cache_dir) == 0  # nothing left: nothing freed
+    assert dump_cache.clear(tmp_path / "never-made") == 0
+
+
+def test_the_command_line_can_keep_no_copy(tmp_path, cache_dir, capsys):
+    """``--no-cache``: read afresh and write nothing to the cache folder."""
+    from sparkdesk.cli import main
+
+    root = write(tmp_path / "d", MESSY)
+    assert main(["inspect", str(root), "--no-cache", "--json"]) == 0
+    assert (
+        main(
+            [
+                "export",
+                str(root),
+                "--type",
+                "team",
+                "--tz",
+                "UTC",
+                "--no-cache",
+                "--out",
+                str(tmp_path / "t.csv"),
+            ]
+        )
+        == 0
+    )
+    assert not cache_dir.exists() or list(cache_dir.iterdir()) == []
+    assert main(["inspect", str(root), "--json"]) == 0  # without the flag: saved
+    assert len(entries(cache_dir)) == 1
+    capsys.readouterr()

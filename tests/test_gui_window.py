@@ -628,3 +628,31 @@ def test_tab_walks_the_controls_top_to_bottom_and_shows_each(qtbot, demo_dir):
         assert seen == [*KEYBOARD_ORDER, "dumpList"]
     finally:
         window.runner.shutdown()
+
+
+def test_saved_copies_can_be_refused_and_deleted_from_the_file_menu(qtbot, demo_dir, tmp_path, monkeypatch):
+    """File menu: with "Keep Copies of Imported Dumps" off nothing is written to the cache
+    folder; on, the import is saved there; "Delete Saved Copies" empties it and says so."""
+    from sparkdesk.dump import wait_for_saves
+
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("SPARKDESK_CACHE_DIR", str(cache))
+    window = make_window(qtbot, settings_mod.Settings(tz=TZ, keep_dump_copies=False))
+    try:
+        assert not window.act_keep_copies.isChecked()
+        load(qtbot, window, demo_dir)
+        assert wait_for_saves(30)
+        assert not (cache / "dumps").exists() or list((cache / "dumps").iterdir()) == []
+        window.act_keep_copies.trigger()  # as a click on the menu item
+        assert window.settings.keep_dump_copies and settings_mod.load().keep_dump_copies
+        window.remove_dump(window.entries[0].serial)
+        load(qtbot, window, demo_dir)
+        assert wait_for_saves(30)
+        assert len(list((cache / "dumps").iterdir())) == 1
+        with qtbot.waitSignal(window.copies_cleared, timeout=30_000) as freed:
+            window.act_clear_copies.trigger()
+        assert freed.args[0] > 0
+        assert list((cache / "dumps").iterdir()) == []
+        assert "Deleted the saved copies" in window.message_bar.text.text()
+    finally:
+        window.runner.shutdown()

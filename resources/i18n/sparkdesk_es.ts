@@ -1,4 +1,4 @@
-<?xml version='1.0' encoding='utf-8'?>
+<?xml version="1.0" encoding="utf-8"?>
 <!DOCTYPE TS>
 <TS version="2.1" language="es">
 <context>
@@ -8,7 +8,7 @@
         <translation>Acerca de SparkDesk</translation>
     </message>
     <message>
-        <source>Sparkcentral's twelve data exports, built on the desktop from raw data dumps.</source>
+        <source>Sparkcentral&apos;s twelve data exports, built on the desktop from raw data dumps.</source>
         <translation>Las doce exportaciones de datos de Sparkcentral, creadas en el escritorio a partir de volcados de datos sin procesar.</translation>
     </message>
     <message>
@@ -223,6 +223,22 @@
         <translation>&amp;Salir</translation>
     </message>
     <message>
+        <source>&amp;Keep Copies of Imported Dumps</source>
+        <translation>Guardar co&amp;pias de los volcados importados</translation>
+    </message>
+    <message>
+        <source>Save each imported dump in your cache folder, so that opening it again takes a second</source>
+        <translation>Guarda cada volcado importado en su carpeta de caché, para que volver a abrirlo tarde un segundo</translation>
+    </message>
+    <message>
+        <source>De&amp;lete Saved Copies</source>
+        <translation>E&amp;liminar las copias guardadas</translation>
+    </message>
+    <message>
+        <source>Delete the copies of imported dumps kept in your cache folder</source>
+        <translation>Elimina las copias de los volcados importados guardadas en su carpeta de caché</translation>
+    </message>
+    <message>
         <source>&amp;Generate</source>
         <translation>&amp;Generar</translation>
     </message>
@@ -305,6 +321,18 @@
     <message>
         <source>CSV files (*.csv)</source>
         <translation>Archivos CSV (*.csv)</translation>
+    </message>
+    <message>
+        <source>Deleting saved copies…</source>
+        <translation>Eliminando las copias guardadas…</translation>
+    </message>
+    <message>
+        <source>Could not delete the saved copies: %1</source>
+        <translation>No se pudieron eliminar las copias guardadas: %1</translation>
+    </message>
+    <message>
+        <source>Deleted the saved copies of dumps (%1).</source>
+        <translation>Se eliminaron las copias guardadas de los volcados (%1).</translation>
     </message>
     <message>
         <source>Saving the import report…</source>
@@ -573,7 +601,7 @@
         <translation>Personalizado</translation>
     </message>
     <message>
-        <source>Presets count back from the dump's snapshot day and stay within the data's span.</source>
+        <source>Presets count back from the dump&apos;s snapshot day and stay within the data&apos;s span.</source>
         <translation>Los intervalos predefinidos cuentan hacia atrás desde el día de la instantánea del volcado y no salen del periodo de los datos.</translation>
     </message>
     <message>

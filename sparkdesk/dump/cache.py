@@ -405,6 +405,33 @@ def _size(folder: Path) -> int:
         return 0
 
 
+def stored_bytes(root: Path | None = None) -> int:
+    """Bytes the saved dumps take now (their Arrow files)."""
+    root = root or cache_root()
+    try:
+        return sum(_size(Path(e.path)) for e in os.scandir(root) if e.is_dir(follow_symlinks=False))
+    except OSError:
+        return 0
+
+
+def clear(root: Path | None = None) -> int:
+    """Delete every saved dump; the bytes freed.
+
+    They are copies of customer data (message text included) that a user may not want
+    kept on the computer. A file still in use (a dump open in a window, memory-mapped,
+    on Windows) stays, and goes at a later prune.
+    """
+    root = root or cache_root()
+    before = stored_bytes(root)
+    try:
+        children = [Path(e.path) for e in os.scandir(root) if e.is_dir(follow_symlinks=False)]
+    except OSError:
+        return 0
+    for folder in children:
+        _remove(folder)
+    return max(before - stored_bytes(root), 0)
+
+
 def prune(root: Path, keep: str | None = None) -> None:
     """Keep the ``MAX_ENTRIES`` most recently used entries that fit in ``MAX_BYTES``.
 

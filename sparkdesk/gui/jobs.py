@@ -71,13 +71,22 @@ def default_range(dump, tz: str):
     return core_default_range(_Span(summarize(dump).span), tz)
 
 
-def load(paths: list[str], progress: ProgressFn | None = None, cancel: CancelToken | None = None):
-    """Read one dump (or several combined) with ``sparkdesk.dump.load_dumps``."""
+def load(
+    paths: list[str],
+    progress: ProgressFn | None = None,
+    cancel: CancelToken | None = None,
+    *,
+    keep_copy: bool = True,
+):
+    """Read one dump (or several combined) with ``sparkdesk.dump.load_dumps``; with
+    ``keep_copy`` (the user's choice), through the dump cache."""
     from sparkdesk.dump import load_dumps
 
     # The window has the dump as soon as it is read; saving it for a quick re-open
     # (as long again at full size) goes on behind, while the user picks an export.
-    dump = load_dumps([str(p) for p in paths], progress=progress, cancel=cancel, save_in_background=True)
+    dump = load_dumps(
+        [str(p) for p in paths], progress=progress, cancel=cancel, cache=keep_copy, save_in_background=True
+    )
     summarize(dump)
     # What the UI thread calls into once a dump is there (ranges, preview formats): imported
     # here, so that the first result does not compile and run their modules on the UI thread.
@@ -85,6 +94,14 @@ def load(paths: list[str], progress: ProgressFn | None = None, cancel: CancelTok
     import sparkdesk.writers  # noqa: F401
 
     return dump
+
+
+def clear_saved_dumps(progress: ProgressFn | None = None, cancel: CancelToken | None = None) -> int:
+    """Stop a save under way, then delete every saved dump; the bytes freed."""
+    from sparkdesk.dump import cache, cancel_saves
+
+    cancel_saves(10.0)
+    return cache.clear()
 
 
 def compute(dump, params, progress: ProgressFn | None = None, cancel: CancelToken | None = None) -> Computed:

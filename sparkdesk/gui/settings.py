@@ -40,6 +40,7 @@ class Settings:
     include_content: bool = True
     bom: bool = True
     formula_guard: bool = True
+    keep_dump_copies: bool = True  # save imported dumps in the user cache folder (quick re-open)
     ui_lang: str = ""  # empty: from the system locale
     geometry: str = ""  # base64 of QWidget.saveGeometry()
     window_state: str = ""  # base64 of QMainWindow.saveState()

@@ -67,6 +67,7 @@ class MainWindow(QMainWindow):
     saved = Signal(str)
     load_failed = Signal(str)
     idle = Signal()  # nothing runs in the background any more
+    copies_cleared = Signal(int)  # the saved copies of dumps were deleted: bytes freed
 
     def __init__(
         self, settings: settings_mod.Settings | None = None, translations: Translations | None = None
@@ -211,6 +212,10 @@ class MainWindow(QMainWindow):
         self.act_about = self._action("actAbout", self.about)
         self.act_about_qt = self._action("actAboutQt", QApplication.aboutQt)
         self.act_demo = self._action("actDemo", self.open_demo)
+        self.act_keep_copies = self._action("actKeepCopies", self._set_keep_copies)
+        self.act_keep_copies.setCheckable(True)
+        self.act_keep_copies.setChecked(self.settings.keep_dump_copies)
+        self.act_clear_copies = self._action("actClearCopies", self.clear_saved_dumps)
         self.act_copy.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.act_select_all.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.preview.view.addAction(self.act_copy)
@@ -240,6 +245,9 @@ class MainWindow(QMainWindow):
         self.menu_file.addAction(self.act_save)
         self.menu_file.addAction(self.act_export_all)
         self.menu_file.addAction(self.act_save_report)
+        self.menu_file.addSeparator()
+        self.menu_file.addAction(self.act_keep_copies)
+        self.menu_file.addAction(self.act_clear_copies)
         self.menu_file.addSeparator()
         self.menu_file.addAction(self.act_quit)
         self.menu_export = mb.addMenu("")
@@ -297,6 +305,14 @@ class MainWindow(QMainWindow):
         self.act_export_all.setText(self.tr("Export &All…"))
         self.act_save_report.setText(self.tr("Save Import &Report…"))
         self.act_quit.setText(self.tr("&Quit"))
+        self.act_keep_copies.setText(self.tr("&Keep Copies of Imported Dumps"))
+        self.act_keep_copies.setToolTip(
+            self.tr("Save each imported dump in your cache folder, so that opening it again takes a second")
+        )
+        self.act_clear_copies.setText(self.tr("De&lete Saved Copies"))
+        self.act_clear_copies.setToolTip(
+            self.tr("Delete the copies of imported dumps kept in your cache folder")
+        )
         self.act_generate.setText(self.tr("&Generate"))
         self.act_cancel.setText(self.tr("&Cancel"))
         self.act_copy.setText(self.tr("&Copy"))
@@ -472,6 +488,7 @@ class MainWindow(QMainWindow):
                 slot,
                 jobs.load,
                 paths,
+                keep_copy=self.settings.keep_dump_copies,
                 on_done=lambda dump, e=entry: self._loaded(e, dump),
                 on_error=lambda exc, details, e=entry: self._load_failed(e, exc, details),
                 on_progress=lambda v, t, s=slot: self._progress(s, v, t),
@@ -539,6 +556,7 @@ class MainWindow(QMainWindow):
             "combine",
             jobs.load,
             paths,
+            keep_copy=self.settings.keep_dump_copies,
             on_done=self._set_dump,
             on_error=lambda exc, details: self._combine_failed(exc, details),
             on_progress=lambda v, t: self._progress("combine", v, t),
@@ -597,6 +615,32 @@ class MainWindow(QMainWindow):
         )
         if path:
             self.save_report_to(entry, path)
+
+    def _set_keep_copies(self, checked: bool) -> None:
+        self.settings.keep_dump_copies = bool(checked)
+        settings_mod.save(self.settings)
+
+    def clear_saved_dumps(self) -> None:
+        """Delete the dump cache (copies of customer data) on the pool; say what it freed."""
+        self._set_busy("clear-copies", self.tr("Deleting saved copies…"))
+        self.runner.submit(
+            "clear-copies",
+            jobs.clear_saved_dumps,
+            on_done=self._copies_cleared,
+            on_error=self._clear_failed,
+        )
+
+    def _clear_failed(self, exc: BaseException, details: str) -> None:
+        log.error("Deleting the saved copies failed:\n%s", details)
+        sentence = self.tr("Could not delete the saved copies: %1").replace("%1", _one_line(exc))
+        self._last_error_box = show_error(self, sentence, details)
+
+    def _copies_cleared(self, freed: int) -> None:
+        size = f"{freed / 2**20:,.1f} MB" if freed < 2**30 else f"{freed / 2**30:,.2f} GB"
+        self.message_bar.show_message(
+            "ok", self.tr("Deleted the saved copies of dumps (%1).").replace("%1", size)
+        )
+        self.copies_cleared.emit(freed)
 
     def save_report_to(self, entry: DumpEntry, path: str) -> None:
         self._set_busy("report", self.tr("Saving the import report…"))
@@ -1071,6 +1115,7 @@ class MainWindow(QMainWindow):
         entry = self.dump_panel.current_entry()
         self.act_save_report.setEnabled(entry is not None and entry.dump is not None)
         self.act_cancel.setEnabled(bool(self._busy))
+        self.act_clear_copies.setEnabled("clear-copies" not in self._busy)
         self.options.generate_button.setText(self.tr("Generating…") if computing else self.tr("&Generate"))
 
     def about(self) -> None:
