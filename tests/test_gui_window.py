@@ -656,3 +656,30 @@ def test_saved_copies_can_be_refused_and_deleted_from_the_file_menu(qtbot, demo_
         assert "Deleted the saved copies" in window.message_bar.text.text()
     finally:
         window.runner.shutdown()
+
+
+def _mnemonic(text: str) -> str:
+    """The Alt letter of a menu text ('' without one; '&&' is a literal ampersand)."""
+    i = text.replace("&&", "").find("&")
+    return text.replace("&&", "")[i + 1].lower() if i >= 0 else ""
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_no_two_entries_of_a_menu_share_an_alt_letter(qtbot, lang):
+    """Keyboard use of the menus: within the menu bar and within each menu, every Alt
+    letter leads to one entry only, in both languages."""
+    window = make_window(qtbot)
+    try:
+        window.set_ui_language(lang)
+        bar = [a for a in window.menuBar().actions() if a.isVisible()]
+        groups = {"menu bar": [a.text() for a in bar]}
+        for a in bar:
+            menu = a.menu()
+            groups[a.text()] = [b.text() for b in menu.actions() if not b.isSeparator() and b.isVisible()]
+        for name, texts in groups.items():
+            letters = [_mnemonic(t) for t in texts if _mnemonic(t)]
+            clashes = {x for x in letters if letters.count(x) > 1}
+            assert not clashes, f"{lang} {name}: {clashes} in {texts}"
+    finally:
+        window.set_ui_language("en")
+        window.runner.shutdown()

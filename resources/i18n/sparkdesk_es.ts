@@ -215,7 +215,7 @@
         <translation>Exportar &amp;todo…</translation>
     </message>
     <message>
-        <source>Save Import &amp;Report…</source>
+        <source>Save Import Re&amp;port…</source>
         <translation>Guardar el &amp;informe de importación…</translation>
     </message>
     <message>

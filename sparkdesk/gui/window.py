@@ -303,7 +303,7 @@ class MainWindow(QMainWindow):
         self.act_demo.setText(self.tr("Open the &Demo Dump"))
         self.act_save.setText(self.tr("&Save Export…"))
         self.act_export_all.setText(self.tr("Export &All…"))
-        self.act_save_report.setText(self.tr("Save Import &Report…"))
+        self.act_save_report.setText(self.tr("Save Import Re&port…"))
         self.act_quit.setText(self.tr("&Quit"))
         self.act_keep_copies.setText(self.tr("&Keep Copies of Imported Dumps"))
         self.act_keep_copies.setToolTip(
