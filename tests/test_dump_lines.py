@@ -40,16 +40,20 @@ def _csv(rng: random.Random, rows: int, crlf: bool, bom: bool, final_newline: bo
     return (("\ufeff" if bom else "") + text).encode()
 
 
+def _one_file(tmp_path: Path, name: str, data: bytes, gz: bool):
+    """A dump folder holding one table file (gzipped when asked): its TableFile."""
+    root = tmp_path / "d"
+    root.mkdir()
+    (root / (name + ".gz" if gz else name)).write_bytes(gzip.compress(data) if gz else data)
+    return folder_source(root).files[0]
+
+
 @pytest.mark.parametrize("seed", range(12))
 @pytest.mark.parametrize("chunk", [5, 64, 1 << 20])
 def test_scan_matches_csv_module(tmp_path, monkeypatch, seed, chunk):
     rng = random.Random(seed)
     data = _csv(rng, 40, crlf=seed % 2 == 0, bom=seed % 3 == 0, final_newline=seed % 4 != 1)
-    root = tmp_path / "d"
-    root.mkdir()
-    name = "users.csv.gz" if seed % 5 == 0 else "users.csv"
-    (root / name).write_bytes(gzip.compress(data) if name.endswith(".gz") else data)
-    tf = folder_source(root).files[0]
+    tf = _one_file(tmp_path, "users.csv", data, gz=seed % 5 == 0)
     expected = list(parse._csv_records(tf))
     monkeypatch.setattr(lines, "CHUNK", chunk)
     wanted = np.arange(len(expected))
@@ -190,11 +194,7 @@ def test_jsonl_scan_matches_python_lines(tmp_path, monkeypatch, seed, chunk):
     Python's universal-newline reading, blank and white-space lines skipped."""
     rng = random.Random(seed)
     data = _jsonl(rng, 30, crlf=seed % 2 == 0, bom=seed % 3 == 0, final_newline=seed % 4 != 1)
-    root = tmp_path / "d"
-    root.mkdir()
-    name = "users.jsonl.gz" if seed % 5 == 0 else "users.jsonl"
-    (root / name).write_bytes(gzip.compress(data) if name.endswith(".gz") else data)
-    tf = folder_source(root).files[0]
+    tf = _one_file(tmp_path, "users.jsonl", data, gz=seed % 5 == 0)
     expected = list(parse._jsonl_lines(tf))
     monkeypatch.setattr(lines, "CHUNK", chunk)
     count, spans = lines.jsonl_lines(tf, np.arange(len(expected)))

@@ -21,6 +21,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -119,20 +120,11 @@ def record_spans(tf: TableFile, wanted: np.ndarray | None, count_cells: bool = F
     c = _Carry()
     parts: list[tuple] = []
     tail = b""
-    with tf.open_binary() as fh:
-        while True:
-            data = fh.read(CHUNK)
-            if not data:
-                break
-            # the first 30 % of finding a file's reported rows; Cancel between chunks of 64 MiB
-            checkpoint(
-                0.3 * min(c.offset / max(tf.size, 1), 1.0), f"Finding the rows to report in {tf.label}"
-            )
-            buf = np.frombuffer(data, np.uint8)
-            *found, cells = _chunk_records(buf, c, count_cells)
-            parts.append(_pick(wanted, c.records, *found, cells))
-            c.records += len(found[0])
-            tail = data[-2:]
+    for data in _scan(tf):
+        *found, cells = _chunk_records(np.frombuffer(data, np.uint8), c, count_cells)
+        parts.append(_pick(wanted, c.records, *found, cells))
+        c.records += len(found[0])
+        tail = data[-2:]
     last = c.offset - 1
     if c.last_term < last and not (c.last_term == last - 1 and tail[-1:] == b"\r"):
         # a final record without a new line after it
@@ -148,23 +140,27 @@ def record_spans(tf: TableFile, wanted: np.ndarray | None, count_cells: bool = F
     return c.records, Spans(*(col.astype(np.int64) for col in cols[:4]), cols[4] if count_cells else None)
 
 
-def _pick(
-    wanted: np.ndarray | None,
-    first: int,
-    lines: np.ndarray,
-    starts: np.ndarray,
-    ends: np.ndarray,
-    cells: np.ndarray | None,
-) -> tuple[np.ndarray, ...]:
-    """(index, line, start, end, cells) of the wanted records among ``first`` onwards."""
-    if cells is None:
-        cells = np.zeros(len(lines), np.int64)
+def _pick(wanted: np.ndarray | None, first: int, *cols: np.ndarray | None) -> tuple[np.ndarray, ...]:
+    """(index, *cols) of the wanted items among those numbered ``first`` onwards (a column
+    given as None comes back as zeros)."""
+    n = len(cols[0])
+    cols = tuple(np.zeros(n, np.int64) if col is None else col for col in cols)
     if wanted is None:
-        return np.arange(first, first + len(lines)), lines, starts, ends, cells
-    lo, hi = np.searchsorted(wanted, [first, first + len(lines)])
+        return (np.arange(first, first + n), *cols)
+    lo, hi = np.searchsorted(wanted, [first, first + n])
     idx = wanted[lo:hi]
-    k = idx - first
-    return idx, lines[k], starts[k], ends[k], cells[k]
+    return (idx, *(col[idx - first] for col in cols))
+
+
+def _scan(tf: TableFile) -> Iterator[bytes]:
+    """The file's decompressed bytes, ``CHUNK`` at a time, as the first 30 % of finding its
+    reported rows: progress, and Cancel, between chunks."""
+    done = 0
+    with tf.open_binary() as fh:
+        while data := fh.read(CHUNK):
+            checkpoint(0.3 * min(done / max(tf.size, 1), 1.0), f"Finding the rows to report in {tf.label}")
+            yield data
+            done += len(data)
 
 
 def gather_bytes(tf: TableFile, starts: np.ndarray, ends: np.ndarray) -> bytes:
@@ -311,20 +307,13 @@ def jsonl_lines(tf: TableFile, wanted: np.ndarray) -> tuple[int, Spans] | None:
     """
     c = _LineCarry()
     picked: list[tuple[np.ndarray, ...]] = []
-    with tf.open_binary() as fh:
-        while True:
-            data = fh.read(CHUNK)
-            if not data:
-                break
-            checkpoint(
-                0.3 * min(c.offset / max(tf.size, 1), 1.0), f"Finding the rows to report in {tf.label}"
-            )
-            if c.offset == 0 and data[:3] == b"\xef\xbb\xbf":
-                c.bom = 3
-            found = _chunk_lines(np.frombuffer(data, np.uint8), c)
-            if found is None:
-                return None
-            picked.append(_pick_lines(wanted, c, *found))
+    for data in _scan(tf):
+        if c.offset == 0 and data[:3] == b"\xef\xbb\xbf":
+            c.bom = 3
+        found = _chunk_lines(np.frombuffer(data, np.uint8), c)
+        if found is None:
+            return None
+        picked.append(_pick_lines(wanted, c, *found))
     if c.prev_cr:
         return None  # the text ends with a lone carriage return
     if c.has_text:  # a last line without a new line
@@ -410,7 +399,4 @@ def _pick_lines(
     """(row index, line, start, end) of the wanted rows among these lines; counts them."""
     first = c.rows
     c.rows += len(numbers)
-    lo, hi = np.searchsorted(wanted, [first, first + len(numbers)])
-    idx = wanted[lo:hi]
-    k = idx - first
-    return idx, numbers[k], starts[k], ends[k]
+    return _pick(wanted, first, numbers, starts, ends)

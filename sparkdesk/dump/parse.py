@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -391,38 +392,35 @@ RAW_BLOCK = 250_000  # records made raw rows at a time (about 0.6 s): bounds the
 
 
 def _located(tf: TableFile, rows: np.ndarray, spans: Spans) -> Located:
-    """The raw rows (JSON objects of header and cells) of data ``rows`` found at ``spans``.
-
-    Made block by block: the records' text, their cells and the escaped cells of one
-    block are dropped before the next, so only the JSON rows add up (5 million rejected
-    messages: 1.5 GB of them).
-    """
+    """The raw rows (JSON objects of header and cells) of data ``rows`` found at ``spans``."""
     header = read_csv_header(tf)[0]
-    chunks: list[pa.Array] = []
-    for lo in range(0, len(spans), RAW_BLOCK):  # a few blocks, not rows
-        checkpoint(0.3 + 0.7 * lo / len(spans), f"Writing the raw rows of {tf.label}")
-        part = spans.at(slice(lo, lo + RAW_BLOCK))
+
+    def raw_rows(part: Spans) -> list[pa.Array]:
         cells = raw_cells(tf, part, len(header))
         if cells is None:  # pyarrow splits them otherwise: the csv module decides, record by record
             recs = raw_records(tf, part)
             raw = [json.dumps(dict(zip(header, rec, strict=False)), ensure_ascii=False) for rec in recs]
-            chunks.append(pa.array(raw, pa.large_string()))
-        else:
-            chunks.extend(json_rows(header, cells).chunks)
-    return Located(rows, spans.line, pa.chunked_array(chunks, pa.large_string()))
+            return [pa.array(raw, pa.large_string())]
+        return json_rows(header, cells).chunks
+
+    return Located(rows, spans.line, _in_blocks(tf, spans, raw_rows))
+
+
+def _in_blocks(tf: TableFile, spans: Spans, make: Callable[[Spans], list[pa.Array]]) -> pa.ChunkedArray:
+    """``make``'s raw rows for ``spans``, ``RAW_BLOCK`` at a time, with progress between.
+
+    The records' text, their cells and the escaped cells of one block are dropped before
+    the next, so only the raw rows add up (5 million rejected messages: 1.5 GB of them).
+    """
+    chunks: list[pa.Array] = []
+    for lo in range(0, len(spans), RAW_BLOCK):  # a few blocks, not rows
+        checkpoint(0.3 + 0.7 * lo / len(spans), f"Writing the raw rows of {tf.label}")
+        chunks.extend(make(spans.at(slice(lo, lo + RAW_BLOCK))))
+    return pa.chunked_array(chunks, pa.large_string())
 
 
 def _json_default(v: object) -> str:
     return str(v)
-
-
-def _line_texts_in_blocks(tf: TableFile, spans: Spans) -> pa.ChunkedArray:
-    """``line_texts`` block by block, with progress between blocks."""
-    chunks: list[pa.Array] = []
-    for lo in range(0, len(spans), RAW_BLOCK):  # a few blocks, not rows
-        checkpoint(0.3 + 0.7 * lo / len(spans), f"Writing the raw rows of {tf.label}")
-        chunks.extend(line_texts(tf, spans.at(slice(lo, lo + RAW_BLOCK))).chunks)
-    return pa.chunked_array(chunks, pa.large_string())
 
 
 def sorted_unique(a: np.ndarray) -> np.ndarray:
@@ -458,7 +456,9 @@ def locate(
         lines_found = jsonl_lines(tf, wanted)
         if lines_found is not None and lines_found[0] == n_rows and len(lines_found[1]) == len(wanted):
             spans = lines_found[1]
-            return Located(wanted, spans.line, _line_texts_in_blocks(tf, spans)), bad
+            return Located(
+                wanted, spans.line, _in_blocks(tf, spans, lambda part: line_texts(tf, part).chunks)
+            ), bad
     found: dict[int, tuple[int, str]] = {}
     rows = set(wanted.tolist())
     last = int(wanted[-1]) if len(wanted) else -1
