@@ -156,3 +156,37 @@ def test_writing_a_large_report_moves_progress_and_heeds_cancel(tmp_path, monkey
 
     with pytest.raises(Cancelled):
         load_dumps([root], progress=Progress(cancel_when_reporting, token), cache=False)
+
+
+def test_cancel_is_seen_while_a_file_is_checked(tmp_path, monkeypatch):
+    """Step one of a huge file (ten million bad timestamps: seconds) heeds Cancel: the
+    reader waits for each converting column in short polls."""
+    from sparkdesk.dump import validate
+
+    real = validate.convert_values
+    started = threading.Event()
+
+    def slow_convert(col, values):
+        if col.name == "created_at":
+            started.set()
+            time.sleep(5)
+        return real(col, values)
+
+    monkeypatch.setattr(validate, "convert_values", slow_convert)
+    token = CancelToken()
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            load_dumps([dump(tmp_path)], cancel=token, cache=False)
+        except BaseException as err:  # noqa: BLE001 - the test looks at it
+            failure.append(err)
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    assert started.wait(10)
+    t0 = time.monotonic()
+    token.cancel()
+    worker.join(10)
+    assert time.monotonic() - t0 < 1.5
+    assert failure and isinstance(failure[0], Cancelled)

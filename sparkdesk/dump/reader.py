@@ -285,7 +285,9 @@ def _read_sources(state: State, prog: Progress) -> None:
                 )
                 i += 1
                 start(i)
-                _read_one(state, d, tf, raw)
+                prog.step(done / total, f"Checking {tf.label}")
+                with running(prog):  # Cancel is looked for while its columns convert
+                    _read_one(state, d, tf, raw)
                 done += tf.size
                 prog.step(done / total, f"Read {tf.label}")
     finally:  # on a refusal or Cancel: stop a read under way, do not wait for it

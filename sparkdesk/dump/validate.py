@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
@@ -24,6 +25,9 @@ import pyarrow.compute as pc
 
 from sparkdesk.dump.parse import RawFile
 from sparkdesk.dump.schema import EVENT_REQUIRES, Col, TableSpec, table_spec
+from sparkdesk.tasks import checkpoint
+
+CANCEL_POLL_SECONDS = 0.2  # how often step one looks for a Cancel while a column converts
 
 TS_TYPE = pa.timestamp("ms", tz="UTC")
 # Text is large_string throughout: pandas' string dtype stores large_string, so the final
@@ -399,19 +403,32 @@ def check_file(table: str, raw: RawFile) -> Checked:
     naive: dict[str, np.ndarray] = {}
     cols: dict[str, pa.ChunkedArray] = {}
     present = [c for c in spec.columns if c.name in raw.table.column_names]
-    with ThreadPoolExecutor(max_workers=2 if n >= PARALLEL_ROWS else 1) as pool:
+    pool = ThreadPoolExecutor(max_workers=2 if n >= PARALLEL_ROWS else 1)
+    try:
         pending = {c.name: pool.submit(convert_values, c, _chunked(raw.table[c.name])) for c in present}
         for col in spec.columns:
             if col.name in pending:
-                conv = pending.pop(col.name).result()
+                conv = _result(pending.pop(col.name))
                 record_column(col, conv, errors, naive)
                 cols[col.name] = conv.values
             else:
                 cols[col.name] = _null_column(col, n)
                 if col.required:
                     errors.add(np.ones(n, bool), col.name, f"{col.name} is required but empty")
+    finally:  # on Cancel: drop the columns not started, leave the running ones to end alone
+        pool.shutdown(wait=False, cancel_futures=True)
     table_rules(spec, cols, errors)
     return Checked(pa.table(cols), errors, naive)
+
+
+def _result(future: Future) -> object:
+    """The future's result, checking for Cancel meanwhile (a column of ten million bad
+    timestamps takes seconds to sort out)."""
+    while True:
+        try:
+            return future.result(timeout=CANCEL_POLL_SECONDS)
+        except FutureTimeout:
+            checkpoint()
 
 
 # ---------------------------------------------------------------- rules across columns
