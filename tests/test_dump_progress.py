@@ -111,19 +111,27 @@ def test_cancel_during_a_read_returns_at_once_and_stops_the_read(tmp_path, monke
     assert stopped.wait(2.0)  # and the read itself gave up
 
 
+def _cancel_inside(monkeypatch, module, name: str, is_target, token: CancelToken, seconds: float) -> None:
+    """Replace ``module.name`` by a version that, for the call whose first argument
+    ``is_target`` picks, cancels ``token`` and then works on for ``seconds``."""
+    real = getattr(module, name)
+
+    def slow(first, *rest):
+        if is_target(first):
+            token.cancel()
+            time.sleep(seconds)
+        return real(first, *rest)
+
+    monkeypatch.setattr(module, name, slow)
+
+
 def test_cancel_while_checks_run_is_noticed(tmp_path, monkeypatch):
     """The reader waits for its duplicate checks with the same polling."""
     monkeypatch.setattr(reader, "POLL_SECONDS", 0.02)
-    real = reader.duplicate_mask
     token = CancelToken()
-
-    def slow_mask(spec, tbl):
-        if spec.name == "conversations":
-            token.cancel()
-            time.sleep(1.0)
-        return real(spec, tbl)
-
-    monkeypatch.setattr(reader, "duplicate_mask", slow_mask)
+    _cancel_inside(
+        monkeypatch, reader, "duplicate_mask", lambda spec: spec.name == "conversations", token, 1.0
+    )
     t = time.monotonic()
     with pytest.raises(Cancelled):
         load_dumps([dump(tmp_path)], cancel=token, cache=False)
@@ -163,30 +171,9 @@ def test_cancel_is_seen_while_a_file_is_checked(tmp_path, monkeypatch):
     reader waits for each converting column in short polls."""
     from sparkdesk.dump import validate
 
-    real = validate.convert_values
-    started = threading.Event()
-
-    def slow_convert(col, values):
-        if col.name == "created_at":
-            started.set()
-            time.sleep(5)
-        return real(col, values)
-
-    monkeypatch.setattr(validate, "convert_values", slow_convert)
     token = CancelToken()
-    failure: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            load_dumps([dump(tmp_path)], cancel=token, cache=False)
-        except BaseException as err:  # noqa: BLE001 - the test looks at it
-            failure.append(err)
-
-    worker = threading.Thread(target=run)
-    worker.start()
-    assert started.wait(10)
+    _cancel_inside(monkeypatch, validate, "convert_values", lambda col: col.name == "created_at", token, 5.0)
     t0 = time.monotonic()
-    token.cancel()
-    worker.join(10)
+    with pytest.raises(Cancelled):
+        load_dumps([dump(tmp_path)], cancel=token, cache=False)
     assert time.monotonic() - t0 < 1.5
-    assert failure and isinstance(failure[0], Cancelled)
