@@ -54,6 +54,10 @@ MESSY = {
 CLEAN = {
     "conversations.csv": "conversation_id,channel_id,contact_id,created_at\nc1,ch1,k1,2025-03-10T10:00:00Z\n",
 }
+# no manifest and a row in the year 2300: the snapshot is past what nanoseconds can hold
+FAR = {
+    "conversations.csv": "conversation_id,channel_id,contact_id,created_at\nc1,ch1,k1,2300-03-10T10:00:00Z\n",
+}
 
 
 @pytest.fixture(autouse=True)
@@ -113,7 +117,7 @@ def assert_same_dump(a, b) -> None:
 # ---------------------------------------------------------------- hits
 
 
-@pytest.mark.parametrize("files", [MESSY, CLEAN], ids=["messy", "clean"])
+@pytest.mark.parametrize("files", [MESSY, CLEAN, FAR], ids=["messy", "clean", "year-2300"])
 def test_second_load_comes_from_the_cache_and_equals_the_first(tmp_path, cache_dir, monkeypatch, files):
     root = write(tmp_path / "d", files)
     first = load_dumps([root])

@@ -60,7 +60,7 @@ from sparkdesk.tasks import Cancelled, Progress
 
 log = logging.getLogger(__name__)
 
-CACHE_VERSION = 1  # bump when what load_dumps returns for the same files changes
+CACHE_VERSION = 2  # bump when what load_dumps returns for the same files changes
 ENV_VAR = "SPARKDESK_CACHE_DIR"
 MAX_ENTRIES = 5  # most recently used entries kept
 MAX_BYTES = 16 * 2**30  # total size kept (the newest entry is kept whatever its size)
@@ -242,11 +242,12 @@ def _read_frame(path: Path, meta: dict) -> pd.DataFrame:
 
 
 def _snapshot_to_json(ts: pd.Timestamp) -> dict:
-    return {"ns": int(ts.value), "unit": ts.unit, "tz": None if ts.tz is None else str(ts.tz)}
+    """The value in the Timestamp's own unit: nanoseconds overflow after the year 2262."""
+    return {"value": int(ts.asm8.view("i8")), "unit": ts.unit, "tz": None if ts.tz is None else str(ts.tz)}
 
 
 def _snapshot_from_json(d: dict) -> pd.Timestamp:
-    return pd.Timestamp(d["ns"], unit="ns", tz=d["tz"]).as_unit(d["unit"])
+    return pd.Timestamp(d["value"], unit=d["unit"], tz=d["tz"]).as_unit(d["unit"])
 
 
 # ---------------------------------------------------------------- one entry

@@ -701,9 +701,9 @@ def _snapshot(state: State, tables: dict[str, pa.Table]) -> pd.Timestamp:
 
 def _cut_at_snapshot(state: State, tables: dict[str, pa.Table], snapshot: pd.Timestamp) -> None:
     """Leave out what happens strictly after the snapshot, with everything that belongs to it."""
-    s = pa.scalar(int(snapshot.value // 1_000_000), pa.int64()).cast(
-        arrow_type(table_spec("messages").col("created_at"))
-    )
+    # in milliseconds: ``snapshot.value`` (nanoseconds) overflows after the year 2262
+    ms = int(snapshot.as_unit("ms").asm8.view("i8"))
+    s = pa.scalar(ms, pa.int64()).cast(arrow_type(table_spec("messages").col("created_at")))
     gone: dict[str, pa.Array] = {}
     for child in (
         "conversations",
