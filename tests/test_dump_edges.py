@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pytest
 
@@ -365,3 +366,107 @@ def test_parquet_rejected_rows_report_their_row_index_and_native_cells(tmp_path)
         "contact_id": None,
         "created_at": "2025-03-10 10:00:00+00:00",
     }
+
+
+# Cells after a first row of the usual form. The first two keep the timestamp-typed read;
+# every other form step one reads, and every bad cell, makes it fail, and the file is
+# read again as text.
+LATER_TIMESTAMPS = [
+    "",  # empty: null either way
+    "2025-03-10T10:00:00.5-03:00",
+    "2025-03-10T10:00:00.1239Z",  # more than milliseconds: truncated
+    "2025-03-10T10:00:00",  # naive: a warning
+    "2025-03-10",
+    "1741600800123",  # epoch milliseconds
+    " 2025-03-10T10:00:00Z",
+    "2025-03-10T10:00:00,5Z",
+    "2025-02-29T10:00:00Z",  # no such day: rejected
+    "not a time",
+    "2300-01-01T00:00:00.000000001Z",  # beyond nanoseconds' range
+]
+
+
+def _messages_csv(cells: list[str]) -> str:
+    head = "message_id,conversation_id,created_at,direction,updated_at\n"
+    rows = [f"m{i},c1,{c},INBOUND,2025-03-10T10:00:0{i % 10}Z" for i, c in enumerate(cells)]
+    return head + "\n".join(rows) + "\n"
+
+
+def _load_both_ways(tmp_path: Path, monkeypatch, files: dict[str, str]):
+    """load_dumps with timestamp columns typed by the reader, then with every cell as text."""
+    from sparkdesk.dump import parse
+
+    typed = load_dumps([folder(tmp_path / "typed", files)], cache=False)
+    monkeypatch.setattr(parse, "_PLAIN_TS", parse.re.compile(r"(?!)"))  # matches nothing
+    text = load_dumps([folder(tmp_path / "text", files)], cache=False)
+    return typed, text
+
+
+@pytest.mark.parametrize("later", LATER_TIMESTAMPS)
+def test_timestamps_read_as_timestamps_give_what_text_gives(tmp_path, monkeypatch, later):
+    """A first cell of the usual form (ISO 8601 with an offset, at most milliseconds) has
+    pyarrow read the column as timestamps; a later cell of any other form reads the file
+    again as text. Tables, rejected rows and warnings are the same as reading text."""
+    conv = HEAD + "\nc1,ch1,k1,2025-03-10T09:00:00Z\n"
+    cells = ["2025-03-10T10:00:00.123Z", "2025-03-10T11:00:00+01:00", later, "2025-03-10T12:00Z"]
+    files = {"conversations.csv": conv, "messages.csv": _messages_csv(cells)}
+    typed, text = _load_both_ways(tmp_path, monkeypatch, files)
+    for name in ("conversations", "messages"):
+        assert typed.tables[name].equals(text.tables[name])
+    for got, want in (
+        (typed.report.rejected, text.report.rejected),
+        (typed.report.warnings, text.report.warnings),
+    ):
+        for frame in (got, want):
+            frame["file"] = frame["file"].str.replace(str(tmp_path), "", regex=False).str.split("/").str[-1]
+        pd.testing.assert_frame_equal(got, want)
+
+
+def test_clean_timestamp_column_is_read_as_timestamps_once(tmp_path):
+    """The usual case: the column comes out of pyarrow as timestamps, in one read (the
+    meter counts the file once); a later odd cell costs a second read, and the bar
+    does not go back meanwhile."""
+    from sparkdesk.dump.containers import discover
+    from sparkdesk.dump.parse import read_file
+
+    good = ["2025-03-10T10:00:00.123Z", "2025-03-10T11:00:00+01:00"]
+    root = folder(
+        tmp_path,
+        {"messages.csv": _messages_csv(good), "odd/messages.csv": _messages_csv(good + ["2025-03-10"])},
+    )
+    files = sorted(discover([root], 2**30, [])[0].files, key=lambda f: f.label)
+    clean, odd = (f for f in files if f.table == "messages")
+    meter = clean.meter()
+    raw = read_file(clean, meter)
+    assert raw.table["created_at"].type == pa.timestamp("ms", tz="UTC")
+    assert raw.table["updated_at"].type == pa.timestamp("ms", tz="UTC")
+    assert raw.table["message_id"].type == pa.large_string()
+    assert meter.bytes == meter.total
+    meter = odd.meter()
+    seen: list[float] = []
+    real_read = meter.restart
+
+    def restart() -> None:
+        seen.append(meter.fraction)
+        real_read()
+        seen.append(meter.fraction)
+
+    meter.restart = restart
+    raw = read_file(odd, meter)
+    assert raw.table["created_at"].type == pa.large_string()
+    assert raw.table["updated_at"].type == pa.large_string()  # one read for all columns
+    assert raw.table["created_at"].to_pylist()[-1] == "2025-03-10"
+    assert seen == [1.0, 1.0] and meter.fraction == 1.0
+
+
+def test_meter_restart_keeps_the_bar_where_it_was():
+    from sparkdesk.dump.containers import ReadMeter
+
+    meter = ReadMeter(100)
+    meter.bytes = 40
+    meter.restart()
+    assert meter.fraction == pytest.approx(0.4)
+    meter.bytes = 50
+    assert meter.fraction == pytest.approx(0.7)
+    meter.bytes = 100
+    assert meter.fraction == 1.0

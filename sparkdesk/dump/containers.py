@@ -49,10 +49,16 @@ class ReadMeter:
         self.total = max(total, 1)
         self.bytes = 0
         self.stopped = False
+        self._base = 0.0  # the fraction shown when the file was started again
 
     @property
     def fraction(self) -> float:
-        return min(self.bytes / self.total, 1.0)
+        return self._base + (1.0 - self._base) * min(self.bytes / self.total, 1.0)
+
+    def restart(self) -> None:
+        """The reader starts the file again: count anew, without the bar going back."""
+        self._base = self.fraction
+        self.bytes = 0
 
     def stop(self) -> None:
         self.stopped = True

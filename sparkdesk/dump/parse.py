@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -110,14 +111,15 @@ def _csv_text(tf: TableFile) -> io.TextIOWrapper:
     return io.TextIOWrapper(tf.open_binary(), encoding="utf-8-sig", newline="")
 
 
-def read_csv_header(tf: TableFile) -> tuple[list[str], bool]:
-    """The first record of the file (it may hold quoted new lines too), and whether more follow."""
+def read_csv_header(tf: TableFile) -> tuple[list[str], list[str] | None]:
+    """The first record of the file (it may hold quoted new lines too), and the record
+    after it (the first row of data; None when the header ends the file)."""
     try:
         with _csv_text(tf) as fh:
             records = (rec for rec in csv.reader(fh) if rec)
             header = next(records, None)
             if header is not None:
-                return header, next(records, None) is not None
+                return header, next(records, None)
     except UnicodeDecodeError:
         raise _not_utf8(tf) from None
     except (OSError, EOFError, csv.Error) as err:
@@ -125,38 +127,77 @@ def read_csv_header(tf: TableFile) -> tuple[list[str], bool]:
     raise DumpRefused(f"{tf.label} is empty: a CSV table file needs a header line.")
 
 
+# The usual form of a dump's timestamps: ISO 8601 with an offset, at most milliseconds.
+# pyarrow's CSV reader turns exactly these into the instant that validate.py's cast
+# gives (the same ISO 8601 parser), so a column whose first cell has this form is read
+# as timestamps straight away: no string column to build and convert, 0.4-0.5 s and
+# 0.3 GiB less on ten million messages. Any cell of another form makes the read fail,
+# and the file is read again as strings, where step one sorts out every form.
+_PLAIN_TS = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,3})?(Z|[+-]\d\d:\d\d)")
+_PLAIN_TS_TYPE = pa.timestamp("ms", tz="UTC")
+
+
+def _column_types(tf: TableFile, pos: dict[str, int], names: list[str], first: list[str]) -> dict:
+    """Every column as a string, except timestamp columns whose first cell has the usual form."""
+    types = {n: pa.large_string() for n in names}
+    for col in table_spec(tf.table).columns:
+        i = pos.get(col.name)
+        if col.type == "ts" and i is not None and i < len(first) and _PLAIN_TS.fullmatch(first[i]):
+            types[names[i]] = _PLAIN_TS_TYPE
+    return types
+
+
 def read_csv(tf: TableFile, meter: ReadMeter | None = None) -> RawFile:
-    """All cells as strings, empty cells as null, RFC 4180 quoting with new lines in values."""
-    headers, has_rows = read_csv_header(tf)
+    """All cells as strings, empty cells as null, RFC 4180 quoting with new lines in values
+    (timestamp columns of the usual form as timestamps, see ``_PLAIN_TS``)."""
+    headers, first = read_csv_header(tf)
     pos, unknown, dup = map_headers(tf, headers)
-    if not has_rows:  # pyarrow cannot skip a header that ends the file without a new line
+    if first is None:  # pyarrow cannot skip a header that ends the file without a new line
         return RawFile(pa.table({c: pa.array([], pa.large_string()) for c in pos}), headers, unknown, dup)
     names = [f"c{i}" for i in range(len(headers))]
+    strings = {n: pa.large_string() for n in names}
+    types = _column_types(tf, pos, names, first)
+    try:
+        try:
+            t, malformed = _read_csv_as(tf, meter, names, pos, types)
+        except pa.ArrowInvalid:
+            if types == strings or (meter is not None and meter.stopped):
+                raise
+            if meter is not None:
+                meter.restart()
+            t, malformed = _read_csv_as(tf, meter, names, pos, strings)
+    except (pa.ArrowInvalid, OSError, EOFError) as err:
+        raise _unreadable(tf, err) from None
+    n = t.num_rows
+    t = t.rename_columns(list(pos.keys()))
+    return RawFile(t, headers, unknown, dup, malformed=malformed, n_rows=n)
+
+
+def _read_csv_as(
+    tf: TableFile, meter: ReadMeter | None, names: list[str], pos: dict[str, int], types: dict
+) -> tuple[pa.Table, int]:
+    """The file's known columns with these types, and the number of records skipped for
+    a wrong cell count."""
     malformed = [0]
 
     def on_invalid(_row: object) -> str:
         malformed[0] += 1
         return "skip"
 
-    try:
-        with tf.open_arrow(meter) as stream:
-            t = pacsv.read_csv(
-                stream,
-                read_options=pacsv.ReadOptions(column_names=names, skip_rows_after_names=1),
-                parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_invalid),
-                convert_options=pacsv.ConvertOptions(
-                    column_types={n: pa.large_string() for n in names},
-                    null_values=[""],
-                    strings_can_be_null=True,
-                    quoted_strings_can_be_null=True,
-                    include_columns=[names[i] for i in pos.values()],
-                ),
-            )
-    except (pa.ArrowInvalid, OSError, EOFError) as err:
-        raise _unreadable(tf, err) from None
-    n = t.num_rows
-    t = t.rename_columns(list(pos.keys()))
-    return RawFile(t, headers, unknown, dup, malformed=malformed[0], n_rows=n)
+    with tf.open_arrow(meter) as stream:
+        t = pacsv.read_csv(
+            stream,
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows_after_names=1),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_invalid),
+            convert_options=pacsv.ConvertOptions(
+                column_types=types,
+                null_values=[""],
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=True,
+                include_columns=[names[i] for i in pos.values()],
+            ),
+        )
+    return t, malformed[0]
 
 
 def _csv_records(tf: TableFile):
