@@ -1,6 +1,7 @@
 """Reading one table file into an Arrow table of raw cells, and finding rows again later.
 
-Every cell of a CSV is read as a string (never inferred: ``007`` stays ``007``). JSON
+Every cell of a CSV is read as a string (never inferred: ``007`` stays ``007``), except
+timestamp columns in the usual form, which pyarrow reads as timestamps (``_PLAIN_TS``). JSON
 Lines go through pyarrow with an explicit all-string schema; when a file holds JSON
 numbers or booleans where that schema says string, a slower exact Python reader takes
 over for that file. Parquet keeps its native types; ``validate.py`` copes with both.
