@@ -368,7 +368,7 @@ def test_parquet_rejected_rows_report_their_row_index_and_native_cells(tmp_path)
     }
 
 
-# Cells after a first row of the usual form. The first two keep the timestamp-typed read;
+# Cells after the rows the reader samples. The first two keep the timestamp-typed read;
 # every other form step one reads, and every bad cell, makes it fail, and the file is
 # read again as text.
 LATER_TIMESTAMPS = [
@@ -384,33 +384,50 @@ LATER_TIMESTAMPS = [
     "not a time",
     "2300-01-01T00:00:00.000000001Z",  # beyond nanoseconds' range
 ]
+USUAL = ["2025-03-10T10:00:00.123Z", "2025-03-10T11:00:00+01:00"]
 
 
-def _messages_csv(cells: list[str]) -> str:
-    head = "message_id,conversation_id,created_at,direction,updated_at\n"
-    rows = [f"m{i},c1,{c},INBOUND,2025-03-10T10:00:0{i % 10}Z" for i, c in enumerate(cells)]
+def _messages_csv(created: list[str], deleted: dict[int, str] | None = None) -> str:
+    """Messages with these created_at cells; deleted_at empty but for the rows given."""
+    head = "message_id,conversation_id,created_at,direction,updated_at,deleted_at\n"
+    rows = [
+        f"m{i},c1,{c},INBOUND,2025-03-10T10:00:0{i % 10}Z,{(deleted or {}).get(i, '')}"
+        for i, c in enumerate(created)
+    ]
     return head + "\n".join(rows) + "\n"
 
 
-def _load_both_ways(tmp_path: Path, monkeypatch, files: dict[str, str]):
-    """load_dumps with timestamp columns typed by the reader, then with every cell as text."""
+def _message_files(tmp_path: Path, texts: dict[str, str]) -> list:
+    from sparkdesk.dump.containers import discover
+
+    root = folder(tmp_path, {f"{name}/messages.csv": text for name, text in texts.items()})
+    files = discover([root], 2**30, [])[0].files
+    return sorted((f for f in files if f.table == "messages"), key=lambda f: f.label)
+
+
+@pytest.mark.parametrize("column", ["created_at", "deleted_at"])
+@pytest.mark.parametrize("later", LATER_TIMESTAMPS)
+def test_timestamps_read_as_timestamps_give_what_text_gives(tmp_path, monkeypatch, later, column):
+    """Sampled cells of the usual form (ISO 8601 with an offset, at most milliseconds) or
+    empty (deleted_at) have pyarrow read the column as timestamps; a later cell of any
+    other form reads the file again as text. Tables, rejected rows and warnings are the
+    same as reading every cell as text."""
     from sparkdesk.dump import parse
 
+    monkeypatch.setattr(parse, "SAMPLE_RECORDS", 2)  # the cell below comes after the sample
+    created = [*USUAL, "2025-03-10T12:00Z", "2025-03-10T13:00Z"]
+    deleted = {}
+    if column == "created_at":
+        created[2] = later
+    else:
+        deleted[3] = later
+    files = {
+        "conversations.csv": HEAD + "\nc1,ch1,k1,2025-03-10T09:00:00Z\n",
+        "messages.csv": _messages_csv(created, deleted),
+    }
     typed = load_dumps([folder(tmp_path / "typed", files)], cache=False)
-    monkeypatch.setattr(parse, "_PLAIN_TS", parse.re.compile(r"(?!)"))  # matches nothing
+    monkeypatch.setattr(parse, "_PLAIN_TS", parse.re.compile(r"(?!)"))  # matches nothing: text
     text = load_dumps([folder(tmp_path / "text", files)], cache=False)
-    return typed, text
-
-
-@pytest.mark.parametrize("later", LATER_TIMESTAMPS)
-def test_timestamps_read_as_timestamps_give_what_text_gives(tmp_path, monkeypatch, later):
-    """A first cell of the usual form (ISO 8601 with an offset, at most milliseconds) has
-    pyarrow read the column as timestamps; a later cell of any other form reads the file
-    again as text. Tables, rejected rows and warnings are the same as reading text."""
-    conv = HEAD + "\nc1,ch1,k1,2025-03-10T09:00:00Z\n"
-    cells = ["2025-03-10T10:00:00.123Z", "2025-03-10T11:00:00+01:00", later, "2025-03-10T12:00Z"]
-    files = {"conversations.csv": conv, "messages.csv": _messages_csv(cells)}
-    typed, text = _load_both_ways(tmp_path, monkeypatch, files)
     for name in ("conversations", "messages"):
         assert typed.tables[name].equals(text.tables[name])
     for got, want in (
@@ -422,41 +439,55 @@ def test_timestamps_read_as_timestamps_give_what_text_gives(tmp_path, monkeypatc
         pd.testing.assert_frame_equal(got, want)
 
 
-def test_clean_timestamp_column_is_read_as_timestamps_once(tmp_path):
-    """The usual case: the column comes out of pyarrow as timestamps, in one read (the
-    meter counts the file once); a later odd cell costs a second read, and the bar
-    does not go back meanwhile."""
-    from sparkdesk.dump.containers import discover
+def _read_counting_restarts(tf) -> tuple[object, list[float]]:
+    """read_file with a meter; the bar's place before and after every restart."""
     from sparkdesk.dump.parse import read_file
 
-    good = ["2025-03-10T10:00:00.123Z", "2025-03-10T11:00:00+01:00"]
-    root = folder(
-        tmp_path,
-        {"messages.csv": _messages_csv(good), "odd/messages.csv": _messages_csv(good + ["2025-03-10"])},
-    )
-    files = sorted(discover([root], 2**30, [])[0].files, key=lambda f: f.label)
-    clean, odd = (f for f in files if f.table == "messages")
-    meter = clean.meter()
-    raw = read_file(clean, meter)
-    assert raw.table["created_at"].type == pa.timestamp("ms", tz="UTC")
-    assert raw.table["updated_at"].type == pa.timestamp("ms", tz="UTC")
-    assert raw.table["message_id"].type == pa.large_string()
-    assert meter.bytes == meter.total
-    meter = odd.meter()
+    meter = tf.meter()
     seen: list[float] = []
-    real_read = meter.restart
+    real_restart = meter.restart
 
     def restart() -> None:
         seen.append(meter.fraction)
-        real_read()
+        real_restart()
         seen.append(meter.fraction)
 
     meter.restart = restart
-    raw = read_file(odd, meter)
+    raw = read_file(tf, meter)
+    assert meter.fraction == 1.0
+    return raw, seen
+
+
+def test_usual_timestamps_are_read_as_timestamps_in_one_read(tmp_path):
+    """The usual case: timestamp columns come out of pyarrow as timestamps, a column still
+    empty in the sample (deleted_at) too, in one read of the file."""
+    (clean,) = _message_files(tmp_path, {"clean": _messages_csv(USUAL)})
+    raw, restarts = _read_counting_restarts(clean)
+    for name in ("created_at", "updated_at", "deleted_at"):
+        assert raw.table[name].type == pa.timestamp("ms", tz="UTC"), name
+    assert raw.table["message_id"].type == pa.large_string()
+    assert restarts == []
+
+
+def test_an_odd_timestamp_in_the_sample_reads_text_at_once(tmp_path):
+    (odd,) = _message_files(tmp_path, {"odd": _messages_csv([*USUAL, "2025-03-10"])})
+    raw, restarts = _read_counting_restarts(odd)
     assert raw.table["created_at"].type == pa.large_string()
-    assert raw.table["updated_at"].type == pa.large_string()  # one read for all columns
+    assert raw.table["updated_at"].type == pa.timestamp("ms", tz="UTC")
+    assert restarts == []
+
+
+def test_an_odd_timestamp_after_the_sample_reads_the_file_again(tmp_path, monkeypatch):
+    """A second read of the whole file as text; the bar does not go back meanwhile."""
+    from sparkdesk.dump import parse
+
+    monkeypatch.setattr(parse, "SAMPLE_RECORDS", 2)
+    (late,) = _message_files(tmp_path, {"late": _messages_csv([*USUAL, "2025-03-10"])})
+    raw, restarts = _read_counting_restarts(late)
+    for name in ("created_at", "updated_at", "deleted_at"):  # one read for all columns
+        assert raw.table[name].type == pa.large_string(), name
     assert raw.table["created_at"].to_pylist()[-1] == "2025-03-10"
-    assert seen == [1.0, 1.0] and meter.fraction == 1.0
+    assert restarts == [1.0, 1.0]
 
 
 def test_meter_restart_keeps_the_bar_where_it_was():
