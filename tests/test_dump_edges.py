@@ -501,3 +501,29 @@ def test_meter_restart_keeps_the_bar_where_it_was():
     assert meter.fraction == pytest.approx(0.7)
     meter.bytes = 100
     assert meter.fraction == 1.0
+
+
+def test_a_stray_quote_near_the_top_costs_the_sample_no_more_than_its_budget(tmp_path, monkeypatch):
+    """A quote that never closes turns the rest of the file into one cell; the sample that
+    chooses column types stops at ``SAMPLE_CHARS`` instead of reading it all."""
+    from sparkdesk.dump import parse
+    from sparkdesk.dump.containers import discover
+
+    monkeypatch.setattr(parse, "SAMPLE_CHARS", 1000)
+    rows = [f"m{i},c1,2025-03-10T10:00:00Z,INBOUND,,\n" for i in range(20_000)]
+    rows[2] = 'm2,c1,"2025-03-10T10:00:00Z,INBOUND,,\n'  # the quote is never closed
+    root = folder(
+        tmp_path,
+        {
+            "messages.csv": "message_id,conversation_id,created_at,direction,updated_at,deleted_at\n"
+            + "".join(rows)
+        },
+    )
+    (tf,) = discover([root], 2**30, [])[0].files
+    header, sample = parse.read_csv_header(tf, 200)
+    assert header[0] == "message_id" and len(sample) == 3
+    assert sample[:2] == [
+        ["m0", "c1", "2025-03-10T10:00:00Z", "INBOUND", "", ""],
+        ["m1", "c1", "2025-03-10T10:00:00Z", "INBOUND", "", ""],
+    ]
+    assert sum(len(cell) for rec in sample for cell in rec) < 2_000  # the file holds 800,000

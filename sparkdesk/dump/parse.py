@@ -113,22 +113,59 @@ def _csv_text(tf: TableFile) -> io.TextIOWrapper:
 
 
 SAMPLE_RECORDS = 200  # data records read ahead with the header, to choose column types
+SAMPLE_CHARS = 1 << 20  # text read for them at most: a stray quote can run to the file's end
+
+
+class _Lines:
+    """The lines of a text file, up to ``limit`` characters from where it was set (None:
+    all of them); ``csv.reader`` takes one line at a time, so it reads no further."""
+
+    def __init__(self, fh: io.TextIOWrapper) -> None:
+        self._fh = fh
+        self.used = 0
+        self.limit: int | None = None
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        if self.limit is not None and self.used >= self.limit:
+            raise StopIteration
+        line = next(self._fh)
+        self.used += len(line)
+        return line
 
 
 def read_csv_header(tf: TableFile, sample: int = 1) -> tuple[list[str], list[list[str]]]:
     """The first record of the file (it may hold quoted new lines too), and up to ``sample``
-    records after it (the first rows of data; none when the header ends the file)."""
+    records after it (the first rows of data; none when the header ends the file). Past
+    the first row, only ``SAMPLE_CHARS`` of text are read; a record cut there is partial."""
     try:
         with _csv_text(tf) as fh:
-            records = (rec for rec in csv.reader(fh) if rec)
+            lines = _Lines(fh)
+            records = (rec for rec in csv.reader(lines) if rec)
             header = next(records, None)
             if header is not None:
-                return header, [rec for _, rec in zip(range(sample), records, strict=False)]
+                rows = [rec for _, rec in zip(range(min(sample, 1)), records, strict=False)]
+                if rows and sample > 1:
+                    lines.limit = lines.used + SAMPLE_CHARS
+                    rows += _more_records(records, sample - 1)
+                return header, rows
     except UnicodeDecodeError:
         raise _not_utf8(tf) from None
     except (OSError, EOFError, csv.Error) as err:
         raise _unreadable(tf, err) from None
     raise DumpRefused(f"{tf.label} is empty: a CSV table file needs a header line.")
+
+
+def _more_records(records, n: int) -> list[list[str]]:
+    """Up to ``n`` more records; fewer when the text read so far ends inside one."""
+    out: list[list[str]] = []
+    try:
+        out.extend(rec for _, rec in zip(range(n), records, strict=False))
+    except (csv.Error, UnicodeDecodeError):
+        pass  # cut in the middle of a record or character: the sample is what came before
+    return out
 
 
 # The usual form of a dump's timestamps: ISO 8601 with an offset, at most milliseconds.
