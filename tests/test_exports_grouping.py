@@ -75,7 +75,8 @@ def _sorted_by_hand(frame):
 @pytest.mark.parametrize("seed", range(40))
 def test_sort_rows_and_the_in_order_check_match_a_sort_by_hand(seed):
     from sparkdesk.catalogue import export_type
-    from sparkdesk.exports.shape import _sort_key, in_order, sort_rows
+    from sparkdesk.exports.grouping import sort_key
+    from sparkdesk.exports.shape import in_order, sort_rows
 
     rng = np.random.default_rng(seed)
     frame = _random_keys(rng, int(rng.integers(0, 12)))
@@ -87,11 +88,24 @@ def test_sort_rows_and_the_in_order_check_match_a_sort_by_hand(seed):
     keys = ["created_at", "message_id", "conversation_id"]
     import pyarrow as pa
 
-    table = pa.table({k: _sort_key(frame[k]) for k in keys})
+    table = pa.table({k: sort_key(frame[k]) for k in keys})
     assert in_order(table) == (expected == list(range(len(frame))))
     again = sort_rows(got, ["created_at", "message_id"], export)  # sorted rows are in order
-    assert in_order(pa.table({k: _sort_key(got[k]) for k in keys}))
+    assert in_order(pa.table({k: sort_key(got[k]) for k in keys}))
     assert again["pos"].tolist() == expected
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_stable_order_matches_a_sort_by_hand(seed):
+    """The Arrow sort behind the current tags: each key ascending, missing first, ties
+    in their order (text with non-ASCII letters in code-point order)."""
+    from sparkdesk.exports.grouping import stable_order
+
+    rng = np.random.default_rng(seed)
+    frame = _random_keys(rng, int(rng.integers(0, 30)))
+    frame["message_id"] = frame["message_id"].replace({"c": "é", "b": "Z"})
+    cols = [frame[k] for k in ["created_at", "message_id", "conversation_id"]]
+    assert stable_order(cols).tolist() == _sorted_by_hand(frame)
 
 
 def test_rows_in_order_are_not_sorted_again(monkeypatch):

@@ -37,6 +37,7 @@ from sparkdesk.exports.grouping import (
     pair_codes,
     positions,
     run_starts,
+    stable_order,
     take_frame,
     take_rows,
     text_codes,
@@ -435,7 +436,8 @@ class Facts:
     @cached_property
     def current_tags(self) -> pd.DataFrame:
         """Tag ids and names per message id at S, ordered by (last) added time, then id."""
-        cur = self.current_tag_pairs.sort_values(["message_id", "at", "tag_id"], kind="stable")
+        pairs = self.current_tag_pairs
+        cur = pairs.iloc[stable_order([pairs["message_id"], pairs["at"], pairs["tag_id"]])]
         return join_ordered(
             cur["message_id"],
             {

@@ -136,6 +136,29 @@ def join_ordered(keys: pd.Series, columns: dict[str, pd.Series], sep: str = ", "
     return pd.DataFrame(out).set_axis(pd.Index(unique_keys.to_numpy()))
 
 
+def sort_key(series: pd.Series) -> pa.Array:
+    """An Arrow array that sorts like the column: timestamps as int64 ms, text as strings."""
+    if isinstance(series.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(series.dtype):
+        values = series.astype("datetime64[ms, UTC]")
+        ints = values.to_numpy(dtype="datetime64[ms]").astype(np.int64)
+        return pa.array(ints, mask=values.isna().to_numpy(bool))
+    if isinstance(series.dtype, pd.StringDtype) or pd.api.types.is_object_dtype(series.dtype):
+        return pa.array(series.astype("str"), from_pandas=True).cast(pa.large_string())
+    return pa.array(series, from_pandas=True)
+
+
+def stable_order(columns: list[pd.Series]) -> np.ndarray:
+    """Row positions sorted by the columns in turn (ascending, missing first, text in
+    code-point order); rows that tie keep their order.
+
+    Arrow's sort releases the GIL; ``DataFrame.sort_values`` on a text key holds it (66 ms
+    for the 400,000 current tags of the full-size demo: a stall of the window).
+    """
+    table = pa.table({str(i): sort_key(c) for i, c in enumerate(columns)})
+    keys = [(str(i), "ascending", "at_start") for i in range(len(columns))]
+    return pc.sort_indices(table, sort_keys=keys).to_numpy()
+
+
 def ms(times: pd.Series) -> pd.Series:
     """Milliseconds since the epoch of a datetime64[ms, UTC] series, as Int64 (NA kept)."""
     values = times.astype("datetime64[ms, UTC]")

@@ -11,7 +11,7 @@ import pyarrow.compute as pc
 
 from sparkdesk.catalogue import ExportType
 from sparkdesk.dump.order import rows_ascending
-from sparkdesk.exports.grouping import part_of, take_frame
+from sparkdesk.exports.grouping import part_of, sort_key, take_frame
 from sparkdesk.tasks import checkpoint
 
 _DTYPES = {
@@ -53,7 +53,7 @@ def sort_rows(
     if len(frame) < 2 or _strictly_increasing(frame[keys[0]]):
         return frame.reset_index(drop=True)  # e.g. messages, already in time order: nothing to sort
     step = step or (lambda done: checkpoint())
-    table = pa.table({k: _sort_key(frame[k]) for k in keys})
+    table = pa.table({k: sort_key(frame[k]) for k in keys})
     step(0.1)
     if in_order(table):  # e.g. messages in time order with ties already in id order
         return frame.reset_index(drop=True)
@@ -77,17 +77,6 @@ def _strictly_increasing(series: pd.Series) -> bool:
         return False
     ints = series.astype("datetime64[ms, UTC]").to_numpy(dtype="datetime64[ms]").astype(np.int64)
     return bool((ints[1:] > ints[:-1]).all())
-
-
-def _sort_key(series: pd.Series) -> pa.Array:
-    """An Arrow array that sorts like the column: timestamps as int64 ms, text as strings."""
-    if isinstance(series.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(series.dtype):
-        values = series.astype("datetime64[ms, UTC]")
-        ints = values.to_numpy(dtype="datetime64[ms]").astype(np.int64)
-        return pa.array(ints, mask=values.isna().to_numpy(bool))
-    if isinstance(series.dtype, pd.StringDtype) or pd.api.types.is_object_dtype(series.dtype):
-        return pa.array(series.astype("str"), from_pandas=True).cast(pa.large_string())
-    return pa.array(series, from_pandas=True)
 
 
 def round_div(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
