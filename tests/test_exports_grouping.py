@@ -253,3 +253,26 @@ def test_take_rows_in_blocks_with_missing_rows(dtype, monkeypatch):
     got = grouping.take_rows(values, rows, pd.RangeIndex(7, 14))
     expect = values.iloc[np.where(rows < 0, 0, rows)].where(rows >= 0).set_axis(pd.RangeIndex(7, 14))
     pd.testing.assert_series_equal(got, expect, check_names=False)
+
+
+def test_join_ordered_joins_in_row_order_and_keeps_text_keys_as_arrow(monkeypatch):
+    """Values joined per key in row order ("" for a missing one), keys in first-seen
+    order; text keys stay Arrow-backed and are never made Python strings (one per key,
+    holding the GIL: 69 ms for the current tags at full size), integer keys stay integers."""
+    from pandas.core.arrays.string_arrow import ArrowStringArray
+
+    from sparkdesk.exports.grouping import join_ordered
+
+    def no_python_strings(self, *args, **kwargs):
+        raise AssertionError("text keys were turned into Python strings")
+
+    keys = pd.Series(["m2", "m1", "m2", "m2"], dtype="str")
+    vals = pd.Series(["b", "x", None, "a"], dtype="str")
+    with monkeypatch.context() as m:
+        m.setattr(ArrowStringArray, "to_numpy", no_python_strings)
+        got = join_ordered(keys, {"v": vals})
+    assert got.index.tolist() == ["m2", "m1"]
+    assert got["v"].tolist() == ["b, , a", "x"]
+    assert isinstance(got.index.dtype, pd.StringDtype) and got.index.dtype.storage == "pyarrow"
+    by_int = join_ordered(pd.Series([7, 3, 7]), {"v": pd.Series(["p", "q", "r"], dtype="str")})
+    assert by_int.index.dtype == np.int64 and by_int["v"].tolist() == ["p, r", "q"]

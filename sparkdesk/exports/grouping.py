@@ -133,7 +133,9 @@ def join_ordered(keys: pd.Series, columns: dict[str, pd.Series], sep: str = ", "
             )
             joined = pc.replace_with_mask(joined, pa.array(mask), longer)
         out[name] = pd.Series(pd.StringDtype("pyarrow", na_value=np.nan).__from_arrow__(joined))
-    return pd.DataFrame(out).set_axis(pd.Index(unique_keys.to_numpy()))
+    # the keys stay Arrow text: an object index makes a Python string per key (69 ms of GIL
+    # for 327,303 tagged messages), and the lookup into it turns them back into Arrow
+    return pd.DataFrame(out).set_axis(pd.Index(unique_keys.array))
 
 
 def sort_key(series: pd.Series) -> pa.Array:
