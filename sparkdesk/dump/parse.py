@@ -146,11 +146,11 @@ def read_csv_header(tf: TableFile, sample: int = 1) -> tuple[list[str], list[lis
             records = (rec for rec in csv.reader(lines) if rec)
             header = next(records, None)
             if header is not None:
-                rows = [rec for _, rec in zip(range(min(sample, 1)), records, strict=False)]
-                if rows and sample > 1:
-                    lines.limit = lines.used + SAMPLE_CHARS
-                    rows += _more_records(records, sample - 1)
-                return header, rows
+                first = next(records, None)
+                if first is None:
+                    return header, []
+                lines.limit = lines.used + SAMPLE_CHARS
+                return header, [first, *_more_records(records, sample - 1)]
     except UnicodeDecodeError:
         raise _not_utf8(tf) from None
     except (OSError, EOFError, csv.Error) as err:
@@ -178,18 +178,18 @@ _PLAIN_TS = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,3})?(Z|[+-]\d\d:\
 _PLAIN_TS_TYPE = pa.timestamp("ms", tz="UTC")
 
 
-def _column_types(tf: TableFile, pos: dict[str, int], names: list[str], sample: list[list[str]]) -> dict:
-    """Every column as a string, except timestamp columns whose sampled cells are all of the
-    usual form or empty (a column empty so far, like deleted_at, is taken to be usual)."""
-    types = {n: pa.large_string() for n in names}
+def _timestamp_columns(tf: TableFile, pos: dict[str, int], names: list[str], sample: list[list[str]]) -> dict:
+    """The columns pyarrow may read as timestamps: timestamp columns whose sampled cells are
+    all of the usual form or empty (a column empty so far, like deleted_at, counts)."""
+    typed = {}
     for col in table_spec(tf.table).columns:
         i = pos.get(col.name)
         if col.type != "ts" or i is None:
             continue
         cells = [rec[i] for rec in sample if i < len(rec) and rec[i] != ""]
         if all(_PLAIN_TS.fullmatch(c) for c in cells):
-            types[names[i]] = _PLAIN_TS_TYPE
-    return types
+            typed[names[i]] = _PLAIN_TS_TYPE
+    return typed
 
 
 def read_csv(tf: TableFile, meter: ReadMeter | None = None) -> RawFile:
@@ -201,12 +201,12 @@ def read_csv(tf: TableFile, meter: ReadMeter | None = None) -> RawFile:
         return RawFile(pa.table({c: pa.array([], pa.large_string()) for c in pos}), headers, unknown, dup)
     names = [f"c{i}" for i in range(len(headers))]
     strings = {n: pa.large_string() for n in names}
-    types = _column_types(tf, pos, names, sample)
+    typed = _timestamp_columns(tf, pos, names, sample)
     try:
         try:
-            t, malformed = _read_csv_as(tf, meter, names, pos, types)
+            t, malformed = _read_csv_as(tf, meter, names, pos, {**strings, **typed})
         except pa.ArrowInvalid:
-            if types == strings or (meter is not None and meter.stopped):
+            if not typed or (meter is not None and meter.stopped):
                 raise
             if meter is not None:
                 meter.restart()
