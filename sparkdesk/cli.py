@@ -10,6 +10,7 @@ import argparse
 import datetime as dt
 import json
 import logging
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -28,11 +29,22 @@ class UsageError(Exception):
     """The command line is wrong; the message is one sentence."""
 
 
+_DAY_FORM = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 def _date(text: str) -> dt.date:
+    """A calendar day written exactly ``YYYY-MM-DD`` (cli.md).
+
+    ``date.fromisoformat`` alone also takes ISO week dates (``2025-W11-1``), ordinal
+    dates (``2025-070``) and the basic form (``20250310``), which a user would not expect
+    a date option to read; the form is checked first.
+    """
     try:
-        return dt.date.fromisoformat(text)
+        if _DAY_FORM.fullmatch(text):
+            return dt.date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date in the form YYYY-MM-DD: {text!r}") from None
+        pass
+    raise argparse.ArgumentTypeError(f"not a date in the form YYYY-MM-DD: {text!r}")
 
 
 def _zone(text: str) -> str:

@@ -98,6 +98,13 @@ def test_iso_time_format(tmp_path, capsys):
     [
         (["--type", "nope"], "unknown export type"),
         (["--type", "team", "--from", "2025-13-01"], "YYYY-MM-DD"),
+        # date.fromisoformat reads these; cli.md's options take YYYY-MM-DD only
+        (["--type", "team", "--from", "2025-W11-1"], "YYYY-MM-DD"),
+        (["--type", "team", "--from", "2025-070"], "YYYY-MM-DD"),
+        (["--type", "team", "--to", "20250310"], "YYYY-MM-DD"),
+        (["--type", "team", "--from", "2025-3-10"], "YYYY-MM-DD"),
+        (["--type", "team", "--from", "２０２５-03-10"], "YYYY-MM-DD"),
+        (["--type", "team", "--from", "2025-02-29"], "YYYY-MM-DD"),
         (["--type", "team", "--tz", "Mars/Olympus"], "unknown time zone"),
         (["--type", "team", "--channel", "no-such-channel"], "Unknown channel id: no-such-channel"),
         (["--type", "team", "--from", "2025-06-02", "--to", "2025-06-01"], "before --from"),
