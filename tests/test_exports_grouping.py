@@ -150,6 +150,24 @@ def test_positions_matches_a_dictionary_whichever_side_is_cut_and_in_blocks(seed
     assert got.tolist() == _positions_by_hand(keys, universe).tolist()
 
 
+@pytest.mark.parametrize(
+    "keys", [["x", "y", "x"], [None, None], ["x", None], []], ids=["unknown", "null", "mixed", "no keys"]
+)
+@pytest.mark.parametrize("dtype", ["str", "object"])
+def test_positions_of_keys_absent_from_a_much_larger_universe(keys, dtype):
+    """Issue 12: the universe (> 4x the keys) is first cut to the values that occur among
+    the keys; when none does, every key is -1 (a crash indexed the empty cut), and the
+    progress still reaches its end."""
+    from sparkdesk.exports.grouping import positions
+
+    universe = pd.Series([f"u{i}" for i in range(4 * max(len(keys), 1) + 1)], dtype="str")
+    done = []
+    got = positions(pd.Series(keys, dtype=dtype), universe, done.append)
+    assert got.dtype == np.int64
+    assert got.tolist() == [-1] * len(keys)
+    assert done[-1:] == ([1.0] if keys else [])
+
+
 def test_positions_notice_cancel_between_blocks(monkeypatch):
     from sparkdesk.exports import grouping
     from sparkdesk.tasks import Cancelled, CancelToken, Progress, running

@@ -241,6 +241,10 @@ def positions(
     if len(u) > 4 * len(k):
         half = (lambda d: step(d / 2)) if step is not None else None
         occur = np.flatnonzero(_index_in_blocks(u, whole(pc.unique(k)), half) >= 0)
+        if not len(occur):  # no key is in the universe (all unknown or missing): nothing to look up
+            if step is not None:
+                step(1.0)
+            return np.full(len(k), -1, dtype=np.int64)
         rest = (lambda d: step(0.5 + d / 2)) if step is not None else None
         pos = _index_in_blocks(k, whole(u.take(pa.array(occur))), rest)
         return np.where(pos >= 0, occur[np.maximum(pos, 0)], -1)
