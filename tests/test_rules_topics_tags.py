@@ -1,5 +1,8 @@
 """Current topics / tags (order, removals, unknown ids) and the topic and tag exports."""
 
+import csv
+
+import pytest
 from dumpkit import (
     at,
     conv,
@@ -238,3 +241,94 @@ def test_topic_added_twice_sorts_by_its_last_addition(tmp_path):
     )
     c1 = row(export(dump, "open-conversation"), conversation_id="c1")
     assert (c1["topic_ids"], c1["topic_names"]) == ("tp2, tp1", "Two, One")
+
+
+# ----- Active of unknown ids (issue 12) --------------------------------------------------------
+
+KIND = {
+    # export: (reference table, its header, the fact rows adding one id to c1 on 03-10)
+    "topic": (
+        "topics",
+        "topic_id,name,active",
+        lambda ref: {"conversation_events": [topic_event("c1", at("10:00:00.000"), ref)]},
+    ),
+    "tag": (
+        "tags",
+        "tag_id,name,active",
+        lambda ref: {"message_tags": [message_tag("m1", ref, at("10:00:00.000"))]},
+    ),
+}
+
+
+def _active_dump(tmp_path, type_id: str, refs: list[str], rows: list[dict] | None):
+    """c1 (ch1) with message m1; each of ``refs`` added on 03-10. ``rows``: the reference
+    table's rows; ``None``: no file at all; ``[]``: a header without rows."""
+    from dumpkit import load, write_dump
+
+    name, header, facts = KIND[type_id]
+    tables = {"conversations": [conv("c1")], "messages": [inbound("m1", "c1", at("09:00:00.000"))]}
+    for ref in refs:
+        for k, v in facts(ref).items():
+            tables.setdefault(k, []).extend(v)
+    folder = write_dump(tmp_path / "dump", tables)
+    if rows == []:
+        (folder / f"{name}.csv").write_text(header + "\n", encoding="utf-8")
+    elif rows is not None:
+        write_dump(folder, {name: rows})
+    return load(folder)
+
+
+def _active_cells(tmp_path, type_id: str, frame) -> dict[str, str]:
+    """{id: Active cell text} as the CSV writer writes them."""
+    from sparkdesk.writers import WriteOptions, write_csv
+
+    path = tmp_path / f"{type_id}.csv"
+    write_csv(frame, type_id, path, WriteOptions(tz="UTC"))
+    with open(path, newline="", encoding="utf-8-sig") as fh:
+        header, *lines = list(csv.reader(fh))
+    assert header[:3] == [f"{type_id.capitalize()} ID", f"{type_id.capitalize()} Name", "Active"]
+    return {line[0]: line[2] for line in lines}
+
+
+@pytest.mark.parametrize("type_id", ["topic", "tag"])
+@pytest.mark.parametrize("table", ["missing", "no rows", "other ids"])
+def test_active_is_empty_for_an_unknown_id(tmp_path, type_id, table):
+    # exports.md, last precise rule: an unknown topic or tag id keeps its row with an empty
+    # name, and its Active cell is empty (not "false") whether the table is missing, has a
+    # header and no rows, or only holds other ids
+    name = KIND[type_id][0]
+    rows = {"missing": None, "no rows": [], "other ids": [{f"{name[:-1]}_id": "other", "name": "Other"}]}[
+        table
+    ]
+    dump = _active_dump(tmp_path, type_id, ["x1"], rows)
+    frame = export(dump, type_id, "2025-03-10")
+    assert list(frame[f"{type_id}_id"]) == ["x1"]
+    assert na(frame.loc[0, f"{type_id}_name"]) and na(frame.loc[0, "active"])
+    assert str(frame["active"].dtype) == "boolean"
+    assert _active_cells(tmp_path, type_id, frame) == {"x1": ""}
+
+
+@pytest.mark.parametrize("type_id", ["topic", "tag"])
+@pytest.mark.parametrize("with_column", [True, False], ids=["empty cell", "no active column"])
+def test_active_of_known_ids_defaults_to_true(tmp_path, type_id, with_column):
+    # a known id whose active is empty (or whose table has no active column) is active:
+    # "active (boolean, default true)"; an explicit false stays false; an unknown id beside
+    # known ones is empty. Rows sorted by name, empty first: x9 (unknown), a "A", b "B", c "C".
+    name = KIND[type_id][0]
+    key = f"{name[:-1]}_id"
+    rows = [{key: "a", "name": "A"}, {key: "b", "name": "B"}]
+    if with_column:
+        rows = [
+            {**rows[0], "active": None},
+            {**rows[1], "active": "false"},
+            {key: "c", "name": "C", "active": "1"},
+        ]
+    dump = _active_dump(tmp_path, type_id, ["a", "b", "c", "x9"], rows)
+    frame = export(dump, type_id, "2025-03-10")
+    cells = _active_cells(tmp_path, type_id, frame)
+    if with_column:
+        assert list(frame[f"{type_id}_name"].fillna("")) == ["", "A", "B", "C"]
+        assert cells == {"x9": "", "a": "true", "b": "false", "c": "true"}
+    else:  # c is unknown here too
+        assert list(frame[f"{type_id}_id"]) == ["c", "x9", "a", "b"]
+        assert cells == {"c": "", "x9": "", "a": "true", "b": "true"}

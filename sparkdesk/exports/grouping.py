@@ -328,8 +328,8 @@ def lookup(keys: pd.Series, values: pd.Series, step: Callable[[float], None] | N
     """``values[key]`` for every row of ``keys`` (NA for a missing or unknown key).
 
     Unlike ``Series.map`` this keeps ``values``' dtype even when nothing matches (an empty
-    reference table must not turn a timestamp column into floats), and it hashes with
-    Arrow. ``values`` has a unique index: reference tables are de-duplicated by key.
+    reference table must not turn a timestamp column into floats; numpy bool and int,
+    which hold no missing value, become their nullable kin), and it hashes with Arrow. ``values`` has a unique index: reference tables are de-duplicated by key.
     """
     part = part_of(step, 0.0, 0.5)
     return _take_found(values, positions(keys, values.index, part), keys.index, part_of(step, 0.5, 1.0))
@@ -355,12 +355,22 @@ def part_of(step: Callable[[float], None] | None, lo: float, hi: float) -> Calla
     return lambda done: step(hi if done >= 1.0 else lo + (hi - lo) * done)  # exact at the end
 
 
+_NULLABLE = {"b": "boolean", "i": "Int64", "u": "UInt64"}  # numpy kind -> pandas nullable dtype
+
+
 def _take_found(
     values: pd.Series, pos: np.ndarray, index: pd.Index, step: Callable[[float], None] | None = None
 ) -> pd.Series:
     """``values`` at ``pos``, NA where ``pos`` is -1, on ``index``."""
     if not len(values):
-        return pd.Series(pd.array([None] * len(pos), dtype=values.dtype), index=index)
+        # numpy bool and int hold no missing value (bool would make every cell False: an
+        # empty topics table wrote Active "false"); their nullable kin keep the cells empty
+        dtype = (
+            _NULLABLE.get(values.dtype.kind, values.dtype)
+            if isinstance(values.dtype, np.dtype)
+            else values.dtype
+        )
+        return pd.Series(pd.array([None] * len(pos), dtype=dtype), index=index)
     return take_rows(values, pos, index, step)
 
 
