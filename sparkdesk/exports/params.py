@@ -8,8 +8,6 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from sparkdesk.dump.model import Dump
-
 
 class UnknownChannel(ValueError):
     """A --channel id that is neither in `channels` nor any conversation's channel_id."""
@@ -36,9 +34,12 @@ def local_midnight(day: dt.date, tz: str) -> pd.Timestamp:
     return ts.tz_convert("UTC").as_unit("ms")
 
 
-def default_range(dump: Dump, tz: str) -> tuple[dt.date, dt.date] | None:
-    """From the day of the earliest to the day of the latest timestamp, read in ``tz``."""
-    span = dump.time_span()
+def default_range(span: tuple[pd.Timestamp, pd.Timestamp] | None, tz: str) -> tuple[dt.date, dt.date] | None:
+    """From the day of the earliest to the day of the latest timestamp, read in ``tz``.
+
+    ``span`` is the dump's ``time_span()``: its earliest and latest UTC instants (None
+    for a dump without dated rows, which has no default range).
+    """
     if span is None:
         return None
     lo, hi = (t.tz_convert(ZoneInfo(tz)) for t in span)

@@ -51,7 +51,7 @@ def make_scope(dump: Dump, params: ExportParams, *, range_optional: bool = False
     if range_optional and first is None and last is None:
         return Scope(None, None, dump.snapshot, channels)
     if first is None or last is None:
-        span = default_range(dump, params.tz)
+        span = default_range(dump.time_span(), params.tz)
         if span is None:  # an empty dump: an empty range
             return Scope(dump.snapshot, dump.snapshot, dump.snapshot, channels)
         first = first if first is not None else span[0]

@@ -54,21 +54,11 @@ def summarize(dump) -> DumpSummary:
     return found
 
 
-class _Span:
-    """Stands in for a dump where the core only reads its time span (``default_range``)."""
-
-    def __init__(self, span) -> None:
-        self._span = span
-
-    def time_span(self):
-        return self._span
-
-
 def default_range(dump, tz: str):
-    """``sparkdesk.exports.default_range`` from the dump's kept summary (no column scan)."""
+    """``sparkdesk.exports.default_range`` of the span in the dump's kept summary (no column scan)."""
     from sparkdesk.exports import default_range as core_default_range
 
-    return core_default_range(_Span(summarize(dump).span), tz)
+    return core_default_range(summarize(dump).span, tz)
 
 
 def load(
