@@ -157,6 +157,58 @@ def test_team_average_first_response_time(tmp_path):
     assert row(teams, team_id="t2")["avg_first_response_time"] == 600_000
 
 
+def test_team_rows_are_the_teams_with_a_reply_in_the_range_only(tmp_path):
+    # Issue 12. t1 (ch1) first-resolves c1 and c2 on 03-10 but replies only on 03-09 and 03-11;
+    # t2 (ch2) replies once on 03-10 and resolves nothing.
+    #   c1 (ch1, k1): inbound 03-09 09:00, r1 t1 03-09 09:10, RESOLVED t1 03-10 10:00 (cycle holds r1)
+    #   c2 (ch1, k1): inbound 03-10 09:00, RESOLVED t1 03-10 11:00 (no reply in its cycle), r2 t1 03-11 09:00
+    #   c3 (ch2, k2): inbound 03-10 09:00, r3 t2 03-10 09:30 -> FRT 1 800 000 ms
+    dump = make(
+        tmp_path,
+        {
+            "conversations": [
+                conv("c1", "2025-03-09T08:00:00.000Z", contact="k1"),
+                conv("c2", contact="k1"),
+                conv("c3", channel="ch2", contact="k2"),
+            ],
+            "messages": [
+                inbound("i1", "c1", "2025-03-09T09:00:00.000Z"),
+                reply("r1", "c1", "2025-03-09T09:10:00.000Z", "u1", "t1"),
+                inbound("i2", "c2", at("09:00:00.000")),
+                reply("r2", "c2", "2025-03-11T09:00:00.000Z", "u1", "t1"),
+                inbound("i3", "c3", at("09:00:00.000")),
+                reply("r3", "c3", at("09:30:00.000"), "u2", "t2"),
+            ],
+            "conversation_events": [
+                resolve("c1", at("10:00:00.000"), "u1", "t1"),
+                resolve("c2", at("11:00:00.000"), "u1", "t1"),
+            ],
+        },
+    )
+    # 03-10, every channel: t1's first resolutions are in the range, its replies are not -> t2 only
+    teams = export(dump, "team", "2025-03-10")
+    assert list(teams["team_id"]) == ["t2"]
+    t2 = teams.iloc[0]
+    assert (t2["team_name"], t2["created_at"]) == ("Beta", ts("2024-02-01T00:00:00.000Z"))
+    assert (t2["replies"], t2["contacts_helped"], t2["avg_first_response_time"]) == (1, 1, 1_800_000)
+    assert (t2["resolves_with_reply"], t2["resolves_without_reply"], t2["handle_time"]) == (0, 0, 0)
+    assert na(t2["avg_resolution_time"]) and na(t2["avg_handle_time"])
+    assert list(export(dump, "team", "2025-03-10", channels=("ch2",))["team_id"]) == ["t2"]
+    # only ch1: no human reply in the range at all -> no row (t1 used to appear, averages filled)
+    assert list(export(dump, "team", "2025-03-10", channels=("ch1",))["team_id"]) == []
+    # 03-11: r2 is t1's reply in the range -> t1 is a row; c2's first response is r2 (24 h after i2);
+    # no first resolution and no resolution on 03-11
+    t1 = row(export(dump, "team", "2025-03-11"), team_id="t1")
+    assert (t1["replies"], t1["contacts_helped"], t1["avg_first_response_time"]) == (1, 1, 86_400_000)
+    assert (t1["resolves_with_reply"], t1["resolves_without_reply"]) == (0, 0)
+    assert na(t1["avg_resolution_time"])
+    # 03-09..03-10 with ch1: r1 is in the range -> t1, with both first resolutions:
+    # c1 25 h 00 min = 90 000 000 ms, c2 2 h = 7 200 000 ms -> mean 48 600 000 ms; c1 with reply, c2 without
+    t1 = row(export(dump, "team", "2025-03-09", "2025-03-10", channels=("ch1",)), team_id="t1")
+    assert (t1["avg_resolution_time"], t1["avg_first_response_time"]) == (48_600_000, 600_000)
+    assert (t1["resolves_with_reply"], t1["resolves_without_reply"], t1["replies"]) == (1, 1, 1)
+
+
 def test_user_rows_from_any_activity_in_the_range(tmp_path):
     dump = make(
         tmp_path,

@@ -448,10 +448,14 @@ def team(f: Facts, scope: Scope, export) -> pd.DataFrame:
     out = act.per("team_id").reindex(teams)
     cf = f.conversation_facts
     sel = _selected_cx(f, scope)
+    # reindexed to the rows: assigning a Series to a frame with no rows makes its keys the
+    # rows (teams with a first resolution in the range but no reply appeared; issue 12)
     fr = cf[sel & scope.in_range(cf["first_response_at"]).to_numpy(bool)]
-    out["avg_first_response_time"] = mean_ms(fr["first_response_time"], fr["first_responder_team_id"])
+    frt = mean_ms(fr["first_response_time"], fr["first_responder_team_id"])
+    out["avg_first_response_time"] = frt.reindex(out.index)
     fres = cf[sel & scope.in_range(cf["first_resolution_at"]).to_numpy(bool)]
-    out["avg_resolution_time"] = mean_ms(fres["resolution_time"], fres["first_resolution_team_id"])
+    resolution = mean_ms(fres["resolution_time"], fres["first_resolution_team_id"])
+    out["avg_resolution_time"] = resolution.reindex(out.index)
     out = out.rename_axis("team_id").reset_index()
     out["team_name"] = lookup(out["team_id"], f.teams["name"])
     out["created_at"] = lookup(out["team_id"], f.teams["created_at"])
