@@ -378,10 +378,10 @@ def test_chunked_writing_gives_the_same_bytes(
     tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Big dumps are formatted in chunks; chunk boundaries must not show in the files."""
-    import sparkdesk.demo as demo_module
+    import sparkdesk.demo.writing as writing
 
     whole = write_demo(tmp_path / "whole", conversations=300, seed=3)
-    monkeypatch.setattr(demo_module, "CHUNK_ROWS", 97)
+    monkeypatch.setattr(writing, "CHUNK_ROWS", 97)
     chunked = write_demo(tmp_path / "chunked", conversations=300, seed=3)
     _same_files(whole, chunked)
 

@@ -1,0 +1,206 @@
+"""Generation: the world and the conversations simulated, the rows cut at the snapshot and
+sorted, and the contacts, their attributes and the agents' presence; all of it as ``Data``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sparkdesk.demo.conversations import Simulation, contacts_for, creation_times
+from sparkdesk.demo.organisation import (
+    ATTRIBUTES,
+    CHANNELS,
+    D0_MS,
+    DAY,
+    FIRST_NAMES,
+    HOUR,
+    LAST_NAMES,
+    MIN,
+    SNAPSHOT_MS,
+    START_MS,
+)
+from sparkdesk.demo.sampling import choice, lognormal, uniform
+from sparkdesk.demo.world import SHIFTS, World, make_world
+from sparkdesk.tasks import Progress
+
+
+@dataclass
+class Data:
+    """Everything generated, ready to be formatted."""
+
+    world: World
+    conv_t: np.ndarray
+    conv_ch: np.ndarray
+    conv_contact: np.ndarray
+    conv_lang: np.ndarray
+    conv_url: np.ndarray
+    contact_ch: np.ndarray
+    messages: dict[str, np.ndarray]
+    events: dict[str, np.ndarray]
+    tags: dict[str, np.ndarray]
+    surveys: dict[str, np.ndarray]
+    presence: dict[str, np.ndarray]
+    contacts: dict[str, np.ndarray]
+    attributes: dict[str, np.ndarray]
+
+
+def _cut_and_sort(rows: dict[str, np.ndarray], time_col: str) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Drop rows after the snapshot, order the rest by time (ties keep emission order).
+
+    Returns the new table and, for every old row, its new row number (-1 if dropped).
+    """
+    t = rows[time_col]
+    keep = np.flatnonzero(t <= SNAPSHOT_MS)
+    order = keep[np.argsort(t[keep], kind="stable")]
+    new_of_old = np.full(t.size, -1, dtype=np.int64)
+    new_of_old[order] = np.arange(order.size)
+    return {k: v[order] for k, v in rows.items()}, new_of_old
+
+
+def _after_snapshot_to_empty(*cols: np.ndarray) -> None:
+    for c in cols:
+        c[c > SNAPSHOT_MS] = -1
+
+
+def _presence(rng: np.random.Generator, world: World) -> dict[str, np.ndarray]:
+    """Per working day: available at shift start, breaks (lunch, sometimes another), offline at the end."""
+    agent, day = np.nonzero(world.works)
+    n = agent.size
+    start = D0_MS + day * DAY + np.array([s[0] for s in SHIFTS])[world.agent_shift[agent]] * MIN
+    start = start + lognormal(rng, n, 4 * MIN, 1.0, 0, 40 * MIN) - 5 * MIN
+    length = 8 * HOUR + 30 * MIN + uniform(rng, n, -15 * MIN, 25 * MIN)
+    coffee_at = start + 2 * HOUR + uniform(rng, n, 0, 40 * MIN)
+    lunch_at = start + 4 * HOUR + uniform(rng, n, -20 * MIN, 30 * MIN)
+    late_at = start + 6 * HOUR + uniform(rng, n, 0, 60 * MIN)
+    extra = rng.random(n)
+    slots = [  # (time, presence, away status, present?)
+        (start, 0, -1, np.ones(n, bool)),
+        (coffee_at, 1, 1, extra < 0.3),
+        (coffee_at + uniform(rng, n, 8 * MIN, 20 * MIN), 0, -1, extra < 0.3),
+        (lunch_at, 1, 0, np.ones(n, bool)),
+        (lunch_at + uniform(rng, n, 30 * MIN, 55 * MIN), 0, -1, np.ones(n, bool)),
+        (late_at, 1, 2 + rng.integers(0, 3, n), extra > 0.6),
+        (late_at + uniform(rng, n, 15 * MIN, 60 * MIN), 0, -1, extra > 0.6),
+        (start + length, 2, -1, rng.random(n) > 0.03),  # a few forget to log off
+    ]
+    mask = np.stack([s[3] for s in slots], axis=1)
+    cols = {
+        "user": np.repeat(agent, len(slots)).reshape(n, -1),
+        "t": np.stack([s[0] for s in slots], axis=1),
+        "presence": np.stack([np.broadcast_to(s[1], (n,)) for s in slots], axis=1),
+        "away": np.stack([np.broadcast_to(s[2], (n,)) for s in slots], axis=1),
+    }
+    flat = {k: v[mask] for k, v in cols.items()}
+    order = np.lexsort((flat["t"], flat["user"]))
+    out = {k: v[order] for k, v in flat.items()}
+    keep = out["t"] <= SNAPSHOT_MS
+    return {k: v[keep] for k, v in out.items()}
+
+
+def _contacts(
+    rng: np.random.Generator, contact_ch: np.ndarray, conv_contact: np.ndarray, conv_t: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Contact details: identifier digits, a display name for most, updated_at after their last conversation."""
+    n = contact_ch.size
+    last = np.full(n, -1, dtype=np.int64)
+    _group_max(last, conv_contact, conv_t)
+    fallback = uniform(rng, n, START_MS - 30 * DAY, SNAPSHOT_MS)
+    updated = np.where(last >= 0, np.minimum(last + uniform(rng, n, 0, 3 * HOUR), SNAPSHOT_MS), fallback)
+    updated = np.where(rng.random(n) < 0.15, -1, updated)
+    name = rng.integers(0, len(FIRST_NAMES) * len(LAST_NAMES), n)
+    name = np.where(rng.random(n) < 0.3, -1, name)
+    return {
+        "number": rng.integers(0, 10**12, n) * 7 + np.arange(n),
+        "name": name,
+        "updated": updated,
+        "no_primary": (contact_ch == 1) & (rng.random(n) < 0.1),
+    }
+
+
+def _group_max(out: np.ndarray, group: np.ndarray, values: np.ndarray) -> None:
+    order = np.lexsort((values, group))
+    g = group[order]
+    last = np.flatnonzero(np.r_[g[1:] != g[:-1], True])
+    out[g[last]] = values[order][last]
+
+
+def _attributes(rng: np.random.Generator, n_contacts: int) -> dict[str, np.ndarray]:
+    """Some attributes per contact, each with its own probability; one row per contact and attribute."""
+    probs = np.array([a[3] for a in ATTRIBUTES])
+    has = rng.random((n_contacts, len(ATTRIBUTES))) < probs[None, :]
+    contact, attr = np.nonzero(has)
+    sizes = np.array([len(a[4]) for a in ATTRIBUTES])
+    offsets = np.cumsum(sizes) - sizes
+    value = offsets[attr] + (rng.random(attr.size) * sizes[attr]).astype(np.int64)
+    return {"contact": contact, "attr": attr, "value": value}
+
+
+def _languages(rng: np.random.Generator, conv_ch: np.ndarray) -> np.ndarray:
+    """Each conversation's language code, by its channel's language mix (-1: unknown)."""
+    langs = sorted({lang for c in CHANNELS for lang, _ in c.languages} - {""})
+    conv_lang = np.full(conv_ch.size, -1, dtype=np.int64)
+    for i, c in enumerate(CHANNELS):
+        sel = np.flatnonzero(conv_ch == i)
+        pick = choice(rng, sel.size, [w for _, w in c.languages])
+        codes = np.array([langs.index(lang) if lang else -1 for lang, _ in c.languages])
+        conv_lang[sel] = codes[pick]
+    return conv_lang
+
+
+def _collect(sim: Simulation, progress: Progress) -> tuple[dict[str, np.ndarray], ...]:
+    """The simulated fact rows, cut at the snapshot and in time order; tags follow their messages."""
+    messages, msg_new = _cut_and_sort(sim.messages.finish(), "t")
+    _after_snapshot_to_empty(messages["updated"], messages["deleted"])
+    progress.step(0.4, "Sorting events")
+    events, _ = _cut_and_sort(sim.events.finish(), "t")
+    progress.step(0.8, "Sorting tags and surveys")
+    tags, _ = _cut_and_sort(sim.tags.finish(), "t")
+    tags["msg"] = msg_new[tags["msg"]]
+    tags = {k: v[tags["msg"] >= 0] for k, v in tags.items()}
+    surveys, _ = _cut_and_sort(sim.surveys.finish(), "sent")
+    _expire_unanswered(surveys)
+    return messages, events, tags, surveys
+
+
+def generate(conversations: int, seed: int, progress: Progress) -> Data:
+    rng = np.random.default_rng(seed)
+    world = make_world(rng, conversations)
+    conv_t = creation_times(rng, conversations)
+    conv_ch = choice(rng, conversations, [c.weight for c in CHANNELS])
+    conv_contact, contact_ch = contacts_for(rng, conv_ch)
+    conv_lang = _languages(rng, conv_ch)
+    conv_url = rng.random(conversations) < 0.02
+    sim = Simulation(rng, world, conv_t, conv_ch, progress.sub(0.0, 0.75))
+    sim.run()
+    messages, events, tags, surveys = _collect(sim, progress.sub(0.75, 0.9))
+    progress.step(0.9, "Contacts and presence")
+    contacts = _contacts(rng, contact_ch, conv_contact, conv_t)
+    attributes = _attributes(rng, contact_ch.size)
+    presence = _presence(rng, world)
+    return Data(
+        world,
+        conv_t,
+        conv_ch,
+        conv_contact,
+        conv_lang,
+        conv_url,
+        contact_ch,
+        messages,
+        events,
+        tags,
+        surveys,
+        presence,
+        contacts,
+        attributes,
+    )
+
+
+def _expire_unanswered(s: dict[str, np.ndarray]) -> None:
+    """A survey answered after the snapshot was, at the snapshot, still waiting for an answer."""
+    late = s["resp"] > SNAPSHOT_MS
+    s["resp"][late] = -1
+    s["score"][late] = -1
+    s["status"][late] = 0
+    s["fq"][late] = -1
+    s["fa"][late] = -1

@@ -1,0 +1,157 @@
+"""Writing: the manifest, the small tables and the fact tables in chunks, into a folder or a
+reproducible zip, each file whole or absent."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import pathlib
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import IO
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from sparkdesk.demo.cells import LS, join_cells
+from sparkdesk.demo.generation import Data, generate
+from sparkdesk.demo.organisation import ORGANIZATION, SNAPSHOT, URL_TEMPLATE
+from sparkdesk.demo.tables import BigTable, big_tables, small_tables
+from sparkdesk.tasks import CancelToken, Progress, ProgressFn, as_progress
+
+DEMO_ZIP_NAME = "sparkdesk-demo.zip"
+CHUNK_ROWS = 500_000  # rows formatted and written at a time
+
+
+def _write_big(out: IO[bytes], table: BigTable, progress: Progress) -> None:
+    out.write((",".join(table.header) + "\n").encode())
+    for lo in range(0, table.rows, CHUNK_ROWS):
+        progress.step(lo / max(table.rows, 1), f"Writing {table.name}")
+        sl = slice(lo, min(lo + CHUNK_ROWS, table.rows))
+        cols = table.cells(sl)
+        cols[-1] = join_cells([cols[-1], "\n"])
+        joined = pc.binary_join_element_wise(*cols, pa.scalar(",", LS))
+        _write_array_bytes(out, joined)
+
+
+def _write_array_bytes(out: IO[bytes], arr: pa.Array) -> None:
+    """Write the concatenated bytes of a string array (its data buffer, between its offsets)."""
+    bufs = arr.buffers()
+    offsets = np.frombuffer(bufs[1], dtype=np.int64)[arr.offset : arr.offset + len(arr) + 1]
+    out.write(memoryview(bufs[2])[int(offsets[0]) : int(offsets[-1])])
+
+
+def _write_small(out: IO[bytes], header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(header)
+    w.writerows(rows)
+    out.write(buf.getvalue().encode())
+
+
+def _manifest() -> bytes:
+    doc = {
+        "format": "sparkdesk-dump",
+        "version": 1,
+        "organization": ORGANIZATION,
+        "snapshot_at": SNAPSHOT,
+        "conversation_url_template": URL_TEMPLATE,
+    }
+    return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode()
+
+
+class _FolderSink:
+    """Writes each file next to its final name, then renames it into place."""
+
+    def __init__(self, folder: pathlib.Path):
+        self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
+
+    @contextmanager
+    def open(self, name: str) -> Iterator[IO[bytes]]:
+        final = self.folder / name
+        part = final.with_name(name + ".part")
+        try:
+            with open(part, "wb") as fh:
+                yield fh
+            os.replace(part, final)
+        finally:
+            part.unlink(missing_ok=True)
+
+
+class _ZipSink:
+    """Streams each file into a zip entry with a fixed date, so archives are reproducible."""
+
+    DATE = (2025, 6, 30, 20, 0, 0)
+
+    def __init__(self, zf: zipfile.ZipFile):
+        self.zf = zf
+
+    @contextmanager
+    def open(self, name: str) -> Iterator[IO[bytes]]:
+        info = zipfile.ZipInfo(name, date_time=self.DATE)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        info.external_attr = 0o644 << 16
+        with self.zf.open(info, "w", force_zip64=True) as fh:
+            yield fh
+
+
+def _write_all(sink: _FolderSink | _ZipSink, data: Data, progress: Progress) -> None:
+    with sink.open("manifest.json") as fh:
+        fh.write(_manifest())
+    for name, (header, rows) in small_tables(data.world).items():
+        with sink.open(f"{name}.csv") as fh:
+            _write_small(fh, header, rows)
+    tables = big_tables(data)
+    total = sum(t.rows for t in tables) or 1
+    done = 0
+    for table in tables:
+        with sink.open(f"{table.name}.csv") as fh:
+            _write_big(fh, table, progress.sub(done / total, (done + table.rows) / total))
+        done += table.rows
+
+
+def write_demo(
+    out_dir: str | os.PathLike[str],
+    conversations: int = 500,
+    seed: int = 1,
+    *,
+    as_zip: bool = False,
+    progress: Progress | ProgressFn | None = None,
+    cancel: CancelToken | None = None,
+) -> pathlib.Path:
+    """Write a synthetic dump and return its path.
+
+    Without ``as_zip``, ``out_dir`` is the dump folder (created if needed; the manifest and
+    the 17 table files are overwritten, nothing else is touched). With ``as_zip``, a path
+    ending in ``.zip`` is the archive to write, anything else is a folder that receives
+    ``sparkdesk-demo.zip``; the archive is written to a temporary name and renamed at the
+    end, so it is whole or absent. The same ``conversations`` and ``seed`` always give the
+    same bytes. ``progress``/``cancel`` work as in ``sparkdesk.tasks`` (raises
+    ``Cancelled``).
+    """
+    if conversations < 1:
+        raise ValueError("conversations must be at least 1")
+    prog = as_progress(progress, cancel)
+    data = generate(int(conversations), int(seed), prog.sub(0.0, 0.45))
+    target = pathlib.Path(out_dir)
+    if not as_zip:
+        _write_all(_FolderSink(target), data, prog.sub(0.45, 1.0))
+        prog.step(1.0, "Done", force=True)
+        return target
+    if target.suffix.lower() != ".zip":
+        target.mkdir(parents=True, exist_ok=True)
+        target = target / DEMO_ZIP_NAME
+    part = target.with_name(target.name + ".part")
+    try:
+        with zipfile.ZipFile(part, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as zf:
+            _write_all(_ZipSink(zf), data, prog.sub(0.45, 1.0))
+        os.replace(part, target)
+    finally:
+        part.unlink(missing_ok=True)
+    prog.step(1.0, "Done", force=True)
+    return target
