@@ -8,7 +8,10 @@ What goes in the cells, and why:
   so keeping milliseconds could show a different second than the CSV);
 - durations are numbers of seconds (``ms / 1000``, the nearest double to the exact
   3-decimal value) shown ``0.000``; percentages numbers shown ``0.00``; counts and
-  scores integral numbers; booleans real booleans;
+  scores integral numbers shown ``0``; booleans real booleans (a spreadsheet shows
+  them ``TRUE``/``FALSE``). Every number cell carries the display format of its column
+  (``NUMBER_FORMATS``), so it shows what the CSV writes, not General's shortest form
+  (``2801.88`` for ``2801.880``);
 - ids and every text are string cells, never numbers and never formulas (a text
   starting with ``=`` is typed as a string explicitly); no formula-guard apostrophe,
   since a string cell is never evaluated;
@@ -73,7 +76,11 @@ NUMBER_FORMATS = {
     "timestamp": "yyyy-mm-dd hh:mm:ss",
     "duration": "0.000",
     "percent": "0.00",
+    "count": "0",
+    "score": "0",
 }
+"""The display format of every cell of a column kind, in every engine and every sheet
+(``exports.md``, "Cell formats"). Text kinds and booleans keep General."""
 
 _ILLEGAL_CONTROL = byte_lut("".join(chr(c) for c in range(32) if chr(c) not in "\t\n\r"))
 _ILLEGAL_CONTROL_RE = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f]"
