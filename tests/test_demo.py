@@ -8,6 +8,7 @@ import json
 import pathlib
 import zipfile
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -372,6 +373,67 @@ def test_demo_loads_without_rejections_or_warnings(demo: pathlib.Path, tmp_path:
             assert stats.read == stats.accepted > 0, name
             assert stats.after_snapshot == 0, name
             assert len(dump.tables[name]) == stats.accepted, name
+
+
+# -- lock sessions: every UNLOCKED closes one (exports.md "Lock sessions") ---------------------
+
+
+def test_inspect_finds_no_unpaired_unlocked(tmp_path: pathlib.Path) -> None:
+    """Agents are busy in several conversations at once; locking another one releases the
+    previous lock, so the simulation's later UNLOCKED of it must not reach the dump. Before
+    the fix, 3,000 conversations of seed 7 had 69 UNLOCKED events with no open session."""
+    from sparkdesk.cli import inspect_summary
+    from sparkdesk.dump import load_dumps
+    from sparkdesk.exports import lock_warnings
+
+    dump = load_dumps([write_demo(tmp_path / "d", conversations=3000, seed=7)], cache=False)
+    assert lock_warnings(dump)["unpaired_unlocked"] == 0
+    reasons = {p["reason"] for p in inspect_summary(dump)["problems"]}
+    assert not any("UNLOCKED" in r for r in reasons), reasons
+    events = dump.tables["conversation_events"]
+    assert (events["type"] == "UNLOCKED").sum() > 300  # unlocks are still there, only paired ones
+
+
+def test_released_unlocks_follows_the_lock_session_rules() -> None:
+    """Each way a session closes before an UNLOCKED, on hand-made events in time order."""
+    from sparkdesk.demo.conversations import released_unlocks
+
+    S, L, U = 0, 1, 2  # STATUS_CHANGED, LOCKED, UNLOCKED
+    rows = [  # (type, conversation, user, status), expected: dropped
+        ((L, 0, 0, -1), False),
+        ((U, 0, 0, -1), False),  # a plain lock and unlock
+        ((L, 1, 1, -1), False),
+        ((L, 2, 1, -1), False),  # locking another conversation releases conversation 1
+        ((U, 1, 1, -1), True),
+        ((U, 2, 1, -1), False),
+        ((L, 3, 2, -1), False),
+        ((L, 3, 3, -1), False),  # a steal
+        ((U, 3, 2, -1), True),
+        ((U, 3, 3, -1), False),
+        ((L, 4, 4, -1), False),
+        ((S, 4, 4, 1), False),  # PENDING releases the lock
+        ((U, 4, 4, -1), True),
+        ((L, 5, 4, -1), False),
+        ((S, 5, -1, 0), False),  # back to NEW does not
+        ((U, 5, 4, -1), False),
+        ((U, 6, 5, -1), True),  # never locked
+        ((L, 7, 6, -1), False),
+        ((U, 7, 6, -1), False),
+        ((U, 7, 6, -1), True),  # unlocked twice
+        ((L, 8, 7, -1), False),
+        ((L, 8, 7, -1), False),  # locking what one holds changes nothing
+        ((U, 8, 7, -1), False),
+        ((L, 9, 8, -1), False),
+        ((L, 10, 9, -1), False),  # another agent's lock elsewhere does not matter
+        ((U, 9, 8, -1), False),
+        ((L, 11, 10, -1), False),
+        ((S, 11, 10, 2), False),  # RESOLVED releases the lock
+        ((L, 11, 10, -1), False),  # and a new lock opens a new session
+        ((U, 11, 10, -1), False),
+    ]
+    cols = np.array([r for r, _ in rows]).T
+    events = {"type": cols[0], "conv": cols[1], "user": cols[2], "status": cols[3]}
+    assert released_unlocks(events).tolist() == [drop for _, drop in rows]
 
 
 def test_chunked_writing_gives_the_same_bytes(

@@ -31,6 +31,9 @@ Why it is built the way it is:
   outbound-first conversations, which open with an agent's template), and nothing is dated
   after the snapshot: rows that the simulation places later are cut, which is what leaves
   some conversations open, some locks held and some surveys unanswered at the snapshot.
+  Across conversations, an agent holds one lock at a time: an UNLOCKED of a lock that the
+  agent's next lock elsewhere (or a steal, or a status change) already released is dropped,
+  so every UNLOCKED closes a lock session.
 
 Scale: the number of agents (and teams) grows with the number of conversations (about one
 agent per 2,000 conversations, at least 12 in 3 teams), so per-agent workload stays human.

@@ -710,6 +710,71 @@ class Simulation:
 
 
 # --------------------------------------------------------------------------------------
+# Locks across conversations
+# --------------------------------------------------------------------------------------
+
+
+def released_unlocks(events: dict[str, np.ndarray]) -> np.ndarray:
+    """The UNLOCKED events of locks their agent no longer held: to drop (events in time order).
+
+    The simulation lives each conversation on its own, so an agent is often busy in several
+    at once. The platform lets an agent hold one lock: locking another conversation, a
+    colleague's steal or a change to PENDING or RESOLVED releases it without an event
+    (exports.md "Lock sessions"), and the agent cannot unlock it afterwards. An UNLOCKED is
+    kept only where its agent's session on that conversation is still open: the agent's
+    last lock before it is on that conversation, and since that lock nobody else locked the
+    conversation, its status did not leave NEW and the agent did not unlock it already.
+    """
+    kind, conv, user = events["type"], events["conv"], events["user"]
+    lock, unlock = kind == 1, kind == 2
+    release = (kind == 0) & (events["status"] >= 1)
+    own = np.flatnonzero((lock | unlock) & (user >= 0))  # rows in time order
+
+    # the agent's last lock, on any conversation
+    by_user = own[np.argsort(user[own], kind="stable")]
+    last = _last_in_group(lock[by_user], user[by_user])
+    held = np.full(kind.size, -1, dtype=np.int64)
+    held[by_user] = np.where(last >= 0, by_user[np.maximum(last, 0)], -1)
+
+    # the agent's previous lock or unlock of the same conversation
+    by_pair = own[np.lexsort((user[own], conv[own]))]
+    same = np.r_[False, (conv[by_pair][1:] == conv[by_pair][:-1]) & (user[by_pair][1:] == user[by_pair][:-1])]
+    prev = np.full(kind.size, -1, dtype=np.int64)
+    prev[by_pair[same]] = by_pair[np.flatnonzero(same) - 1]
+
+    # the conversation's last lock (by anyone) and last release
+    rows = np.flatnonzero(lock | unlock | release)
+    by_conv = rows[np.argsort(conv[rows], kind="stable")]
+    conv_lock = np.full(kind.size, -1, dtype=np.int64)
+    conv_release = np.full(kind.size, -1, dtype=np.int64)
+    for out, flag in ((conv_lock, lock), (conv_release, release)):
+        last = _last_in_group(flag[by_conv], conv[by_conv])
+        out[by_conv] = np.where(last >= 0, by_conv[np.maximum(last, 0)], -1)
+
+    u = np.flatnonzero(unlock)
+    h = held[u]
+    still_held = (
+        (h >= 0)
+        & (conv[np.maximum(h, 0)] == conv[u])
+        & lock[np.maximum(prev[u], 0)]
+        & (prev[u] >= 0)
+        & (conv_lock[u] == h)
+        & (conv_release[u] < h)
+    )
+    drop = np.zeros(kind.size, dtype=bool)
+    drop[u[~still_held]] = True
+    return drop
+
+
+def _last_in_group(flag: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """For rows sorted by group: the position of the group's last flagged row so far, or -1."""
+    n = flag.size
+    last = np.maximum.accumulate(np.where(flag, np.arange(n), -1))
+    first = np.maximum.accumulate(np.where(np.r_[True, group[1:] != group[:-1]], np.arange(n), 0))
+    return np.where(last >= first, last, -1)
+
+
+# --------------------------------------------------------------------------------------
 # Conversations and contacts
 # --------------------------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sparkdesk.demo.conversations import Simulation, contacts_for, creation_times
+from sparkdesk.demo.conversations import Simulation, contacts_for, creation_times, released_unlocks
 from sparkdesk.demo.organisation import (
     ATTRIBUTES,
     CHANNELS,
@@ -154,6 +154,8 @@ def _collect(sim: Simulation, progress: Progress) -> tuple[dict[str, np.ndarray]
     _after_snapshot_to_empty(messages["updated"], messages["deleted"])
     progress.step(0.4, "Sorting events")
     events, _ = _cut_and_sort(sim.events.finish(), "t")
+    kept = ~released_unlocks(events)
+    events = {k: v[kept] for k, v in events.items()}
     progress.step(0.8, "Sorting tags and surveys")
     tags, _ = _cut_and_sort(sim.tags.finish(), "t")
     tags["msg"] = msg_new[tags["msg"]]
