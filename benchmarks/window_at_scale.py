@@ -15,8 +15,8 @@ Generate and measures, with a 10 ms ``QTimer`` heartbeat on the UI thread (every
   returns on the worker to the end of the first paint of the grid's viewport, split
   into queue (until ``_computed`` starts on the UI thread), set-up (``_computed``) and
   paint;
-- progress: the longest interval without a progress update, on the UI (the window's
-  ``_progress``) and on the worker (the core's progress callback), Generate to end;
+- progress: the longest interval without a progress update, on the UI (the runner's
+  ``progress`` signal) and on the worker (the core's progress callback), Generate to end;
 - Cancel: pressed at fractions of the cold compute time, the time until the worker
   thread actually leaves ``jobs.compute`` and until the window says it was cancelled.
 
@@ -291,13 +291,7 @@ class Bench:
         self._marks: dict[str, float] = {}
 
         w = self.w
-        original_progress = w._progress
-
-        def progress(slot, value, text):
-            self.ui_progress.append(perf())
-            original_progress(slot, value, text)
-
-        w._progress = progress
+        w.runner.progress.connect(lambda _slot, _value, _text: self.ui_progress.append(perf()))
         original_computed = w._computed
 
         def computed(result):

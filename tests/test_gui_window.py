@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QWidget
 
 from sparkdesk.catalogue import EXPORT_IDS, export_type
 from sparkdesk.gui import settings as settings_mod
+from sparkdesk.gui.busy import Slot
 from sparkdesk.gui.dialogs import ReportDialog
 from sparkdesk.gui.i18n import Translations
 from sparkdesk.gui.window import MainWindow
@@ -561,15 +562,16 @@ def test_error_dialog_never_shows_a_traceback(qtbot, window):
 
 def test_busy_label_shows_the_time_spent_while_a_step_runs_long(qtbot, window):
     """The core reports progress between steps; during a long step the label still moves."""
-    window._set_busy("compute", "Computing Message…")
-    window._progress("compute", 0.3, "Computing messages")
-    assert window.progress_label.text() == "Computing Message… Computing messages"
-    window._busy_since["compute"] -= 65  # as if the step had run for 65 s
-    assert window._busy_ticker.isActive()
-    window._show_busy_text()
-    assert window.progress_label.text() == "Computing Message… Computing messages · 1:05"
-    window._task_finished("compute")
-    assert not window._busy_ticker.isActive() and not window.progress_label.isVisible()
+    busy, runner = window.busy, window.runner
+    runner.started.emit(Slot.COMPUTE, "Computing Message…")
+    runner.progress.emit(Slot.COMPUTE, 0.3, "Computing messages")
+    assert busy.label.text() == "Computing Message… Computing messages"
+    busy._since[Slot.COMPUTE] -= 65  # as if the step had run for 65 s
+    assert busy._ticker.isActive()
+    busy._show_text()
+    assert busy.label.text() == "Computing Message… Computing messages · 1:05"
+    runner.finished.emit(Slot.COMPUTE)
+    assert not busy._ticker.isActive() and not busy.label.isVisible()
 
 
 KEYBOARD_ORDER = [

@@ -24,6 +24,17 @@
     </message>
 </context>
 <context>
+    <name>BusyIndicator</name>
+    <message>
+        <source>Cancel</source>
+        <translation>Cancelar</translation>
+    </message>
+    <message>
+        <source>Stop the work in progress (Esc)</source>
+        <translation>Detener el trabajo en curso (Esc)</translation>
+    </message>
+</context>
+<context>
     <name>Dialogs</name>
     <message>
         <source>SparkDesk</source>
@@ -265,14 +276,6 @@
     <message>
         <source>About &amp;Qt</source>
         <translation>Acerca de &amp;Qt</translation>
-    </message>
-    <message>
-        <source>Cancel</source>
-        <translation>Cancelar</translation>
-    </message>
-    <message>
-        <source>Stop the work in progress (Esc)</source>
-        <translation>Detener el trabajo en curso (Esc)</translation>
     </message>
     <message>
         <source>%1 — SparkDesk</source>

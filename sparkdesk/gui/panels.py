@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 import html
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QDate, QLocale, QModelIndex, Qt, QTimer, Signal
@@ -51,6 +51,11 @@ PRESETS = ("all", "today", "yesterday", "last7", "last30", "this_month", "last_m
 
 def fmt_int(n: int) -> str:
     return QLocale().toString(int(n))
+
+
+def fmt_float(value: float) -> str:
+    """Two decimals in the user's locale (2.50, or 2,50 in Spanish)."""
+    return QLocale().toString(float(value), "f", 2)
 
 
 class MessageBar(QFrame):
@@ -107,12 +112,18 @@ class MessageBar(QFrame):
 
 @dataclass
 class DumpEntry:
-    path: str
+    """One dump in the list: a folder, a .zip, or loose table files read together."""
+
+    paths: list[str]
     serial: int
+    remember: bool = True  # listed in File ▸ Open Recent once loaded (not the demo)
     dump: Any = None  # sparkdesk.dump.Dump once loaded
     state: str = "loading"  # loading | loaded
-    progress: float = 0.0
-    extra: dict = field(default_factory=dict)
+
+    @property
+    def path(self) -> str:
+        """The paths, one a line: what tells two entries apart, and the list's tooltip."""
+        return "\n".join(self.paths)
 
     @property
     def name(self) -> str:

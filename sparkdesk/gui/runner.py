@@ -4,9 +4,10 @@ The pattern is Anki's ``aqt.taskman`` and Orange's ``concurrent`` helpers: a wor
 plain function ``fn(*args, progress=..., cancel=...)``; it runs on a
 ``ThreadPoolExecutor``; every callback (progress, done, error, cancelled) is sent to the UI
 thread as a closure through a queued signal, so the UI thread never waits and never spins
-``processEvents``. Each task sits in a named *slot* ("load", "compute", "save", ...): a
-new task in a slot cancels the previous one, and a result that arrives for a task that is
-no longer its slot's current task is stale and dropped.
+``processEvents``. Each task sits in a named *slot* (``busy.Slot``): a new task in a slot
+cancels the previous one, and a result that arrives for a task that is no longer its slot's
+current task is stale and dropped. The signals ``started``, ``progress`` and ``finished``
+tell the busy state (``busy.BusyIndicator``) what runs and how far it got.
 """
 
 from __future__ import annotations
@@ -34,7 +35,6 @@ class Task:
     future: Future | None = None
     on_done: Callable[[Any], None] | None = None
     on_error: Callable[[BaseException, str], None] | None = None
-    on_progress: Callable[[float, str], None] | None = None
     on_cancelled: Callable[[], None] | None = None
     # Progress coalescing: the worker stores its latest value here and posts a closure
     # only when none is pending, so the UI queue holds at most one progress update.
@@ -54,7 +54,11 @@ class TaskRunner(QObject):
     """Owns the worker threads; lives on the UI thread."""
 
     _closure = Signal(object)
-    # Emitted on the UI thread after any task of a slot ends (done, error or cancelled).
+    # All three on the UI thread. A task took its slot: (slot, the text that says what it does).
+    started = Signal(str, str)
+    # How far the slot's current task got: (slot, 0..1, step text); at most one is pending.
+    progress = Signal(str, float, str)
+    # A task of the slot ended (done, error or cancelled); a stale one says nothing.
     finished = Signal(str)
 
     def __init__(self, parent: QObject | None = None, max_workers: int = 2) -> None:
@@ -72,12 +76,13 @@ class TaskRunner(QObject):
         *args: Any,
         on_done: Callable[[Any], None] | None = None,
         on_error: Callable[[BaseException, str], None] | None = None,
-        on_progress: Callable[[float, str], None] | None = None,
         on_cancelled: Callable[[], None] | None = None,
+        label: str = "",
         with_progress: bool = True,
         **kwargs: Any,
     ) -> Task:
-        """Run ``fn(*args, progress=cb, cancel=token, **kwargs)`` on the pool."""
+        """Run ``fn(*args, progress=cb, cancel=token, **kwargs)`` on the pool; ``label``
+        says what it does while it runs ("Computing Users…")."""
         previous = self._current.get(slot)
         if previous is not None:
             previous.cancel()
@@ -86,7 +91,6 @@ class TaskRunner(QObject):
             next(self._serial),
             on_done=on_done,
             on_error=on_error,
-            on_progress=on_progress,
             on_cancelled=on_cancelled,
         )
         self._current[slot] = task
@@ -95,6 +99,7 @@ class TaskRunner(QObject):
         future = self._executor.submit(fn, *args, **kwargs)
         task.future = future
         future.add_done_callback(lambda f, t=task: self._post(lambda: self._finish(t, f)))
+        self.started.emit(slot, label)
         return task
 
     def cancel(self, slot: str) -> None:
@@ -147,8 +152,8 @@ class TaskRunner(QObject):
     def _deliver_progress(self, task: Task) -> None:
         with task._lock:
             latest, task._latest, task._pending = task._latest, None, False
-        if latest is not None and self._is_current(task) and not task.cancelled and task.on_progress:
-            task.on_progress(*latest)
+        if latest is not None and self._is_current(task) and not task.cancelled:
+            self.progress.emit(task.slot, *latest)
 
     # -- any thread --------------------------------------------------------------------
     def _post(self, closure: Closure) -> None:

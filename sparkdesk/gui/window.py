@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import time
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QEvent, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QByteArray, QEvent, Qt, QUrl, Signal
 from PySide6.QtGui import QAction, QActionGroup, QDesktopServices, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -23,8 +22,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMainWindow,
     QMessageBox,
-    QProgressBar,
-    QPushButton,
     QScrollArea,
     QSplitter,
     QVBoxLayout,
@@ -34,9 +31,18 @@ from PySide6.QtWidgets import (
 from sparkdesk.catalogue import EXPORTS, export_type
 from sparkdesk.gui import jobs
 from sparkdesk.gui import settings as settings_mod
+from sparkdesk.gui.busy import BusyIndicator, Slot
 from sparkdesk.gui.dialogs import AboutDialog, ReportDialog, show_error
 from sparkdesk.gui.i18n import LANGUAGE_NAMES, LANGUAGES, Translations
-from sparkdesk.gui.panels import DumpEntry, DumpPanel, MessageBar, OptionsPanel, PreviewPanel, fmt_int
+from sparkdesk.gui.panels import (
+    DumpEntry,
+    DumpPanel,
+    MessageBar,
+    OptionsPanel,
+    PreviewPanel,
+    fmt_float,
+    fmt_int,
+)
 from sparkdesk.gui.runner import TaskRunner
 
 log = logging.getLogger(__name__)
@@ -78,24 +84,16 @@ class MainWindow(QMainWindow):
         app = QApplication.instance()
         self.translations = translations or Translations.for_app(app)
         self.runner = TaskRunner(self)
-        self.runner.finished.connect(self._task_finished)
         self.entries: list[DumpEntry] = []
         self._serial = 0
         self.dump: Any = None  # the working Dump
         self.result: jobs.Computed | None = None
-        self._busy: dict[str, str] = {}
-        self._busy_detail: dict[str, str] = {}  # the latest progress text of each slot
-        self._busy_since: dict[str, float] = {}  # time.monotonic() when each slot's task started
-        # The core reports progress between its steps; a step can run for seconds at full
-        # size (a shared definition, or an export's own table). Once a second the label then
-        # shows the time spent, so that the window visibly keeps working.
-        self._busy_ticker = QTimer(self)
-        self._busy_ticker.setInterval(1000)
-        self._busy_ticker.timeout.connect(self._show_busy_text)
         self._last_error_box: QMessageBox | None = None
         self._report_dialog: ReportDialog | None = None
         self.demo_mode = False
         self._cancelled_note = False
+        self._span_tz: str | None = None  # the zone the range edits' span was worked out in
+        self._saved_path: str | None = None  # the last file saved (its folder opens from the note)
 
         from sparkdesk.gui.paths import icon_path
 
@@ -146,20 +144,10 @@ class MainWindow(QMainWindow):
         sb = self.statusBar()
         self.status_label = QLabel()
         self.status_label.setObjectName("statusLabel")
-        self.progress_label = QLabel()
-        self.progress_bar = QProgressBar()
-        self.progress_bar.setObjectName("progressBar")
-        self.progress_bar.setRange(0, 1000)
-        self.progress_bar.setMaximumWidth(240)
-        self.progress_bar.setTextVisible(False)
-        self.cancel_button = QPushButton()
-        self.cancel_button.setObjectName("cancelButton")
         sb.addWidget(self.status_label, 1)
-        sb.addPermanentWidget(self.progress_label)
-        sb.addPermanentWidget(self.progress_bar)
-        sb.addPermanentWidget(self.cancel_button)
-        self.cancel_button.clicked.connect(self.cancel_work)
-        self._show_progress(False)
+        self.busy = BusyIndicator(self.runner, sb)
+        self.busy.changed.connect(self._busy_changed)
+        self.cancel_button = self.busy.cancel_button  # the window's Cancel (tests press it)
 
         self._make_actions()
         self._make_menus()
@@ -203,7 +191,7 @@ class MainWindow(QMainWindow):
         self.act_save_report = self._action("actSaveReport", self.save_report_dialog)
         self.act_quit = self._action("actQuit", self.close, QKeySequence.StandardKey.Quit)
         self.act_generate = self._action("actGenerate", self.generate, "Ctrl+E")
-        self.act_cancel = self._action("actCancel", self.cancel_work, "Esc")
+        self.act_cancel = self._action("actCancel", self.busy.cancel, "Esc")
         self.act_copy = self._action("actCopy", self.copy_selection, QKeySequence.StandardKey.Copy)
         self.act_select_all = self._action(
             "actSelectAll", self.select_all, QKeySequence.StandardKey.SelectAll
@@ -320,8 +308,7 @@ class MainWindow(QMainWindow):
         self.act_filter.setText(self.tr("&Filter Rows"))
         self.act_about.setText(self.tr("&About SparkDesk"))
         self.act_about_qt.setText(self.tr("About &Qt"))
-        self.cancel_button.setText(self.tr("Cancel"))
-        self.cancel_button.setToolTip(self.tr("Stop the work in progress (Esc)"))
+        self.busy.retranslate()
         self.options.ui_lang = self.translations.lang
         self.dump_panel.retranslate()
         self.options.retranslate()
@@ -474,25 +461,20 @@ class MainWindow(QMainWindow):
             paths = [group] if isinstance(group, str) else list(group)
             if not paths:
                 continue
-            key = "\n".join(paths)
-            if any(e.path == key for e in self.entries):
+            if any(e.paths == paths for e in self.entries):
                 continue
             self._serial += 1
-            entry = DumpEntry(path=key, serial=self._serial)
-            entry.extra["paths"] = paths
-            entry.extra["remember"] = remember
+            entry = DumpEntry(paths, self._serial, remember)
             self.entries.append(entry)
-            slot = f"load:{entry.serial}"
-            self._set_busy(slot, self.tr("Reading %1…").replace("%1", entry.name))
             self.runner.submit(
-                slot,
+                Slot.load(entry.serial),
                 jobs.load,
                 paths,
                 keep_copy=self.settings.keep_dump_copies,
                 on_done=lambda dump, e=entry: self._loaded(e, dump),
                 on_error=lambda exc, details, e=entry: self._load_failed(e, exc, details),
-                on_progress=lambda v, t, s=slot: self._progress(s, v, t),
                 on_cancelled=lambda e=entry: self._drop_entry(e),
+                label=self.tr("Reading %1…").replace("%1", entry.name),
             )
         self.dump_panel.set_entries(self.entries)
         self._update_actions()
@@ -502,8 +484,8 @@ class MainWindow(QMainWindow):
             return
         entry.dump = dump
         entry.state = "loaded"
-        if entry.extra.get("remember") and len(entry.extra["paths"]) == 1:
-            self.settings.add_recent(entry.extra["paths"][0])
+        if entry.remember and len(entry.paths) == 1:
+            self.settings.add_recent(entry.paths[0])
         self.dump_panel.set_entries(self.entries)
         self.setWindowTitle(self._title())
         self._rebuild_working_dump()
@@ -531,7 +513,7 @@ class MainWindow(QMainWindow):
     def remove_dump(self, serial: int) -> None:
         for entry in list(self.entries):
             if entry.serial == serial:
-                self.runner.cancel(f"load:{serial}")
+                self.runner.cancel(Slot.load(serial))
                 self.entries.remove(entry)
         self.dump_panel.set_entries(self.entries)
         self.setWindowTitle(self._title())
@@ -543,23 +525,22 @@ class MainWindow(QMainWindow):
             return
         loaded = [e for e in self.entries if e.dump is not None]
         if not loaded:
-            self.runner.cancel("combine")
+            self.runner.cancel(Slot.COMBINE)
             self._set_dump(None)
             return
         if len(loaded) == 1:
-            self.runner.cancel("combine")
+            self.runner.cancel(Slot.COMBINE)
             self._set_dump(loaded[0].dump)
             return
-        paths = [p for e in loaded for p in e.extra["paths"]]
-        self._set_busy("combine", self.tr("Combining %1 dumps…").replace("%1", str(len(loaded))))
+        paths = [p for e in loaded for p in e.paths]
         self.runner.submit(
-            "combine",
+            Slot.COMBINE,
             jobs.load,
             paths,
             keep_copy=self.settings.keep_dump_copies,
             on_done=self._set_dump,
             on_error=lambda exc, details: self._combine_failed(exc, details),
-            on_progress=lambda v, t: self._progress("combine", v, t),
+            label=self.tr("Combining %1 dumps…").replace("%1", str(len(loaded))),
         )
 
     def _combine_failed(self, exc: BaseException, details: str) -> None:
@@ -622,12 +603,12 @@ class MainWindow(QMainWindow):
 
     def clear_saved_dumps(self) -> None:
         """Delete the dump cache (copies of customer data) on the pool; say what it freed."""
-        self._set_busy("clear-copies", self.tr("Deleting saved copies…"))
         self.runner.submit(
-            "clear-copies",
+            Slot.CLEAR_COPIES,
             jobs.clear_saved_dumps,
             on_done=self._copies_cleared,
             on_error=self._clear_failed,
+            label=self.tr("Deleting saved copies…"),
         )
 
     def _clear_failed(self, exc: BaseException, details: str) -> None:
@@ -643,14 +624,14 @@ class MainWindow(QMainWindow):
         self.copies_cleared.emit(freed)
 
     def save_report_to(self, entry: DumpEntry, path: str) -> None:
-        self._set_busy("report", self.tr("Saving the import report…"))
         self.runner.submit(
-            "report",
+            Slot.REPORT,
             jobs.save_report,
             entry.dump.report,
             path,
             on_done=self._saved,
             on_error=lambda exc, details: self._save_failed(path, exc, details),
+            label=self.tr("Saving the import report…"),
         )
 
     # ---------------------------------------------------------------------------------
@@ -658,7 +639,7 @@ class MainWindow(QMainWindow):
     def _options_changed(self) -> None:
         if self.sender() is self.options and self.dump is not None:
             tz = self.options.tz()
-            if self.options.tz_valid() and getattr(self, "_span_tz", None) != tz:
+            if self.options.tz_valid() and self._span_tz != tz:
                 self._span_tz = tz
                 self._update_span()
         if self.result is not None:
@@ -722,23 +703,22 @@ class MainWindow(QMainWindow):
         params = self.current_params()
         self._cancelled_note = False
         name = export_type(params.type).name(self.translations.lang)
-        self._set_busy("compute", self.tr("Computing %1…").replace("%1", name))
         self.runner.submit(
-            "compute",
+            Slot.COMPUTE,
             jobs.compute,
             self.dump,
             params,
             on_done=self._computed,
             on_error=self._compute_failed,
-            on_progress=lambda v, t: self._progress("compute", v, t),
             on_cancelled=self._compute_cancelled,
+            label=self.tr("Computing %1…").replace("%1", name),
         )
         self._update_actions()
 
     def _computed(self, computed: jobs.Computed) -> None:
         self.result = computed
-        self.runner.cancel("sort")
-        self.runner.cancel("filter")
+        self.runner.cancel(Slot.SORT)
+        self.runner.cancel(Slot.FILTER)
         self.preview.filter_edit.blockSignals(True)
         self.preview.filter_edit.clear()
         self.preview.filter_edit.blockSignals(False)
@@ -775,7 +755,7 @@ class MainWindow(QMainWindow):
         self.generate_cancelled.emit()
 
     def _clear_result(self) -> None:
-        self.runner.cancel("compute")
+        self.runner.cancel(Slot.COMPUTE)
         self.result = None
         self.preview.model.set_frame(None)
         self.preview.show_table(False)
@@ -819,7 +799,7 @@ class MainWindow(QMainWindow):
         r = self.result
         if r is None:
             self.preview.title.setText(self.tr("Preview"))
-            if not self._busy:
+            if not self.busy.active():
                 if self._cancelled_note:
                     self.status_label.setText(self.tr("Generation cancelled."))
                 elif self.dump is not None:
@@ -842,7 +822,7 @@ class MainWindow(QMainWindow):
             self.tr("%1 × %2 columns · computed in %3 s")
             .replace("%1", rows)
             .replace("%2", fmt_int(cols))
-            .replace("%3", QLocaleFloat(r.seconds))
+            .replace("%3", fmt_float(r.seconds))
         )
 
     def _result_range(self) -> tuple[str, str]:
@@ -873,14 +853,14 @@ class MainWindow(QMainWindow):
             self.preview.show_sort_indicator()
             self._refresh_result_labels()
             return
-        self._set_busy("sort", self.tr("Sorting…"))
         self.runner.submit(
-            "sort",
+            Slot.SORT,
             _sort_job,
             series,
             ascending,
             on_done=lambda order: self._sorted(column, ascending, order),
             on_error=self._compute_failed,
+            label=self.tr("Sorting…"),
         )
 
     def _sorted(self, column: int, ascending: bool, order) -> None:
@@ -892,7 +872,7 @@ class MainWindow(QMainWindow):
     def filter_preview(self, text: str) -> None:
         model = self.preview.model
         if not text.strip():
-            self.runner.cancel("filter")
+            self.runner.cancel(Slot.FILTER)
             self.preview.reset_scroll()
             model.set_mask(None)
             self._refresh_result_labels()
@@ -905,14 +885,13 @@ class MainWindow(QMainWindow):
             model.set_mask(filter_mask(*args))
             self._refresh_result_labels()
             return
-        self._set_busy("filter", self.tr("Filtering…"))
         self.runner.submit(
-            "filter",
+            Slot.FILTER,
             filter_mask,
             *args,
             on_done=self._filtered,
             on_error=self._compute_failed,
-            on_progress=lambda v, t: self._progress("filter", v, t),
+            label=self.tr("Filtering…"),
         )
 
     def _filtered(self, mask) -> None:
@@ -965,9 +944,8 @@ class MainWindow(QMainWindow):
             return
         options = self.write_options(tz=self.result.params.tz)
         fmt = fmt or _format_for(path, "csv")
-        self._set_busy("save", self.tr("Saving %1…").replace("%1", Path(path).name))
         self.runner.submit(
-            "save",
+            Slot.SAVE,
             jobs.save,
             self.result,
             path,
@@ -975,7 +953,7 @@ class MainWindow(QMainWindow):
             fmt,
             on_done=self._saved,
             on_error=lambda exc, details: self._save_failed(path, exc, details),
-            on_progress=lambda v, t: self._progress("save", v, t),
+            label=self.tr("Saving %1…").replace("%1", Path(path).name),
         )
 
     def export_all_dialog(self) -> None:
@@ -1010,9 +988,8 @@ class MainWindow(QMainWindow):
 
     def export_all_to(self, out: str, fmt: str | None = None) -> None:
         params = {e.id: self.current_params(e.id) for e in EXPORTS}
-        self._set_busy("save", self.tr("Writing all twelve exports…"))
         self.runner.submit(
-            "save",
+            Slot.SAVE,
             jobs.export_all,
             self.dump,
             params,
@@ -1021,7 +998,7 @@ class MainWindow(QMainWindow):
             fmt,
             on_done=self._saved,
             on_error=lambda exc, details: self._save_failed(out, exc, details),
-            on_progress=lambda v, t: self._progress("save", v, t),
+            label=self.tr("Writing all twelve exports…"),
         )
 
     def _saved(self, path: str) -> None:
@@ -1037,85 +1014,35 @@ class MainWindow(QMainWindow):
         self._last_error_box = show_error(self, sentence, details)
 
     def _message_action(self, action_id: str) -> None:
-        if action_id == "open-folder" and getattr(self, "_saved_path", None):
+        if action_id == "open-folder" and self._saved_path:
             p = Path(self._saved_path)
             folder = p if p.is_dir() else p.parent
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
 
     # ---------------------------------------------------------------------------------
-    # busy state and progress
-    def _set_busy(self, slot: str, text: str) -> None:
-        self._busy.pop(slot, None)
-        self._busy[slot] = text  # the newest last: its text is the one shown
-        self._busy_detail.pop(slot, None)
-        self._busy_since[slot] = time.monotonic()
-        self._busy_ticker.start()
-        self.cancel_button.setEnabled(True)
-        self.progress_label.setText(text)
-        self.progress_bar.setValue(0)
-        self._show_progress(True)
-        self._update_actions()
-
-    def _progress(self, slot: str, value: float, text: str) -> None:
-        if slot not in self._busy:
-            return
-        self.progress_bar.setValue(int(value * 1000))
-        if text:
-            self._busy_detail[slot] = text
-            self._show_busy_text()
-
-    def _show_busy_text(self) -> None:
-        if not self._busy:
-            self._busy_ticker.stop()
-            return
-        slot, text = next(reversed(self._busy.items()))
-        detail = self._busy_detail.get(slot)
-        if detail:
-            text = f"{text} {detail}"
-        seconds = int(time.monotonic() - self._busy_since.get(slot, time.monotonic()))
-        if seconds >= 1:
-            text = f"{text} · {seconds // 60}:{seconds % 60:02d}"
-        self.progress_label.setText(text)
-
-    def _task_finished(self, slot: str) -> None:
-        self._busy.pop(slot, None)
-        self._busy_detail.pop(slot, None)
-        self._busy_since.pop(slot, None)
-        if self._busy:
-            self._show_busy_text()
-        else:
-            self._busy_ticker.stop()
-            self._show_progress(False)
+    # busy state (shown by gui/busy.py)
+    def _busy_changed(self) -> None:
+        idle = not self.busy.active()
+        if idle:
             self._refresh_result_labels()
         self._update_actions()
-        if not self._busy:
+        if idle:
             self.idle.emit()
 
-    def _show_progress(self, shown: bool) -> None:
-        for w in (self.progress_label, self.progress_bar, self.cancel_button):
-            w.setVisible(shown)
-
-    def cancel_work(self) -> None:
-        for slot in list(self._busy):
-            self.runner.cancel(slot)
-        if self._busy:
-            # at once, while the worker runs on to its next check of the token
-            self.cancel_button.setEnabled(False)
-
     def is_busy(self) -> bool:
-        return bool(self._busy)
+        return self.busy.active()
 
     def _update_actions(self) -> None:
         has_dump = self.dump is not None
-        computing = "compute" in self._busy
+        computing = self.busy.active(Slot.COMPUTE)
         self.act_generate.setEnabled(has_dump)
         self.options.generate_button.setEnabled(has_dump and not self._cannot_generate())
-        self.act_save.setEnabled(self.result is not None and "save" not in self._busy)
-        self.act_export_all.setEnabled(has_dump and "save" not in self._busy)
+        self.act_save.setEnabled(self.result is not None and not self.busy.active(Slot.SAVE))
+        self.act_export_all.setEnabled(has_dump and not self.busy.active(Slot.SAVE))
         entry = self.dump_panel.current_entry()
         self.act_save_report.setEnabled(entry is not None and entry.dump is not None)
-        self.act_cancel.setEnabled(bool(self._busy))
-        self.act_clear_copies.setEnabled("clear-copies" not in self._busy)
+        self.act_cancel.setEnabled(self.busy.active())
+        self.act_clear_copies.setEnabled(not self.busy.active(Slot.CLEAR_COPIES))
         self.options.generate_button.setText(self.tr("Generating…") if computing else self.tr("&Generate"))
 
     def about(self) -> None:
@@ -1136,9 +1063,3 @@ def _format_for(path: str, default: str) -> str:
 def _one_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__
-
-
-def QLocaleFloat(value: float) -> str:  # noqa: N802
-    from PySide6.QtCore import QLocale
-
-    return QLocale().toString(float(value), "f", 2)
