@@ -378,20 +378,36 @@ def test_demo_loads_without_rejections_or_warnings(demo: pathlib.Path, tmp_path:
 # -- lock sessions: every UNLOCKED closes one (exports.md "Lock sessions") ---------------------
 
 
-def test_inspect_finds_no_unpaired_unlocked(tmp_path: pathlib.Path) -> None:
-    """Agents are busy in several conversations at once; locking another one releases the
-    previous lock, so the simulation's later UNLOCKED of it must not reach the dump. Before
-    the fix, 3,000 conversations of seed 7 had 69 UNLOCKED events with no open session."""
+@pytest.mark.parametrize(
+    ("conversations", "seed"), [(3000, 7), (3000, 2)], ids=["unpaired-before-the-fix", "open-locks"]
+)
+def test_inspect_warns_only_of_what_the_manifest_says(tmp_path: pathlib.Path, conversations, seed) -> None:
+    """No UNLOCKED without an open session: agents are busy in several conversations at once,
+    and locking another one releases the previous lock, so the simulation's later UNLOCKED of
+    it must not reach the dump (3,000 conversations of seed 7 had 69). Every other warning
+    inspect prints is one the manifest lists as on purpose (seed 2 has 2 locks open at the
+    snapshot)."""
     from sparkdesk.cli import inspect_summary
     from sparkdesk.dump import load_dumps
     from sparkdesk.exports import lock_warnings
 
-    dump = load_dumps([write_demo(tmp_path / "d", conversations=3000, seed=7)], cache=False)
+    folder = write_demo(tmp_path / "d", conversations=conversations, seed=seed)
+    dump = load_dumps([folder], cache=False)
     assert lock_warnings(dump)["unpaired_unlocked"] == 0
-    reasons = {p["reason"] for p in inspect_summary(dump)["problems"]}
-    assert not any("UNLOCKED" in r for r in reasons), reasons
+    summary = inspect_summary(dump)
+    manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
+    on_purpose = manifest["demo"]["inspect_warnings_on_purpose"]
+    assert not any("UNLOCKED" in reason for reason in on_purpose)
+    assert summary["ignored_files"] == []
+    assert all(p["kind"] == "warning" and p["reason"] in on_purpose for p in summary["problems"]), summary
     events = dump.tables["conversation_events"]
     assert (events["type"] == "UNLOCKED").sum() > 300  # unlocks are still there, only paired ones
+
+
+def test_manifest_says_how_the_demo_was_made(demo: pathlib.Path) -> None:
+    info = json.loads((demo / "manifest.json").read_text("utf-8"))["demo"]
+    assert (info["conversations"], info["seed"]) == (500, 1)
+    assert info["inspect_warnings_on_purpose"] and info["oddities_on_purpose"]
 
 
 def test_released_unlocks_follows_the_lock_session_rules() -> None:

@@ -34,6 +34,9 @@ Why it is built the way it is:
   Across conversations, an agent holds one lock at a time: an UNLOCKED of a lock that the
   agent's next lock elsewhere (or a steal, or a status change) already released is dropped,
   so every UNLOCKED closes a lock session.
+- **Documented.** The manifest's ``demo`` entry gives the conversations and seed, the
+  warnings ``sparkdesk inspect`` prints on purpose (in its words, with why) and the oddities
+  that are there on purpose (``writing.INSPECT_WARNINGS_ON_PURPOSE``, ``ODDITIES_ON_PURPOSE``).
 
 Scale: the number of agents (and teams) grows with the number of conversations (about one
 agent per 2,000 conversations, at least 12 in 3 teams), so per-agent workload stays human.
