@@ -126,7 +126,7 @@ def test_switching_to_spanish_in_the_menu_translates_the_window(qtbot):
 def test_the_window_check_would_notice_an_untranslated_panel(qtbot, monkeypatch):
     """Guard for the test above: a panel that forgets to retranslate is caught."""
     from sparkdesk.gui import settings as settings_mod
-    from sparkdesk.gui.panels import OptionsPanel
+    from sparkdesk.gui.options import OptionsPanel
     from sparkdesk.gui.window import MainWindow
 
     translations = Translations.for_app(QApplication.instance())

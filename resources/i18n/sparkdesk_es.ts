@@ -346,18 +346,6 @@
         <translation>Cargue primero un volcado: suéltelo en la ventana o use Archivo ▸ Abrir.</translation>
     </message>
     <message>
-        <source>Choose a time zone from the list.</source>
-        <translation>Elija una zona horaria de la lista.</translation>
-    </message>
-    <message>
-        <source>The first day of the range is after the last day.</source>
-        <translation>El primer día del intervalo es posterior al último.</translation>
-    </message>
-    <message>
-        <source>Check at least one channel.</source>
-        <translation>Marque al menos un canal.</translation>
-    </message>
-    <message>
         <source>Computing %1…</source>
         <translation>Calculando %1…</translation>
     </message>
@@ -504,10 +492,6 @@
     <message>
         <source>Could not save %1: %2</source>
         <translation>No se pudo guardar %1: %2</translation>
-    </message>
-    <message>
-        <source>Generating…</source>
-        <translation>Generando…</translation>
     </message>
 </context>
 <context>
@@ -698,6 +682,22 @@
     <message>
         <source>&amp;Generate</source>
         <translation>&amp;Generar</translation>
+    </message>
+    <message>
+        <source>Choose a time zone from the list.</source>
+        <translation>Elija una zona horaria de la lista.</translation>
+    </message>
+    <message>
+        <source>The first day of the range is after the last day.</source>
+        <translation>El primer día del intervalo es posterior al último.</translation>
+    </message>
+    <message>
+        <source>Check at least one channel.</source>
+        <translation>Marque al menos un canal.</translation>
+    </message>
+    <message>
+        <source>Generating…</source>
+        <translation>Generando…</translation>
     </message>
     <message>
         <source>Compute the export (Ctrl+E)</source>

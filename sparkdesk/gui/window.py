@@ -8,7 +8,6 @@ window shows before pandas loads.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from pathlib import Path
 from typing import Any
@@ -34,11 +33,11 @@ from sparkdesk.gui import settings as settings_mod
 from sparkdesk.gui.busy import BusyIndicator, Slot
 from sparkdesk.gui.dialogs import AboutDialog, ReportDialog, show_error
 from sparkdesk.gui.i18n import LANGUAGE_NAMES, LANGUAGES, Translations
+from sparkdesk.gui.options import OptionsPanel, write_options_for
 from sparkdesk.gui.panels import (
     DumpEntry,
     DumpPanel,
     MessageBar,
-    OptionsPanel,
     PreviewPanel,
     fmt_float,
     fmt_int,
@@ -48,19 +47,6 @@ from sparkdesk.gui.runner import TaskRunner
 log = logging.getLogger(__name__)
 
 SORT_INLINE_ROWS = 50_000  # smaller tables sort and filter on the UI thread
-
-
-def local_zone() -> str:
-    """The computer's IANA zone name (the same as the command line's default), else UTC."""
-    from sparkdesk.localzone import local_zone_name
-
-    return local_zone_name()
-
-
-def all_zones() -> list[str]:
-    from zoneinfo import available_timezones
-
-    return sorted(z for z in available_timezones() if "/" in z or z == "UTC")
 
 
 class MainWindow(QMainWindow):
@@ -166,8 +152,7 @@ class MainWindow(QMainWindow):
         for edit in self.findChildren(QLineEdit):
             edit.setAcceptDrops(False)
 
-        self.options.fill_zones(all_zones(), self.settings.tz or local_zone())
-        self._restore_choices()
+        self.options.restore(self.settings)
         self._update_actions()
         self.retranslate()
         self._restore_geometry()
@@ -337,17 +322,6 @@ class MainWindow(QMainWindow):
 
     # ---------------------------------------------------------------------------------
     # settings
-    def _restore_choices(self) -> None:
-        s = self.settings
-        self.options.set_type(s.export_type)
-        i = self.options.lang_combo.findData(s.header_lang)
-        self.options.lang_combo.setCurrentIndex(max(i, 0))
-        i = self.options.time_combo.findData(s.time_format)
-        self.options.time_combo.setCurrentIndex(max(i, 0))
-        self.options.content_check.setChecked(s.include_content)
-        self.options.bom_check.setChecked(s.bom)
-        self.options.guard_check.setChecked(s.formula_guard)
-
     def _restore_geometry(self) -> None:
         ok = False
         if self.settings.geometry:
@@ -357,14 +331,7 @@ class MainWindow(QMainWindow):
 
     def store_settings(self) -> None:
         s = self.settings
-        o = self.options
-        s.export_type = o.type_id()
-        s.tz = o.tz() if o.tz_valid() else s.tz
-        s.header_lang = o.header_lang()
-        s.time_format = o.time_format()
-        s.include_content = o.content_check.isChecked()
-        s.bom = o.bom_check.isChecked()
-        s.formula_guard = o.guard_check.isChecked()
+        self.options.store(s)
         s.ui_lang = self.translations.lang if s.ui_lang or self.translations.lang != "en" else s.ui_lang
         s.geometry = bytes(self.saveGeometry().toBase64()).decode("ascii")
         settings_mod.save(s)
@@ -646,61 +613,17 @@ class MainWindow(QMainWindow):
             self._apply_write_options_to_preview()
         self._update_actions()
 
-    def current_params(self, type_id: str | None = None):
-        from sparkdesk.exports import ExportParams
-
-        o = self.options
-        type_id = type_id or o.type_id()
-        e = export_type(type_id)
-        first, last = o.date_range() if type_id == o.type_id() else self._range_for(e)
-        return ExportParams(
-            type=type_id,
-            tz=o.tz(),
-            first_day=first,
-            last_day=last,
-            channels=o.channels() if e.uses_channels else (),
-            include_content=o.content_check.isChecked(),
-        )
-
-    def _range_for(self, e) -> tuple[dt.date | None, dt.date | None]:
-        """The range another type gets in "Export all": the open export keeps its own rule."""
-        o = self.options
-        if o.preset() == "all":
-            return None, None
-        if e.range_optional and not o.range_check.isChecked():
-            return None, None
-        return o.from_edit.date().toPython(), o.to_edit.date().toPython()
-
-    def write_options(self, tz: str | None = None, formula_guard: bool | None = None):
-        from sparkdesk.writers import WriteOptions
-
-        o = self.options
-        return WriteOptions(
-            lang=o.header_lang(),
-            tz=tz or o.tz(),
-            time_format=o.time_format(),
-            bom=o.bom_check.isChecked(),
-            formula_guard=o.guard_check.isChecked() if formula_guard is None else formula_guard,
-        )
-
     def _cannot_generate(self) -> str:
-        o = self.options
         if self.dump is None:
             return self.tr("Load a dump first: drop it on the window or use File ▸ Open.")
-        if not o.tz_valid():
-            return self.tr("Choose a time zone from the list.")
-        if not o.range_valid():
-            return self.tr("The first day of the range is after the last day.")
-        if export_type(o.type_id()).uses_channels and o.no_channel_checked():
-            return self.tr("Check at least one channel.")
-        return ""
+        return self.options.problem()
 
     def generate(self) -> None:
         problem = self._cannot_generate()
         if problem:
             self.message_bar.show_message("warning", problem)
             return
-        params = self.current_params()
+        params = self.options.choices().params_for()
         self._cancelled_note = False
         name = export_type(params.type).name(self.translations.lang)
         self.runner.submit(
@@ -728,7 +651,7 @@ class MainWindow(QMainWindow):
             computed.frame,
             e.headers(self.options.header_lang()),
             [c.kind for c in e.columns],
-            self._preview_formatter(computed.params.tz),
+            self._preview_formatter(computed),
             self._header_tooltips(e),
         )
         self.preview.show_sort_indicator()
@@ -761,11 +684,10 @@ class MainWindow(QMainWindow):
         self.preview.show_table(False)
         self._refresh_result_labels()
 
-    def _preview_formatter(self, tz: str):
+    def _preview_formatter(self, result: jobs.Computed):
         from sparkdesk.writers import format_column
 
-        # The grid shows values as written, without the formula guard's quote.
-        options = self.write_options(tz=tz, formula_guard=False)
+        options = write_options_for(result, self.options.choices(), preview=True)
 
         def fmt(series, kind: str):
             return format_column(series, kind, options)
@@ -793,7 +715,7 @@ class MainWindow(QMainWindow):
         e = export_type(self.result.params.type)
         model = self.preview.model
         model.set_headers(e.headers(self.options.header_lang()), self._header_tooltips(e))
-        model.set_formatter(self._preview_formatter(self.result.params.tz))
+        model.set_formatter(self._preview_formatter(self.result))
 
     def _refresh_result_labels(self) -> None:
         r = self.result
@@ -942,7 +864,7 @@ class MainWindow(QMainWindow):
         """Write the previewed export to ``path`` in the background (the same writer as the CLI)."""
         if self.result is None:
             return
-        options = self.write_options(tz=self.result.params.tz)
+        options = write_options_for(self.result, self.options.choices())
         fmt = fmt or _format_for(path, "csv")
         self.runner.submit(
             Slot.SAVE,
@@ -987,14 +909,15 @@ class MainWindow(QMainWindow):
                 self.export_all_to(out, "xlsx")
 
     def export_all_to(self, out: str, fmt: str | None = None) -> None:
-        params = {e.id: self.current_params(e.id) for e in EXPORTS}
+        choices = self.options.choices()
+        params = {e.id: choices.params_for(e.id) for e in EXPORTS}
         self.runner.submit(
             Slot.SAVE,
             jobs.export_all,
             self.dump,
             params,
             out,
-            self.write_options(),
+            write_options_for(None, choices),
             fmt,
             on_done=self._saved,
             on_error=lambda exc, details: self._save_failed(out, exc, details),
@@ -1036,14 +959,13 @@ class MainWindow(QMainWindow):
         has_dump = self.dump is not None
         computing = self.busy.active(Slot.COMPUTE)
         self.act_generate.setEnabled(has_dump)
-        self.options.generate_button.setEnabled(has_dump and not self._cannot_generate())
         self.act_save.setEnabled(self.result is not None and not self.busy.active(Slot.SAVE))
         self.act_export_all.setEnabled(has_dump and not self.busy.active(Slot.SAVE))
         entry = self.dump_panel.current_entry()
         self.act_save_report.setEnabled(entry is not None and entry.dump is not None)
         self.act_cancel.setEnabled(self.busy.active())
         self.act_clear_copies.setEnabled(not self.busy.active(Slot.CLEAR_COPIES))
-        self.options.generate_button.setText(self.tr("Generating…") if computing else self.tr("&Generate"))
+        self.options.show_generate_state(has_dump and not self._cannot_generate(), computing)
 
     def about(self) -> None:
         AboutDialog(self, self.windowIcon()).exec()
