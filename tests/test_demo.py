@@ -450,6 +450,15 @@ def test_released_unlocks_follows_the_lock_session_rules() -> None:
     cols = np.array([r for r, _ in rows]).T
     events = {"type": cols[0], "conv": cols[1], "user": cols[2], "status": cols[3]}
     assert released_unlocks(events).tolist() == [drop for _, drop in rows]
+    # no lock at all (a tiny demo whose conversations the bots resolve), no event at all
+    only = {
+        "type": np.array([S, U]),
+        "conv": np.array([0, 0]),
+        "user": np.array([-1, 3]),
+        "status": np.array([2, -1]),
+    }
+    assert released_unlocks(only).tolist() == [False, True]
+    assert released_unlocks({k: np.zeros(0, np.int64) for k in events}).size == 0
 
 
 def test_chunked_writing_gives_the_same_bytes(

@@ -738,7 +738,7 @@ def released_unlocks(events: dict[str, np.ndarray]) -> np.ndarray:
 
     # the agent's previous lock or unlock of the same conversation
     by_pair = own[np.lexsort((user[own], conv[own]))]
-    same = np.r_[False, (conv[by_pair][1:] == conv[by_pair][:-1]) & (user[by_pair][1:] == user[by_pair][:-1])]
+    same = ~_group_starts(conv[by_pair], user[by_pair])
     prev = np.full(kind.size, -1, dtype=np.int64)
     prev[by_pair[same]] = by_pair[np.flatnonzero(same) - 1]
 
@@ -770,8 +770,17 @@ def _last_in_group(flag: np.ndarray, group: np.ndarray) -> np.ndarray:
     """For rows sorted by group: the position of the group's last flagged row so far, or -1."""
     n = flag.size
     last = np.maximum.accumulate(np.where(flag, np.arange(n), -1))
-    first = np.maximum.accumulate(np.where(np.r_[True, group[1:] != group[:-1]], np.arange(n), 0))
+    first = np.maximum.accumulate(np.where(_group_starts(group), np.arange(n), 0))
     return np.where(last >= first, last, -1)
+
+
+def _group_starts(*keys: np.ndarray) -> np.ndarray:
+    """For rows sorted by the keys: True where a group starts."""
+    start = np.zeros(keys[0].size, dtype=bool)
+    start[:1] = True
+    for key in keys:
+        start[1:] |= key[1:] != key[:-1]
+    return start
 
 
 # --------------------------------------------------------------------------------------
