@@ -21,3 +21,40 @@ def _isolated_dump_cache(tmp_path_factory):
     mp.setenv("SPARKDESK_CACHE_DIR", str(tmp_path_factory.mktemp("dump-cache")))
     yield
     mp.undo()
+
+
+# ----- Hypothesis profiles (the property tests, tests/test_properties_*.py) ----------------
+# "ci" (the default): the same examples on every run, a modest number of them, and no
+# shrinking (one example takes up to a second: shrinking a failure can take five minutes),
+# so the property tests take about two minutes on two cores. "shrink": the same examples,
+# and a failure is shrunk to a minimal one (run it on a CI failure). "long": thousands of
+# random examples per property, to run by hand (see tests/test_properties_exports.py).
+try:
+    import os
+
+    from hypothesis import HealthCheck, Phase, settings
+except ImportError:  # the property tests need it (the `test` extra); the rest of the suite does not
+    pass
+else:
+    _SLOW_OK = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]
+    settings.register_profile(
+        "ci",
+        max_examples=25,
+        derandomize=True,
+        deadline=None,
+        database=None,
+        print_blob=True,
+        suppress_health_check=_SLOW_OK,
+        phases=[Phase.explicit, Phase.reuse, Phase.generate],
+    )
+    settings.register_profile("shrink", settings.get_profile("ci"), phases=list(Phase))
+    settings.register_profile(
+        "long",
+        max_examples=int(os.environ.get("HYPOTHESIS_MAX_EXAMPLES", "3000")),
+        derandomize=False,
+        deadline=None,
+        database=None,
+        print_blob=True,
+        suppress_health_check=_SLOW_OK,
+    )
+    settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
