@@ -166,118 +166,6 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <source>(none)</source>
-        <translation>(ninguno)</translation>
-    </message>
-    <message>
-        <source>Clear list</source>
-        <translation>Vaciar la lista</translation>
-    </message>
-    <message>
-        <source>&amp;File</source>
-        <translation>&amp;Archivo</translation>
-    </message>
-    <message>
-        <source>Open &amp;Recent</source>
-        <translation>Abrir &amp;reciente</translation>
-    </message>
-    <message>
-        <source>E&amp;xport</source>
-        <translation>E&amp;xportar</translation>
-    </message>
-    <message>
-        <source>&amp;Edit</source>
-        <translation>&amp;Editar</translation>
-    </message>
-    <message>
-        <source>&amp;View</source>
-        <translation>&amp;Ver</translation>
-    </message>
-    <message>
-        <source>&amp;Language</source>
-        <translation>&amp;Idioma</translation>
-    </message>
-    <message>
-        <source>&amp;Help</source>
-        <translation>Ay&amp;uda</translation>
-    </message>
-    <message>
-        <source>&amp;Open Dump Files…</source>
-        <translation>&amp;Abrir archivos de volcado…</translation>
-    </message>
-    <message>
-        <source>Open table files or a .zip dump (Ctrl+O)</source>
-        <translation>Abrir archivos de tabla o un volcado .zip (Ctrl+O)</translation>
-    </message>
-    <message>
-        <source>Open Dump &amp;Folder…</source>
-        <translation>Abrir &amp;carpeta de volcado…</translation>
-    </message>
-    <message>
-        <source>Open the &amp;Demo Dump</source>
-        <translation>Abrir el volcado de &amp;demostración</translation>
-    </message>
-    <message>
-        <source>&amp;Save Export…</source>
-        <translation>&amp;Guardar exportación…</translation>
-    </message>
-    <message>
-        <source>Export &amp;All…</source>
-        <translation>Exportar &amp;todo…</translation>
-    </message>
-    <message>
-        <source>Save Import Re&amp;port…</source>
-        <translation>Guardar el &amp;informe de importación…</translation>
-    </message>
-    <message>
-        <source>&amp;Quit</source>
-        <translation>&amp;Salir</translation>
-    </message>
-    <message>
-        <source>&amp;Keep Copies of Imported Dumps</source>
-        <translation>Guardar co&amp;pias de los volcados importados</translation>
-    </message>
-    <message>
-        <source>Save each imported dump in your cache folder, so that opening it again takes a second</source>
-        <translation>Guarda cada volcado importado en su carpeta de caché, para que volver a abrirlo tarde un segundo</translation>
-    </message>
-    <message>
-        <source>De&amp;lete Saved Copies</source>
-        <translation>E&amp;liminar las copias guardadas</translation>
-    </message>
-    <message>
-        <source>Delete the copies of imported dumps kept in your cache folder</source>
-        <translation>Elimina las copias de los volcados importados guardadas en su carpeta de caché</translation>
-    </message>
-    <message>
-        <source>&amp;Generate</source>
-        <translation>&amp;Generar</translation>
-    </message>
-    <message>
-        <source>&amp;Cancel</source>
-        <translation>&amp;Cancelar</translation>
-    </message>
-    <message>
-        <source>&amp;Copy</source>
-        <translation>&amp;Copiar</translation>
-    </message>
-    <message>
-        <source>Select &amp;All</source>
-        <translation>Seleccionar &amp;todo</translation>
-    </message>
-    <message>
-        <source>&amp;Filter Rows</source>
-        <translation>&amp;Filtrar filas</translation>
-    </message>
-    <message>
-        <source>&amp;About SparkDesk</source>
-        <translation>&amp;Acerca de SparkDesk</translation>
-    </message>
-    <message>
-        <source>About &amp;Qt</source>
-        <translation>Acerca de &amp;Qt</translation>
-    </message>
-    <message>
         <source>%1 — SparkDesk</source>
         <translation>%1 — SparkDesk</translation>
     </message>
@@ -492,6 +380,121 @@
     <message>
         <source>Could not save %1: %2</source>
         <translation>No se pudo guardar %1: %2</translation>
+    </message>
+</context>
+<context>
+    <name>Menus</name>
+    <message>
+        <source>&amp;File</source>
+        <translation>&amp;Archivo</translation>
+    </message>
+    <message>
+        <source>Open &amp;Recent</source>
+        <translation>Abrir &amp;reciente</translation>
+    </message>
+    <message>
+        <source>&amp;Open Dump Files…</source>
+        <translation>&amp;Abrir archivos de volcado…</translation>
+    </message>
+    <message>
+        <source>Open table files or a .zip dump (Ctrl+O)</source>
+        <translation>Abrir archivos de tabla o un volcado .zip (Ctrl+O)</translation>
+    </message>
+    <message>
+        <source>Open Dump &amp;Folder…</source>
+        <translation>Abrir &amp;carpeta de volcado…</translation>
+    </message>
+    <message>
+        <source>Open the &amp;Demo Dump</source>
+        <translation>Abrir el volcado de &amp;demostración</translation>
+    </message>
+    <message>
+        <source>&amp;Save Export…</source>
+        <translation>&amp;Guardar exportación…</translation>
+    </message>
+    <message>
+        <source>Export &amp;All…</source>
+        <translation>Exportar &amp;todo…</translation>
+    </message>
+    <message>
+        <source>Save Import Re&amp;port…</source>
+        <translation>Guardar el &amp;informe de importación…</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>&amp;Salir</translation>
+    </message>
+    <message>
+        <source>&amp;Keep Copies of Imported Dumps</source>
+        <translation>Guardar co&amp;pias de los volcados importados</translation>
+    </message>
+    <message>
+        <source>Save each imported dump in your cache folder, so that opening it again takes a second</source>
+        <translation>Guarda cada volcado importado en su carpeta de caché, para que volver a abrirlo tarde un segundo</translation>
+    </message>
+    <message>
+        <source>De&amp;lete Saved Copies</source>
+        <translation>E&amp;liminar las copias guardadas</translation>
+    </message>
+    <message>
+        <source>Delete the copies of imported dumps kept in your cache folder</source>
+        <translation>Elimina las copias de los volcados importados guardadas en su carpeta de caché</translation>
+    </message>
+    <message>
+        <source>(none)</source>
+        <translation>(ninguno)</translation>
+    </message>
+    <message>
+        <source>Clear list</source>
+        <translation>Vaciar la lista</translation>
+    </message>
+    <message>
+        <source>E&amp;xport</source>
+        <translation>E&amp;xportar</translation>
+    </message>
+    <message>
+        <source>&amp;Generate</source>
+        <translation>&amp;Generar</translation>
+    </message>
+    <message>
+        <source>&amp;Cancel</source>
+        <translation>&amp;Cancelar</translation>
+    </message>
+    <message>
+        <source>&amp;Edit</source>
+        <translation>&amp;Editar</translation>
+    </message>
+    <message>
+        <source>&amp;Copy</source>
+        <translation>&amp;Copiar</translation>
+    </message>
+    <message>
+        <source>Select &amp;All</source>
+        <translation>Seleccionar &amp;todo</translation>
+    </message>
+    <message>
+        <source>&amp;Filter Rows</source>
+        <translation>&amp;Filtrar filas</translation>
+    </message>
+    <message>
+        <source>&amp;View</source>
+        <translation>&amp;Ver</translation>
+    </message>
+    <message>
+        <source>&amp;Language</source>
+        <translation>&amp;Idioma</translation>
+    </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation>Ay&amp;uda</translation>
+    </message>
+    <message>
+        <source>&amp;About SparkDesk</source>
+        <translation>&amp;Acerca de SparkDesk</translation>
+    </message>
+    <message>
+        <source>About &amp;Qt</source>
+        <translation>Acerca de &amp;Qt</translation>
     </message>
 </context>
 <context>

@@ -1,9 +1,11 @@
 """The main window: drop a dump, choose an export, generate it on the pool, preview, save.
 
-The window holds no metric logic: it builds ``ExportParams`` and ``WriteOptions`` from
-the controls and calls the core through ``sparkdesk.gui.jobs`` on a ``TaskRunner``.
-pandas is imported only by those jobs (on a worker) and when a result arrives, so the
-window shows before pandas loads.
+The window orchestrates and holds no metric logic. The options panel (options.py) hands
+it the user's choices as one value, which gives the ``ExportParams`` and ``WriteOptions``;
+the window calls the core through ``sparkdesk.gui.jobs`` on a ``TaskRunner``, whose
+signals drive the busy state (busy.py). The menu bar is built in actions.py. pandas is
+imported only by those jobs (on a worker) and when a result arrives, so the window shows
+before pandas loads.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QEvent, Qt, QUrl, Signal
-from PySide6.QtGui import QAction, QActionGroup, QDesktopServices, QIcon, QKeySequence
+from PySide6.QtGui import QDesktopServices, QIcon
 from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
@@ -30,18 +32,12 @@ from PySide6.QtWidgets import (
 from sparkdesk.catalogue import EXPORTS, export_type
 from sparkdesk.gui import jobs
 from sparkdesk.gui import settings as settings_mod
+from sparkdesk.gui.actions import Menus
 from sparkdesk.gui.busy import BusyIndicator, Slot
 from sparkdesk.gui.dialogs import AboutDialog, ReportDialog, show_error
-from sparkdesk.gui.i18n import LANGUAGE_NAMES, LANGUAGES, Translations
+from sparkdesk.gui.i18n import Translations
 from sparkdesk.gui.options import OptionsPanel, write_options_for
-from sparkdesk.gui.panels import (
-    DumpEntry,
-    DumpPanel,
-    MessageBar,
-    PreviewPanel,
-    fmt_float,
-    fmt_int,
-)
+from sparkdesk.gui.panels import DumpEntry, DumpPanel, MessageBar, PreviewPanel, fmt_float, fmt_int
 from sparkdesk.gui.runner import TaskRunner
 
 log = logging.getLogger(__name__)
@@ -135,8 +131,7 @@ class MainWindow(QMainWindow):
         self.busy.changed.connect(self._busy_changed)
         self.cancel_button = self.busy.cancel_button  # the window's Cancel (tests press it)
 
-        self._make_actions()
-        self._make_menus()
+        self.menus = Menus(self)  # the menu bar: every action is an act_* of this window
 
         # -- wiring --------------------------------------------------------------------
         self.dump_panel.open_requested.connect(self.open_files)
@@ -157,103 +152,6 @@ class MainWindow(QMainWindow):
         self.retranslate()
         self._restore_geometry()
 
-    # ---------------------------------------------------------------------------------
-    # actions and menus
-    def _action(self, name: str, slot, shortcut: QKeySequence | str | None = None) -> QAction:
-        act = QAction(self)
-        act.setObjectName(name)
-        if shortcut is not None:
-            act.setShortcut(QKeySequence(shortcut))
-        act.triggered.connect(slot)
-        self.addAction(act)
-        return act
-
-    def _make_actions(self) -> None:
-        self.act_open = self._action("actOpen", self.open_files, QKeySequence.StandardKey.Open)
-        self.act_open_folder = self._action("actOpenFolder", self.open_folder, "Ctrl+Shift+O")
-        self.act_save = self._action("actSave", self.save_dialog, QKeySequence.StandardKey.Save)
-        self.act_export_all = self._action("actExportAll", self.export_all_dialog, "Ctrl+Shift+S")
-        self.act_save_report = self._action("actSaveReport", self.save_report_dialog)
-        self.act_quit = self._action("actQuit", self.close, QKeySequence.StandardKey.Quit)
-        self.act_generate = self._action("actGenerate", self.generate, "Ctrl+E")
-        self.act_cancel = self._action("actCancel", self.busy.cancel, "Esc")
-        self.act_copy = self._action("actCopy", self.copy_selection, QKeySequence.StandardKey.Copy)
-        self.act_select_all = self._action(
-            "actSelectAll", self.select_all, QKeySequence.StandardKey.SelectAll
-        )
-        self.act_filter = self._action("actFilter", self._focus_filter, QKeySequence.StandardKey.Find)
-        self.act_about = self._action("actAbout", self.about)
-        self.act_about_qt = self._action("actAboutQt", QApplication.aboutQt)
-        self.act_demo = self._action("actDemo", self.open_demo)
-        self.act_keep_copies = self._action("actKeepCopies", self._set_keep_copies)
-        self.act_keep_copies.setCheckable(True)
-        self.act_keep_copies.setChecked(self.settings.keep_dump_copies)
-        self.act_clear_copies = self._action("actClearCopies", self.clear_saved_dumps)
-        self.act_copy.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        self.act_select_all.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        self.preview.view.addAction(self.act_copy)
-        self.preview.view.addAction(self.act_select_all)
-        self.removeAction(self.act_copy)
-        self.removeAction(self.act_select_all)
-        self.lang_group = QActionGroup(self)
-        self.lang_actions: dict[str, QAction] = {}
-        for lang in LANGUAGES:
-            act = QAction(LANGUAGE_NAMES[lang], self)
-            act.setObjectName(f"actLang_{lang}")
-            act.setCheckable(True)
-            act.setChecked(lang == self.translations.lang)
-            act.triggered.connect(lambda _c=False, lang=lang: self.set_ui_language(lang))
-            self.lang_group.addAction(act)
-            self.lang_actions[lang] = act
-
-    def _make_menus(self) -> None:
-        mb = self.menuBar()
-        self.menu_file = mb.addMenu("")
-        self.menu_file.addAction(self.act_open)
-        self.menu_file.addAction(self.act_open_folder)
-        self.menu_recent = self.menu_file.addMenu("")
-        self.menu_recent.aboutToShow.connect(self._fill_recent)
-        self.menu_file.addAction(self.act_demo)
-        self.menu_file.addSeparator()
-        self.menu_file.addAction(self.act_save)
-        self.menu_file.addAction(self.act_export_all)
-        self.menu_file.addAction(self.act_save_report)
-        self.menu_file.addSeparator()
-        self.menu_file.addAction(self.act_keep_copies)
-        self.menu_file.addAction(self.act_clear_copies)
-        self.menu_file.addSeparator()
-        self.menu_file.addAction(self.act_quit)
-        self.menu_export = mb.addMenu("")
-        self.menu_export.addAction(self.act_generate)
-        self.menu_export.addAction(self.act_cancel)
-        self.menu_edit = mb.addMenu("")
-        self.menu_edit.addAction(self.act_copy)
-        self.menu_edit.addAction(self.act_select_all)
-        self.menu_edit.addAction(self.act_filter)
-        self.menu_view = mb.addMenu("")
-        self.menu_lang = self.menu_view.addMenu("")
-        for act in self.lang_actions.values():
-            self.menu_lang.addAction(act)
-        self.menu_help = mb.addMenu("")
-        self.menu_help.addAction(self.act_about)
-        self.menu_help.addAction(self.act_about_qt)
-
-    def _fill_recent(self) -> None:
-        self.menu_recent.clear()
-        for path in self.settings.recent_dumps:
-            act = self.menu_recent.addAction(path)
-            act.triggered.connect(lambda _c=False, p=path: self.add_dumps([p]))
-        if not self.settings.recent_dumps:
-            act = self.menu_recent.addAction(self.tr("(none)"))
-            act.setEnabled(False)
-        else:
-            self.menu_recent.addSeparator()
-            self.menu_recent.addAction(self.tr("Clear list"), self._clear_recent)
-
-    def _clear_recent(self) -> None:
-        self.settings.recent_dumps = []
-        settings_mod.save(self.settings)
-
     def _show_focused_control(self, _old: QWidget | None, new: QWidget | None) -> None:
         """Scroll the sidebar to a control that gets the focus. Qt does it for Tab within
         the sidebar, not when the focus comes from outside (Tab from the grid wraps round
@@ -263,36 +161,7 @@ class MainWindow(QMainWindow):
 
     def retranslate(self) -> None:
         self.setWindowTitle(self._title())
-        self.menu_file.setTitle(self.tr("&File"))
-        self.menu_recent.setTitle(self.tr("Open &Recent"))
-        self.menu_export.setTitle(self.tr("E&xport"))
-        self.menu_edit.setTitle(self.tr("&Edit"))
-        self.menu_view.setTitle(self.tr("&View"))
-        self.menu_lang.setTitle(self.tr("&Language"))
-        self.menu_help.setTitle(self.tr("&Help"))
-        self.act_open.setText(self.tr("&Open Dump Files…"))
-        self.act_open.setToolTip(self.tr("Open table files or a .zip dump (Ctrl+O)"))
-        self.act_open_folder.setText(self.tr("Open Dump &Folder…"))
-        self.act_demo.setText(self.tr("Open the &Demo Dump"))
-        self.act_save.setText(self.tr("&Save Export…"))
-        self.act_export_all.setText(self.tr("Export &All…"))
-        self.act_save_report.setText(self.tr("Save Import Re&port…"))
-        self.act_quit.setText(self.tr("&Quit"))
-        self.act_keep_copies.setText(self.tr("&Keep Copies of Imported Dumps"))
-        self.act_keep_copies.setToolTip(
-            self.tr("Save each imported dump in your cache folder, so that opening it again takes a second")
-        )
-        self.act_clear_copies.setText(self.tr("De&lete Saved Copies"))
-        self.act_clear_copies.setToolTip(
-            self.tr("Delete the copies of imported dumps kept in your cache folder")
-        )
-        self.act_generate.setText(self.tr("&Generate"))
-        self.act_cancel.setText(self.tr("&Cancel"))
-        self.act_copy.setText(self.tr("&Copy"))
-        self.act_select_all.setText(self.tr("Select &All"))
-        self.act_filter.setText(self.tr("&Filter Rows"))
-        self.act_about.setText(self.tr("&About SparkDesk"))
-        self.act_about_qt.setText(self.tr("About &Qt"))
+        self.menus.retranslate()
         self.busy.retranslate()
         self.options.ui_lang = self.translations.lang
         self.dump_panel.retranslate()
@@ -301,8 +170,6 @@ class MainWindow(QMainWindow):
         if self._report_dialog is not None:
             self._report_dialog.retranslate()
         self._refresh_result_labels()
-        for lang, act in self.lang_actions.items():
-            act.setChecked(lang == self.translations.lang)
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
@@ -563,10 +430,6 @@ class MainWindow(QMainWindow):
         )
         if path:
             self.save_report_to(entry, path)
-
-    def _set_keep_copies(self, checked: bool) -> None:
-        self.settings.keep_dump_copies = bool(checked)
-        settings_mod.save(self.settings)
 
     def clear_saved_dumps(self) -> None:
         """Delete the dump cache (copies of customer data) on the pool; say what it freed."""
@@ -829,7 +692,7 @@ class MainWindow(QMainWindow):
     def select_all(self) -> None:
         self.preview.view.selectAll()
 
-    def _focus_filter(self) -> None:
+    def focus_filter(self) -> None:
         self.preview.filter_edit.setFocus()
         self.preview.filter_edit.selectAll()
 
