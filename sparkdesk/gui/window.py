@@ -401,7 +401,7 @@ class MainWindow(QMainWindow):
     def _update_span(self) -> None:
         if self.dump is None or not self.options.tz_valid():
             return
-        tz = self.options.tz()
+        tz = self._span_tz = self.options.tz()
         rng = jobs.default_range(self.dump, tz)
         anchor = self.dump.snapshot.tz_convert(tz).date() if rng is not None else None
         self.options.set_span(rng, anchor)
@@ -467,11 +467,8 @@ class MainWindow(QMainWindow):
     # ---------------------------------------------------------------------------------
     # generating
     def _options_changed(self) -> None:
-        if self.sender() is self.options and self.dump is not None:
-            tz = self.options.tz()
-            if self.options.tz_valid() and self._span_tz != tz:
-                self._span_tz = tz
-                self._update_span()
+        if self.sender() is self.options and self.options.tz_valid() and self._span_tz != self.options.tz():
+            self._update_span()
         if self.result is not None:
             self._apply_write_options_to_preview()
         self._update_actions()
