@@ -17,8 +17,10 @@ from sparkdesk.gui.i18n import Translations
 from sparkdesk.gui.paths import demo_dump_path
 
 
-def run_py(code: str, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+def run_py(
+    code: str, *args: str, timeout: float = 120, env: dict | None = None
+) -> subprocess.CompletedProcess:
+    env = {**(os.environ if env is None else env), "QT_QPA_PLATFORM": "offscreen"}
     return subprocess.run(
         [sys.executable, *(["-c", code] if code else []), *args],
         capture_output=True,
@@ -99,6 +101,46 @@ def test_without_dumps_the_window_opens_on_the_demo_with_a_note(qtbot):
     assert w.settings.recent_dumps == []  # the demo is not a "recent dump"
     assert w.dump is not None and len(w.dump.tables["conversations"]) > 0
     w.close()
+
+
+# `gui --screenshot` when there is nothing to render: it used to wait for a signal that never
+# came (five minutes, then "timed out"); now it ends at once, with exit status 1 and one
+# sentence. Each case runs the command with one part of the app patched out.
+RUN_CLI = "import sys\nfrom sparkdesk.cli import main\nsys.exit(main(sys.argv[1:]))\n"
+NO_RESOURCES = (  # a build without resources/, as a wheel was before issue 12
+    "import pathlib, sparkdesk.resources as r\n"
+    "r.resources_path = lambda: pathlib.Path('/nonexistent/sparkdesk-resources')\n"
+)
+CANNOT_GENERATE = (  # the export is refused before it starts (the window says why)
+    "from sparkdesk.gui.window import MainWindow\n"
+    "MainWindow._cannot_generate = lambda self: 'Check at least one channel.' if self.dump is not None else ''\n"
+)
+NEVER_READY = (  # the dump loads but never becomes the working dump (as when combining fails)
+    "from sparkdesk.gui.window import MainWindow\nMainWindow._rebuild_working_dump = lambda self: None\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("patch", "args", "sentence"),
+    [
+        pytest.param(NO_RESOURCES, [], "This build has no demo dump.", id="no-bundled-demo"),
+        pytest.param("", ["/nonexistent/dump"], "/nonexistent/dump does not exist.", id="missing-dump"),
+        pytest.param(
+            CANNOT_GENERATE, ["--type", "user"], "Check at least one channel.", id="cannot-generate"
+        ),
+        pytest.param(NEVER_READY, [], "no dump was loaded.", id="never-ready"),
+    ],
+)
+def test_screenshot_with_nothing_to_render_fails_at_once_with_one_sentence(tmp_path, patch, args, sentence):
+    png = tmp_path / "x.png"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LC_")}
+    r = run_py(
+        patch + RUN_CLI, "gui", *args, "--screenshot", str(png), timeout=60, env={**env, "LANG": "C.UTF-8"}
+    )
+    assert r.returncode == 1, r.stderr
+    assert "Traceback" not in r.stderr
+    assert r.stderr.splitlines()[-1] == f"sparkdesk gui: {sentence}"
+    assert not png.exists()
 
 
 def test_settings_path_is_in_the_user_config_folder(_isolated_user_dirs):

@@ -3,7 +3,8 @@
 ``sparkdesk`` and ``sparkdesk gui [DUMP...]`` call ``run``. With no dumps the window opens
 on the bundled demo dump with a note saying so. With ``screenshot`` it loads the dumps,
 generates ``export_type`` if given, renders the window to a PNG and exits (this works on
-the offscreen platform, so on a machine with no screen).
+the offscreen platform, so on a machine with no screen); when there is nothing to render (a
+dump refused, no demo dump in this installation) it exits with status 1 and one sentence.
 
 The window shows before pandas is imported: the dumps load on a worker thread.
 """
@@ -131,55 +132,114 @@ def run(
 
     from PySide6.QtCore import QTimer
 
+    shot = _Screenshot(app, window, screenshot, bool(export_type)) if screenshot else None
+
     def start() -> None:
         if dumps:
             window.add_dumps(MainWindow._group_loose_files([str(d) for d in dumps]))
         else:
             window.open_demo()
+        if shot is not None:
+            shot.started()
 
     QTimer.singleShot(0, start)
 
-    if not screenshot:
+    if shot is None:
         return app.exec()
-    return _screenshot(app, window, screenshot, bool(export_type))
+    return shot.exec()
 
 
-def _screenshot(app, window, path: str, generate: bool) -> int:
-    """Wait for loading (and generating), render the window to ``path``, quit."""
-    from PySide6.QtCore import QTimer
+class _Screenshot:
+    """``--screenshot``: wait for loading (and generating), render the window to a PNG, quit.
 
-    status = {"code": 1, "error": ""}
+    It watches every way the wait can end, so that it never waits for a signal that will not
+    come: a dump refused or unreadable, no demo dump in this installation (nothing starts
+    loading), an export that cannot be generated, or the window idle with nothing loaded. Each
+    ends with exit status 1 and one sentence on standard error; the timeout is a last resort.
+    """
 
-    def fail(sentence: str) -> None:
-        status["error"] = sentence
-        app.quit()
+    def __init__(self, app, window, path: str, generate: bool) -> None:
+        from PySide6.QtCore import QTimer
 
-    def shoot() -> None:
-        window.repaint()
-        pixmap = window.grab()
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        if pixmap.save(path, "PNG"):
-            status["code"] = 0
+        self.app, self.window, self.path, self.generate = app, window, path, generate
+        self.code, self.error = 1, ""
+        self.phase = "loading"  # loading -> generating -> shooting -> done
+        window.dumps_ready.connect(self._ready)
+        window.result_ready.connect(self._shoot_soon)
+        window.load_failed.connect(self._fail)
+        window.generate_failed.connect(self._fail)
+        window.idle.connect(self._idle)
+        self._timer = QTimer(window)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(
+            lambda: self._fail(f"gave up after {SCREENSHOT_TIMEOUT_MS // 1000} s of waiting for the window.")
+        )
+        self._timer.start(SCREENSHOT_TIMEOUT_MS)
+
+    def exec(self) -> int:
+        self.app.exec()
+        self._timer.stop()
+        self.window.runner.shutdown()
+        if self.code != 0:
+            print(f"sparkdesk gui: {self.error or 'no screenshot was taken.'}", file=sys.stderr)
+        return self.code
+
+    def started(self) -> None:
+        """The dumps were handed to the window: if nothing is loading, nothing will come."""
+        if not self.window.entries:
+            self._fail(self._note() or "there is no dump to show.")
+
+    def _note(self) -> str:
+        """The warning or error the window shows, if any (e.g. that this build has no demo dump)."""
+        bar = self.window.message_bar
+        return bar.text.text() if bar.kind in ("warning", "error") else ""
+
+    def _ready(self) -> None:
+        if self.phase != "loading":
+            return
+        if not self.generate:
+            self._shoot_soon()
+            return
+        self.phase = "generating"
+        self.window.generate()
+        if not self.window.runner.busy("compute"):  # refused before it started; the bar says why
+            self._fail(self._note() or "the export could not be generated.")
+
+    def _idle(self) -> None:
+        """Nothing runs in the background any more: without a picture on its way, none will come."""
+        if self.phase in ("loading", "generating"):
+            self._fail(self._note() or "no dump was loaded.")
+
+    def _shoot_soon(self) -> None:
+        if self.phase in ("loading", "generating"):
+            self.phase = "shooting"
+            from PySide6.QtCore import QTimer
+
+            QTimer.singleShot(200, self._shoot)
+
+    def _shoot(self) -> None:
+        if self.phase == "done":
+            return
+        self.phase = "done"
+        self.window.repaint()
+        pixmap = self.window.grab()
+        try:
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            self.error = f"could not write {self.path}: {err.strerror or err}."
         else:
-            status["error"] = f"could not write {path}"
-        app.quit()
+            if pixmap.save(self.path, "PNG"):
+                self.code = 0
+            else:
+                self.error = f"could not write {self.path}."
+        self.app.quit()
 
-    def ready() -> None:
-        if generate:
-            window.generate()
-        else:
-            QTimer.singleShot(200, shoot)
-
-    window.dumps_ready.connect(ready)
-    window.result_ready.connect(lambda: QTimer.singleShot(200, shoot))
-    window.load_failed.connect(lambda s: QTimer.singleShot(200, shoot) if window.entries else fail(s))
-    window.generate_failed.connect(fail)
-    QTimer.singleShot(SCREENSHOT_TIMEOUT_MS, lambda: fail("timed out"))
-    app.exec()
-    window.runner.shutdown()
-    if status["code"] != 0:
-        print(f"sparkdesk gui: {status['error'] or 'no screenshot'}", file=sys.stderr)
-    return status["code"]
+    def _fail(self, sentence: str) -> None:
+        if self.phase == "done":
+            return
+        self.phase = "done"
+        self.error = sentence
+        self.app.quit()
 
 
 if __name__ == "__main__":  # pragma: no cover
