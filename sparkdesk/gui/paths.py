@@ -8,7 +8,7 @@ from sparkdesk.resources import bundled_demo_path, resources_path
 
 
 def resources_dir() -> Path:
-    """The project's ``resources/`` folder (a checkout, an editable install or a bundle)."""
+    """The project's ``resources/`` folder (a checkout, an installed package or a bundle)."""
     return resources_path()
 
 
