@@ -60,7 +60,7 @@ from sparkdesk.tasks import Cancelled, Progress
 
 log = logging.getLogger(__name__)
 
-CACHE_VERSION = 2  # bump when what load_dumps returns for the same files changes
+CACHE_VERSION = 3  # bump when what load_dumps returns for the same files changes
 ENV_VAR = "SPARKDESK_CACHE_DIR"
 MAX_ENTRIES = 5  # most recently used entries kept
 MAX_BYTES = 16 * 2**30  # total size kept (the newest entry is kept whatever its size)

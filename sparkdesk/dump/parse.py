@@ -509,6 +509,36 @@ def _json_default(v: object) -> str:
     return str(v)
 
 
+def _python_rows(t: pa.Table) -> list[dict]:
+    """The rows as Python dicts, native cells as Python values; a timestamp or date that
+    Python cannot hold (a rejected year 10000) as the ISO text of its UTC instant or day."""
+    try:
+        return t.to_pylist()
+    except (OverflowError, ValueError):
+        pass
+    columns = [
+        [_python_date(v) for v in col] if _is_dated(col.type) else col.to_pylist() for col in t.columns
+    ]
+    return [dict(zip(t.column_names, cells, strict=True)) for cells in zip(*columns, strict=True)]
+
+
+def _is_dated(t: pa.DataType) -> bool:
+    return pa.types.is_timestamp(t) or pa.types.is_date(t)
+
+
+def _python_date(v: pa.Scalar) -> object:
+    """A timestamp or date cell as Python's ``datetime``/``date``, else numpy's ISO text."""
+    try:
+        return v.as_py()
+    except (OverflowError, ValueError):
+        if pa.types.is_date32(v.type):
+            return str(np.datetime64(v.cast(pa.int32()).as_py(), "D"))
+        if pa.types.is_date64(v.type):
+            return str(np.datetime64(v.cast(pa.int64()).as_py(), "ms").astype("datetime64[D]"))
+        text = str(np.datetime64(v.value, v.type.unit)).replace("T", " ")
+        return text + ("+00:00" if v.type.tz is not None else "")
+
+
 def sorted_unique(a: np.ndarray) -> np.ndarray:
     """``np.unique`` of integers by one sort (numpy's hashing unique was 4x slower here)."""
     if len(a) < 2 or bool((a[1:] > a[:-1]).all()):
@@ -588,6 +618,8 @@ def locate(
         t = pq.read_table(as_buffer_reader(tf))
         keep = wanted[wanted < t.num_rows]
         # one take, then JSON per row: native cells (dates, numbers) are written by Python's rules
-        raw = [json.dumps(rec, ensure_ascii=False, default=_json_default) for rec in t.take(keep).to_pylist()]
+        raw = [
+            json.dumps(rec, ensure_ascii=False, default=_json_default) for rec in _python_rows(t.take(keep))
+        ]
         found = dict(zip(keep.tolist(), zip(keep.tolist(), raw, strict=True), strict=True))
     return Located.from_dict(found), bad

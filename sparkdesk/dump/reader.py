@@ -72,7 +72,14 @@ from sparkdesk.dump.model import (
 )
 from sparkdesk.dump.parse import BadRecord, Located, RawFile, locate, read_file
 from sparkdesk.dump.schema import SNAPSHOT_COLUMNS, TABLE_NAMES, TABLES, TableSpec, table_spec
-from sparkdesk.dump.validate import Checked, arrow_type, check_file, np_mask, parse_one_timestamp
+from sparkdesk.dump.validate import (
+    Checked,
+    arrow_type,
+    check_file,
+    in_range_ms,
+    np_mask,
+    parse_one_timestamp,
+)
 from sparkdesk.tasks import (
     Cancelled,
     CancelToken,
@@ -668,6 +675,11 @@ def _manifest_snapshot(state: State, src: DumpSource) -> pd.Timestamp:
     if not isinstance(parsed, tuple):
         raise DumpRefused(f"{src.manifest_label} has a snapshot_at that is not a timestamp ({value!r}).")
     ms, naive = parsed
+    if not in_range_ms(ms):  # the manifest is no row to reject: like an unreadable one, fatal
+        raise DumpRefused(
+            f"{src.manifest_label} has a snapshot_at outside the years 1 to 9999"
+            f" (from 0001-01-02 to 9999-12-30, UTC): {value!r}."
+        )
     if naive:
         state.pending.table_warnings.append(
             _warn_row(

@@ -35,6 +35,16 @@ TS_TYPE = pa.timestamp("ms", tz="UTC")
 STR = pa.large_string()
 ARROW_TYPES = {"ts": TS_TYPE, "bool": pa.bool_(), "int": pa.int64(), "hhmm": pa.int64()}
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# The instants read: from 0001-01-02T00:00:00Z up to, not including, 9999-12-31T00:00:00Z.
+# Exports show local wall-clock time in any IANA zone through Python's datetime, which
+# holds only the years 1 to 9999; offsets reach about +-16 h (local mean time before time
+# zones, e.g. Asia/Manila -15:56 in the year 1, Pacific/Kiritimati +14 in 9999), so one
+# day's margin at each end keeps every local time, and every local day, within them.
+TS_FIRST_MS = -62_135_510_400_000  # 0001-01-02T00:00:00Z
+TS_END_MS = 253_402_214_400_000  # 9999-12-31T00:00:00Z, excluded
+OUTSIDE_YEARS = "is a timestamp outside the years 1 to 9999 (from 0001-01-02 to 9999-12-30, UTC)"
+_FAR_MS = 2**60  # where a value too far for 64 bits is put: still outside, and packable
+_400_YEARS_MS = 146_097 * 86_400_000  # the Gregorian calendar repeats every 400 years
 _INT_RE = r"^\s*[+-]?\d{1,18}\s*$"
 _AWARE_RE = r"^\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d{1,9})?)?(Z|z|[+-]\d\d(:?\d\d)?)$"
 _NAIVE_RE = r"^\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d{1,9})?)?$"
@@ -134,11 +144,25 @@ def map_distinct(
 # ---------------------------------------------------------------- timestamps
 
 
+def in_range_ms(ms: int) -> bool:
+    """True for the epoch milliseconds of an instant that is read (``TS_FIRST_MS`` ..)."""
+    return TS_FIRST_MS <= ms < TS_END_MS
+
+
 def parse_one_timestamp(v: str) -> tuple[int, bool] | object:
-    """(epoch ms, naive) for any form ``datetime.fromisoformat`` reads; digits past ms truncated."""
+    """(epoch ms, naive) for any form ``datetime.fromisoformat`` reads; digits past ms truncated.
+
+    Whatever the instant: ``in_range_ms`` tells whether it is read. The year 0000 (1 BC),
+    which ISO 8601 and Arrow's parser accept but datetime does not, is read too (as the
+    year 400, 400 Gregorian years earlier), so that the text and the typed CSV reads
+    agree that it is a timestamp, outside the years read.
+    """
     s = v.strip()
     if re.fullmatch(r"[+-]?\d+", s):
         return int(s), False
+    shift = 0
+    if s.startswith("0000"):  # every form fromisoformat reads starts with the year
+        s, shift = "0400" + s[4:], _400_YEARS_MS
     try:
         d = datetime.fromisoformat(s)
     except ValueError:
@@ -147,7 +171,7 @@ def parse_one_timestamp(v: str) -> tuple[int, bool] | object:
     if naive:
         d = d.replace(tzinfo=UTC)
     delta = d - _EPOCH
-    return (delta.days * 86_400_000 + delta.seconds * 1000 + delta.microseconds // 1000), naive
+    return (delta.days * 86_400_000 + delta.seconds * 1000 + delta.microseconds // 1000 - shift), naive
 
 
 def _ns_to_ms(a: pa.ChunkedArray) -> np.ndarray:
@@ -177,23 +201,72 @@ def _to_ms(ts: pa.ChunkedArray) -> pa.ChunkedArray:
     return _ts_from_ms(_ns_to_ms(ts), ~np_mask(pc.is_null(ts)))
 
 
-def parse_timestamps(a: pa.ChunkedArray) -> tuple[pa.ChunkedArray, np.ndarray, np.ndarray]:
-    """(timestamps, invalid mask, naive mask). Fast path: one Arrow cast of the whole column."""
+def _outside(values: pa.ChunkedArray, first: int, end: int) -> np.ndarray:
+    """True where an integer or timestamp cell is not in [first, end) (a null is not).
+
+    One min/max pass answers the usual column, every cell inside; only a column with a
+    cell outside pays for the comparisons and the mask.
+    """
+    if not pa.types.is_uint64(values.type):  # 2**64 - 1 fits no int64: compared as is
+        values = _chunked(values.cast(pa.int64()))
+    low, high = (s.as_py() for s in pc.min_max(values).values())
+    if low is None or (low >= first and high < end):
+        return np.zeros(len(values), bool)
+    if pa.types.is_uint64(values.type):
+        return np_mask(pc.greater_equal(values, pa.scalar(end, values.type)))
+    return np_mask(pc.or_(pc.less(values, first), pc.greater_equal(values, end)))
+
+
+def _null_where(a: pa.ChunkedArray, mask: np.ndarray) -> pa.ChunkedArray:
+    if not mask.any():
+        return a
+    return _chunked(pc.if_else(pa.array(mask), pa.scalar(None, a.type), a))
+
+
+# Per unit, how many of it make a millisecond (None: seconds, a thousandth of one).
+_PER_MS = {"s": None, "ms": 1, "us": 1000, "ns": 1_000_000}
+
+
+def _native_outside(a: pa.ChunkedArray) -> np.ndarray:
+    """Cells of a native timestamp column outside the instants read, checked in its own
+    unit, before any conversion can overflow (seconds times 1000 may pass 64 bits)."""
+    per_ms = _PER_MS[a.type.unit]
+    if per_ms is None:  # TS_FIRST_MS and TS_END_MS are whole days: exact in seconds
+        return _outside(a, TS_FIRST_MS // 1000, TS_END_MS // 1000)
+    if TS_FIRST_MS * per_ms < -(2**63):  # nanoseconds: 64 bits hold only 1677 to 2262
+        return np.zeros(len(a), bool)
+    return _outside(a, TS_FIRST_MS * per_ms, TS_END_MS * per_ms)
+
+
+def parse_timestamps(a: pa.ChunkedArray) -> tuple[pa.ChunkedArray, np.ndarray, np.ndarray, np.ndarray]:
+    """(timestamps, invalid mask, naive mask, outside mask). Fast path: one Arrow cast.
+
+    *Outside* cells are timestamps, but not of an instant read (``TS_FIRST_MS`` to
+    ``TS_END_MS``); they, like invalid cells, are null in the result and not naive.
+    """
     n = len(a)
+    if pa.types.is_date(a.type):  # a native date: its midnight, without an offset, as its text is read
+        a = _chunked(a.cast(pa.timestamp("ms")))
     t = a.type
     if pa.types.is_timestamp(t):
+        far = _native_outside(a)
+        a = _null_where(a, far)
         naive = np.full(n, t.tz is None) & ~np_mask(pc.is_null(a))
-        return _to_ms(a), np.zeros(n, bool), naive
+        return _to_ms(a), np.zeros(n, bool), naive, far
     if pa.types.is_integer(t):
-        return _chunked(a.cast(pa.int64()).cast(TS_TYPE)), np.zeros(n, bool), np.zeros(n, bool)
+        far = _outside(a, TS_FIRST_MS, TS_END_MS)
+        a = _null_where(a, far)
+        return _chunked(a.cast(pa.int64()).cast(TS_TYPE)), np.zeros(n, bool), np.zeros(n, bool), far
     a = as_text(a)
     present = ~np_mask(pc.is_null(a))
     try:
-        ts = a.cast(pa.timestamp("ns", tz="UTC"))
-        return _to_ms(_chunked(ts)), np.zeros(n, bool), np.zeros(n, bool)
+        ts = a.cast(pa.timestamp("ns", tz="UTC"))  # 64-bit nanoseconds: 1677 to 2262, all read
+        return _to_ms(_chunked(ts)), np.zeros(n, bool), np.zeros(n, bool), np.zeros(n, bool)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         pass
-    return _parse_timestamps_mixed(a, present)
+    ts, bad, naive = _parse_timestamps_mixed(a, present)
+    far = _outside(ts, TS_FIRST_MS, TS_END_MS)
+    return _null_where(ts, far), bad, naive & ~far, far
 
 
 def _parse_timestamps_mixed(
@@ -239,8 +312,7 @@ def _py_timestamp_packed(v: str) -> int | object:
     if r is _INVALID:
         return _INVALID
     ms, naive = r  # type: ignore[misc]
-    if not -(2**61) < ms < 2**61 or not (-62135596800000 <= ms <= 253402300799999):
-        return _INVALID
+    ms = min(max(ms, -_FAR_MS), _FAR_MS)  # a count past 64 bits: as far, still outside
     return (ms << 1) | int(naive)
 
 
@@ -345,14 +417,15 @@ class Converted:
     bad: np.ndarray | None  # None: this type cannot fail
     naive: np.ndarray | None  # timestamps without an offset
     what: str  # "is not ...", the end of the rejection reason
+    outside: np.ndarray | None = None  # timestamps of an instant not read (OUTSIDE_YEARS)
 
 
 def convert_values(col: Col, a: pa.ChunkedArray) -> Converted:
     """Convert one column to its type. Touches nothing shared, so columns can convert side by side."""
     kind = col.type
     if kind == "ts":
-        out, bad, nv = parse_timestamps(a)
-        return Converted(out, bad, nv, "is not a timestamp (ISO 8601 or epoch milliseconds)")
+        out, bad, nv, far = parse_timestamps(a)
+        return Converted(out, bad, nv, "is not a timestamp (ISO 8601 or epoch milliseconds)", far)
     if kind == "enum":
         out, bad = parse_enum(a, col.values)
         return Converted(out, bad, None, f"is not one of {', '.join(col.values)}")
@@ -381,11 +454,15 @@ def record_column(col: Col, conv: Converted, errors: RowErrors, naive: dict[str,
     if conv.naive is not None and conv.naive.any():
         naive[col.name] = conv.naive
     bad = conv.bad
+    if conv.outside is not None and conv.outside.any():
+        bad = conv.outside if bad is None else bad | conv.outside  # read, but not empty
     if col.required and conv.values.null_count:
         empty = np_mask(pc.is_null(conv.values))
         errors.add(empty if bad is None else empty & ~bad, col.name, f"{col.name} is required but empty")
-    if bad is not None:
-        errors.add(bad, col.name, f"{col.name} {conv.what}")
+    if conv.bad is not None:
+        errors.add(conv.bad, col.name, f"{col.name} {conv.what}")
+    if conv.outside is not None:
+        errors.add(conv.outside, col.name, f"{col.name} {OUTSIDE_YEARS}")
 
 
 PARALLEL_ROWS = 200_000  # files at least this long convert two columns at a time
