@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pandas as pd
 
 
@@ -32,6 +33,21 @@ def local_midnight(day: dt.date, tz: str) -> pd.Timestamp:
     naive = pd.Timestamp(day.year, day.month, day.day)
     ts = naive.tz_localize(ZoneInfo(tz), ambiguous=True, nonexistent="shift_forward")
     return ts.tz_convert("UTC").as_unit("ms")
+
+
+def local_day_end(day: dt.date, tz: str) -> pd.Timestamp:
+    """The first instant after ``day`` in ``tz`` (the next day's ``local_midnight``), as UTC.
+
+    The day after 9999-12-31 has no ``date``, and zoneinfo cannot place its midnight:
+    the end of 9999-12-31 is then one millisecond after its last millisecond, read at
+    the offset in force then (10000-01-01T12:00Z in Etc/GMT+12).
+    """
+    if day < dt.date.max:
+        return local_midnight(day + dt.timedelta(days=1), tz)
+    last = dt.datetime(9999, 12, 31, 23, 59, 59, 999000)
+    offset = ZoneInfo(tz).utcoffset(last) or dt.timedelta(0)
+    ms = (last - dt.datetime(1970, 1, 1) - offset) // dt.timedelta(milliseconds=1) + 1
+    return pd.Timestamp(np.datetime64(ms, "ms")).tz_localize("UTC")
 
 
 def default_range(span: tuple[pd.Timestamp, pd.Timestamp] | None, tz: str) -> tuple[dt.date, dt.date] | None:

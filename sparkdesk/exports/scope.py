@@ -8,7 +8,13 @@ import numpy as np
 import pandas as pd
 
 from sparkdesk.dump.model import Dump
-from sparkdesk.exports.params import ExportParams, UnknownChannel, default_range, local_midnight
+from sparkdesk.exports.params import (
+    ExportParams,
+    UnknownChannel,
+    default_range,
+    local_day_end,
+    local_midnight,
+)
 
 
 @dataclass(frozen=True)
@@ -57,5 +63,5 @@ def make_scope(dump: Dump, params: ExportParams, *, range_optional: bool = False
         first = first if first is not None else span[0]
         last = last if last is not None else span[1]
     start = local_midnight(first, params.tz)
-    end = local_midnight(last + pd.Timedelta(days=1).to_pytimedelta(), params.tz)
+    end = local_day_end(last, params.tz)
     return Scope(start, end, dump.snapshot, channels)
