@@ -28,6 +28,7 @@ from sparkdesk.dump.schema import WEEKDAYS
 MS_PER_MIN = 60_000
 MS_PER_DAY = 86_400_000
 HOUR = 3_600_000
+_MARGIN = dt.timedelta(days=2)  # local days computed around the instants asked about
 
 
 def _offsets_ms(instants_ms: np.ndarray, tz: str) -> np.ndarray:
@@ -102,14 +103,41 @@ def _cumulative(starts: np.ndarray, ends: np.ndarray):
     return c
 
 
+SPLIT_SPAN = 4 * 366 * MS_PER_DAY  # instants spread wider are computed in clusters
+CLUSTER_GAP = 7 * MS_PER_DAY  # pairs this far from any other form a cluster of their own
+
+
 def open_ms_one_zone(
     t0: np.ndarray, t1: np.ndarray, tz: str, rows: pd.DataFrame, holidays: set[str]
 ) -> np.ndarray:
-    """Open milliseconds in [t0, t1) (UTC ms arrays) for one channel's rows in one zone."""
+    """Open milliseconds in [t0, t1) (UTC ms arrays) for one channel's rows in one zone.
+
+    The work grows with the time spanned (every local day, the offset every hour), not
+    with the rows: pairs far apart in time (a few in the year 1 and the rest in 2025)
+    are computed cluster by cluster, each over its own span only.
+    """
+    ends = np.maximum(t0, t1)
+    if int(ends.max()) - int(t0.min()) <= SPLIT_SPAN:
+        return _open_ms_span(t0, t1, tz, rows, holidays)
+    order = np.argsort(t0, kind="stable")
+    reach = np.maximum.accumulate(ends[order])
+    breaks = np.flatnonzero(t0[order][1:] > reach[:-1] + CLUSTER_GAP) + 1
+    out = np.zeros(len(t0), np.int64)
+    for part in np.split(order, breaks):  # a loop over clusters, not rows
+        out[part] = _open_ms_span(t0[part], t1[part], tz, rows, holidays)
+    return out
+
+
+def _open_ms_span(
+    t0: np.ndarray, t1: np.ndarray, tz: str, rows: pd.DataFrame, holidays: set[str]
+) -> np.ndarray:
+    """``open_ms_one_zone`` over one span: every local day and every hour's offset in it."""
     lo, hi = int(t0.min()), int(max(t1.max(), t0.max()))
     zone = ZoneInfo(tz)
-    d0 = (pd.Timestamp(lo, unit="ms", tz="UTC").tz_convert(zone).date()) - dt.timedelta(days=2)
-    d1 = (pd.Timestamp(hi, unit="ms", tz="UTC").tz_convert(zone).date()) + dt.timedelta(days=2)
+    # two days' margin, but no further than the days Python can name (instants are read
+    # only while their local date, in any zone, stays within them)
+    d0 = max(pd.Timestamp(lo, unit="ms", tz="UTC").tz_convert(zone).date(), dt.date.min + _MARGIN) - _MARGIN
+    d1 = min(pd.Timestamp(hi, unit="ms", tz="UTC").tz_convert(zone).date(), dt.date.max - _MARGIN) + _MARGIN
     c = _cumulative(*_local_open_intervals(rows, holidays, d0, d1))
     trans, offs = zone_segments(tz, lo, hi)
     # base[k]: open ms before the start of segment k (segment 0 starts at -inf: base 0,
