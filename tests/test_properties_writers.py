@@ -86,6 +86,8 @@ def xlsx_text(value, number_format: str, kind: str, options: WriteOptions) -> st
         assert isinstance(value, bool), f"a bool cell holds {value!r}"
         return "true" if value else "false"
     if kind == "timestamp":
+        if isinstance(value, str) and value[:4].isdigit() and value[:4] < "1900":
+            return value  # Excel has no date-time before 1900: text showing the CSV's is fine
         assert isinstance(value, dt.datetime), f"a timestamp cell holds {value!r}"
         assert number_format == "yyyy-mm-dd hh:mm:ss", f"timestamp shown as {number_format!r}"
         v = value
