@@ -159,6 +159,8 @@ class MainWindow(QMainWindow):
         if new is not None and self.left_scroll.widget().isAncestorOf(new):
             self.left_scroll.ensureWidgetVisible(new)
 
+    # ---------------------------------------------------------------------------------
+    # language and title
     def retranslate(self) -> None:
         self.setWindowTitle(self._title())
         self.menus.retranslate()
@@ -803,7 +805,7 @@ class MainWindow(QMainWindow):
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
 
     # ---------------------------------------------------------------------------------
-    # busy state (shown by gui/busy.py)
+    # busy state (shown by gui/busy.py) and the actions that apply
     def _busy_changed(self) -> None:
         idle = not self.busy.active()
         if idle:
