@@ -538,10 +538,12 @@ UNKNOWN = {
 }
 CONVERSATION_IDS = ("c1", "c2", "c10", "c9", "007", "7", "=c", "a,b")
 MESSAGE_IDS = tuple(f"m{i}" for i in range(1, 16)) + ("10", "9", "@m", 'q"1')
-TEXT_ALPHABET = st.sampled_from(list("abcXYZ 019,\"'\n=+-@\tñé😀\x01"))
+# text cells: quoting (, " newline CR), formula starts (= + - @ TAB), accents and emoji,
+# a control character XLSX cannot hold (U+0001), a noncharacter XML cannot hold (U+FFFE)
+TEXT_ALPHABET = st.sampled_from(list("abcXYZ 019,\"'\n\r=+-@\tñé😀\x01\ufffe_"))
 texts = st.text(TEXT_ALPHABET, max_size=8)
 names = st.one_of(  # never empty: names are required cells
-    st.sampled_from(["Ana", "Ben", "Zoë", "ana", "=SUM(A1)", "-1", "a,b", 'say "hi"', " "]),
+    st.sampled_from(["Ana", "Ben", "Zoë", "ana", "=SUM(A1)", "-1", "a,b", 'say "hi"', " ", "_x000D_"]),
     st.text(TEXT_ALPHABET, min_size=1, max_size=8),
 )
 

@@ -4,7 +4,9 @@ Each test is the shrunk example written out by hand, marked ``xfail(strict=True)
 bug is open: when a fix lands the test passes, pytest reports XPASS as a failure, and the
 marker comes off. Bugs already known and being fixed when these tests were written (the
 ``grouping.positions`` crash on all-unknown ids, team rows without a reply, topic/tag
-Active for unknown ids, timestamps past the years 1..9999) are not repeated here.
+Active for unknown ids, timestamps past the years 1..9999) are not repeated here, nor is the
+XLSX cell left empty for a date-time before 1900, which the properties found too but
+tests/test_dump_far_timestamps.py pins (``test_xlsx_keeps_the_first_instants``).
 """
 
 from __future__ import annotations
@@ -14,9 +16,11 @@ import datetime as dt
 
 import openpyxl
 import pytest
-from dumpkit import conv, export, inbound, make
+from dumpkit import DAY, at, conv, export, inbound, make
 
+from sparkdesk.catalogue import export_type
 from sparkdesk.writers import WriteOptions, write_export
+from sparkdesk.writers.xlsx import engine_named, write_xlsx
 
 
 def created_at_cells(tmp_path, instant: str, tz: str, day: str):
@@ -58,14 +62,57 @@ def test_xlsx_keeps_a_local_time_before_1970(tmp_path, instant, tz, day, local):
     assert value == local
 
 
+def content_cells(tmp_path, content: str, engine: str):
+    """(CSV text, XLSX cell value) of the message export's Content, the XLSX by ``engine``."""
+    dump = make(
+        tmp_path,
+        {
+            "conversations": [conv("c1")],
+            "messages": [inbound("m1", "c1", at("09:01:00.000"), content=content)],
+        },
+    )
+    table = export(dump, "message", DAY)
+    write_export(table, "message", tmp_path / "m.csv", WriteOptions())
+    write_xlsx(
+        [("Messages", table, "message")],
+        tmp_path / "m.xlsx",
+        WriteOptions(),
+        engine_factory=engine_named(engine),
+    )
+    with open(tmp_path / "m.csv", encoding="utf-8-sig", newline="") as fh:
+        csv_rows = list(csv.reader(fh))
+    column = export_type("message").keys.index("content")
+    wb = openpyxl.load_workbook(tmp_path / "m.xlsx")  # raises on a workbook that is not well-formed XML
+    value = wb.worksheets[0].cell(row=2, column=column + 1).value
+    wb.close()
+    return csv_rows[1][column], value
+
+
 @pytest.mark.xfail(
     strict=True,
-    reason="XLSX (default engine): a timestamp before 1899-12-30 has no Excel serial and its cell "
-    "is left out (empty) while the CSV shows it; 1899-12-30/31 become bare times. The spec asks "
-    "for date-time cells, which Excel cannot hold before 1900: the cell should at least show the "
-    "CSV's text",
+    reason="XLSX, openpyxl engine (the fallback): a text holding U+FFFE or U+FFFF, which XML 1.0 "
+    "cannot hold, is written as is and the workbook is not well-formed (openpyxl cannot open it, "
+    "Excel repairs it); the default engine escapes it as _xFFFE_",
 )
-def test_xlsx_shows_a_timestamp_before_1900(tmp_path):
-    text, value = created_at_cells(tmp_path, "1850-06-01T08:30:00.000Z", "UTC", "1850-06-01")
-    assert text == "1850-06-01 08:30:00"
-    assert value == dt.datetime(1850, 6, 1, 8, 30) or value == text
+def test_openpyxl_engine_writes_a_readable_workbook_for_any_text(tmp_path):
+    text, value = content_cells(tmp_path, "ok\ufffe", "openpyxl")
+    assert text == "ok\ufffe"
+    assert value in ("ok\ufffe", "ok_xFFFE_")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="XLSX, openpyxl engine (the fallback): a carriage return is written raw, and XML reads "
+    "it back as a line feed ('a\\rb' shows 'a\\nb'); the default engine escapes it as _x000D_",
+)
+def test_openpyxl_engine_keeps_a_carriage_return(tmp_path):
+    text, value = content_cells(tmp_path, "a\rb", "openpyxl")
+    assert text == "a\rb"
+    assert value in ("a\rb", "a_x000D_b")
+
+
+def test_default_engine_keeps_a_carriage_return_and_a_noncharacter(tmp_path):
+    """The same texts through the default engine: escaped, as OOXML says (the control case)."""
+    text, value = content_cells(tmp_path, "a\rb\ufffe", "rustpy-xlsxwriter")
+    assert text == "a\rb\ufffe"
+    assert value == "a_x000D_b_xFFFE_"
