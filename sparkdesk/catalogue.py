@@ -42,6 +42,7 @@ class ExportType:
     columns: tuple[Column, ...]
     uses_channels: bool = True
     range_optional: bool = False
+    has_content: bool = False  # its rows carry message text, left out on request (include_content)
 
     def name(self, lang: str) -> str:
         return self.name_es if lang == "es" else self.name_en
@@ -214,6 +215,7 @@ EXPORTS: tuple[ExportType, ...] = (
             ("deleted_at", "Deleted At", "Eliminado en", "timestamp"),
             ("system_user_type", "System User Type", "Tipo de usuario del sistema", "text"),
         ),
+        has_content=True,
     ),
     ExportType(
         "team",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -14,22 +15,6 @@ from sparkdesk.exports.params import ExportParams
 from sparkdesk.exports.scope import make_scope
 from sparkdesk.exports.shape import conform
 from sparkdesk.tasks import CancelToken, Progress, ProgressFn, as_progress, running
-
-BUILDERS: dict[str, Callable] = {
-    "resolved-conversation": tables.resolved_conversation,
-    "open-conversation": tables.open_conversation,
-    "message": tables.message,
-    "team": tables.team,
-    "contact": tables.contact,
-    "topic": tables.topic,
-    "tag": tables.tag,
-    "user-presence": tables.user_presence,
-    "user": tables.user,
-    "response-times": tables.response_times,
-    "virtual-agent": tables.virtual_agent,
-    "contact-attribute": tables.contact_attribute,
-}
-
 
 _CONVERSATION_FACTS = (
     "conversations",
@@ -43,29 +28,47 @@ _CONVERSATION_FACTS = (
     "conversation_csat",
     "conversation_facts",
 )
-FACTS_NEEDED: dict[str, tuple[str, ...]] = {
-    "resolved-conversation": _CONVERSATION_FACTS,
-    "open-conversation": _CONVERSATION_FACTS,
-    "message": ("conversations", "messages", "message_tags", "current_tags"),
-    "team": _CONVERSATION_FACTS + ("message_tags", "csat_attribution"),
-    "contact": ("conversations", "messages"),
-    "topic": ("conversations", "events", "current_topic_pairs"),
-    "tag": ("conversations", "messages", "message_tags", "current_tag_pairs"),
-    "user-presence": ("presence_intervals",),
-    "user": (
-        "conversations",
-        "messages",
-        "events",
-        "human_replies",
-        "resolutions",
-        "lock_sessions",
-        "message_tags",
-        "csat_attribution",
-        "presence_intervals",
+
+
+@dataclass(frozen=True)
+class Builder:
+    """How an export type's rows are made: ``build(facts, scope, export)`` (with
+    ``include_content=`` for a type that ``has_content``), after the shared definitions
+    it reads, ``needs`` (``Facts`` properties), computed first, each with its progress step."""
+
+    build: Callable[..., pd.DataFrame]
+    needs: tuple[str, ...]
+
+
+# One entry per catalogue type (tests/test_catalogue.py checks both ways).
+BUILDERS: dict[str, Builder] = {
+    "resolved-conversation": Builder(tables.resolved_conversation, _CONVERSATION_FACTS),
+    "open-conversation": Builder(tables.open_conversation, _CONVERSATION_FACTS),
+    "message": Builder(tables.message, ("conversations", "messages", "message_tags", "current_tags")),
+    "team": Builder(tables.team, _CONVERSATION_FACTS + ("message_tags", "csat_attribution")),
+    "contact": Builder(tables.contact, ("conversations", "messages")),
+    "topic": Builder(tables.topic, ("conversations", "events", "current_topic_pairs")),
+    "tag": Builder(tables.tag, ("conversations", "messages", "message_tags", "current_tag_pairs")),
+    "user-presence": Builder(tables.user_presence, ("presence_intervals",)),
+    "user": Builder(
+        tables.user,
+        (
+            "conversations",
+            "messages",
+            "events",
+            "human_replies",
+            "resolutions",
+            "lock_sessions",
+            "message_tags",
+            "csat_attribution",
+            "presence_intervals",
+        ),
     ),
-    "response-times": ("conversations", "messages", "events", "human_replies"),
-    "virtual-agent": ("conversations", "messages", "events", "message_tags"),
-    "contact-attribute": ("conversations", "messages"),
+    "response-times": Builder(
+        tables.response_times, ("conversations", "messages", "events", "human_replies")
+    ),
+    "virtual-agent": Builder(tables.virtual_agent, ("conversations", "messages", "events", "message_tags")),
+    "contact-attribute": Builder(tables.contact_attribute, ("conversations", "messages")),
 }
 
 
@@ -93,7 +96,8 @@ def compute(
 
 def _compute(dump: Dump, params: ExportParams, export, scope, prog: Progress) -> pd.DataFrame:
     facts = facts_for(dump)
-    needed = FACTS_NEEDED.get(export.id, ())
+    builder = BUILDERS[export.id]
+    needed = builder.needs
     share = 0.75 / max(len(needed), 1)
     for i, name in enumerate(needed):
         # one step per shared definition; checkpoint() inside it moves the bar within its share
@@ -103,12 +107,11 @@ def _compute(dump: Dump, params: ExportParams, export, scope, prog: Progress) ->
         with running(prog.sub(lo, hi)):
             getattr(facts, name)
     prog.step(0.8, "Computing " + export.name_en, force=True)
-    builder = BUILDERS[export.id]
     with running(prog.sub(0.8, 0.9)):
-        if export.id == "message":
-            frame = builder(facts, scope, export, include_content=params.include_content)
+        if export.has_content:
+            frame = builder.build(facts, scope, export, include_content=params.include_content)
         else:
-            frame = builder(facts, scope, export)
+            frame = builder.build(facts, scope, export)
     prog.step(0.9, "Shaping the table", force=True)
     with running(prog.sub(0.9, 1.0)):
         return conform(frame, export)

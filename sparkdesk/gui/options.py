@@ -387,11 +387,11 @@ class OptionsPanel(QWidget):
             w.setEnabled(uses and has_data)
         self.channel_note.setText(self.tr("This export ignores channels: presence is per agent."))
         self.channel_note.setVisible(not uses)
-        self.content_check.setEnabled(e.id == "message")
+        self.content_check.setEnabled(e.has_content)
         self.content_check.setToolTip(
-            self.tr("Only the Messages export has message content.")
-            if e.id != "message"
-            else self.tr("Leave unchecked to export messages without their content.")
+            self.tr("Leave unchecked to export messages without their content.")
+            if e.has_content
+            else self.tr("Only the Messages export has message content.")
         )
 
     def _range_toggled(self, _on: bool) -> None:

@@ -1,0 +1,30 @@
+"""An export type is registered once: its catalogue entry, and one builder that says what it reads."""
+
+from __future__ import annotations
+
+import inspect
+from functools import cached_property
+
+from sparkdesk.catalogue import EXPORT_IDS, EXPORTS
+from sparkdesk.exports.facts import Facts
+from sparkdesk.exports.registry import BUILDERS
+
+
+def test_every_catalogue_type_has_exactly_one_builder_and_every_builder_a_type():
+    assert len(set(EXPORT_IDS)) == len(EXPORT_IDS) == 12
+    assert sorted(BUILDERS) == sorted(EXPORT_IDS)
+
+
+def test_a_builder_needs_only_shared_definitions_of_the_facts():
+    for type_id, builder in BUILDERS.items():
+        assert builder.needs, type_id
+        assert len(set(builder.needs)) == len(builder.needs), type_id
+        for name in builder.needs:
+            assert isinstance(inspect.getattr_static(Facts, name, None), cached_property), (type_id, name)
+
+
+def test_a_type_with_content_is_the_one_whose_builder_can_leave_it_out():
+    for e in EXPORTS:
+        takes = "include_content" in inspect.signature(BUILDERS[e.id].build).parameters
+        assert takes == e.has_content, e.id
+    assert [e.id for e in EXPORTS if e.has_content] == ["message"]
