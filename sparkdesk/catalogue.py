@@ -37,8 +37,6 @@ class ExportType:
     id: str
     name_en: str
     name_es: str
-    row_en: str
-    row_es: str
     columns: tuple[Column, ...]
     uses_channels: bool = True
     range_optional: bool = False
@@ -143,8 +141,6 @@ EXPORTS: tuple[ExportType, ...] = (
         "resolved-conversation",
         "Resolved Conversations",
         "Conversaciones resueltas",
-        "One row per conversation first resolved in the range.",
-        "Una fila por conversación resuelta por primera vez en el período.",
         _cols(
             *_CONVERSATION_HEAD,
             ("resolved_by", "Resolved By", "Resuelto por", "enum"),
@@ -163,8 +159,6 @@ EXPORTS: tuple[ExportType, ...] = (
         "open-conversation",
         "Open Conversations",
         "Conversaciones abiertas",
-        "One row per conversation that is New or Pending at the snapshot.",
-        "Una fila por conversación nueva o pendiente en el momento de la exportación.",
         _cols(
             *_CONVERSATION_HEAD,
             ("resolved_by", "Resolved By", "Resuelto por", "enum"),
@@ -177,8 +171,6 @@ EXPORTS: tuple[ExportType, ...] = (
         "message",
         "Messages",
         "Mensajes",
-        "One row per message created in the range.",
-        "Una fila por mensaje creado en el período.",
         _cols(
             ("message_id", "Message ID", "ID de mensaje", "id"),
             ("created_at", "Created at", "Creado en", "timestamp"),
@@ -221,8 +213,6 @@ EXPORTS: tuple[ExportType, ...] = (
         "team",
         "Teams",
         "Equipos",
-        "One row per team with a reply in the range.",
-        "Una fila por equipo con alguna respuesta en el período.",
         _cols(
             ("created_at", "Created at", "Creado en", "timestamp"),
             ("team_id", "Team ID", "ID del equipo", "id"),
@@ -256,8 +246,6 @@ EXPORTS: tuple[ExportType, ...] = (
         "contact",
         "Contacts",
         "Contactos",
-        "One row per contact with a message in the range.",
-        "Una fila por contacto con algún mensaje en el período.",
         _cols(
             ("contact_id", "Contact Profile ID", "ID de perfil de contacto", "id"),
             ("medium", "Medium", "Mediano", "text"),
@@ -274,8 +262,6 @@ EXPORTS: tuple[ExportType, ...] = (
         "topic",
         "Topics",
         "Temas",
-        "One row per topic and channel, for topics added in the range.",
-        "Una fila por tema y canal, para los temas añadidos en el período.",
         _cols(
             ("topic_id", "Topic ID", "ID de tema", "id"),
             ("topic_name", "Topic Name", "Nombre del tema", "text"),
@@ -294,8 +280,6 @@ EXPORTS: tuple[ExportType, ...] = (
         "tag",
         "Tags",
         "Etiquetas",
-        "One row per tag and channel, for tags added in the range.",
-        "Una fila por etiqueta y canal, para las etiquetas añadidas en el período.",
         _cols(
             ("tag_id", "Tag ID", "ID de etiqueta", "id"),
             ("tag_name", "Tag Name", "Nombre de etiqueta", "text"),
@@ -310,8 +294,6 @@ EXPORTS: tuple[ExportType, ...] = (
         "user-presence",
         "User Presence",
         "Presencia de usuarios",
-        "One row per Available or Away interval overlapping the range.",
-        "Una fila por intervalo Disponible o Ausente que se solapa con el período.",
         _cols(
             ("user_id", "User ID", "ID de usuario", "id"),
             ("user_name", "User Name", "Nombre de usuario", "text"),
@@ -328,8 +310,6 @@ EXPORTS: tuple[ExportType, ...] = (
         "user",
         "Users (agent metrics)",
         "Usuarios (métricas de agentes)",
-        "One row per agent active in the range.",
-        "Una fila por agente activo en el período.",
         _cols(
             ("user_id", "User ID", "ID de usuario", "id"),
             ("user_name", "User Name", "Nombre de usuario", "text"),
@@ -360,8 +340,6 @@ EXPORTS: tuple[ExportType, ...] = (
         "response-times",
         "Response Times",
         "Tiempos de respuesta",
-        "One row per agent reply to a queue entry, reply in the range.",
-        "Una fila por respuesta de agente a una entrada en la cola, respuesta en el período.",
         _cols(
             ("conversation_id", "Conversation ID", "ID de conversación", "id"),
             ("medium", "Medium", "Mediano", "text"),
@@ -390,8 +368,6 @@ EXPORTS: tuple[ExportType, ...] = (
         "virtual-agent",
         "Virtual Agents",
         "Agentes virtuales",
-        "One row per virtual agent and channel active in the range.",
-        "Una fila por agente virtual y canal con actividad en el período.",
         _cols(
             ("virtual_agent_id", "Agent ID", "ID de agente", "id"),
             ("virtual_agent_name", "Agent Name", "Nombre del agente", "text"),
@@ -419,8 +395,6 @@ EXPORTS: tuple[ExportType, ...] = (
         "contact-attribute",
         "Contact Attributes",
         "Atributos de contacto",
-        "One row per attribute of every contact who wrote in the range.",
-        "Una fila por atributo de cada contacto que escribió en el período.",
         _cols(
             ("contact_id", "Contact Profile ID", "ID de perfil de contacto", "id"),
             (

@@ -28,3 +28,10 @@ def test_a_type_with_content_is_the_one_whose_builder_can_leave_it_out():
         takes = "include_content" in inspect.signature(BUILDERS[e.id].build).parameters
         assert takes == e.has_content, e.id
     assert [e.id for e in EXPORTS if e.has_content] == ["message"]
+
+
+def test_the_window_describes_every_catalogue_type():
+    from sparkdesk.gui.help import export_description, export_help
+
+    for e in EXPORTS:
+        assert export_description(e.id) and export_help(e.id), e.id

@@ -47,8 +47,6 @@ EVERY_KIND = ExportType(
     "every-kind",
     "Every kind",
     "Cada tipo",
-    "row",
-    "fila",
     tuple(Column(kind, kind.title(), kind.title(), kind) for kind in catalogue.KINDS),
 )
 MADRID = WriteOptions(tz="Europe/Madrid")

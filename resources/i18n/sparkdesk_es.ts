@@ -113,6 +113,57 @@
     </message>
 </context>
 <context>
+    <name>ExportDescription</name>
+    <message>
+        <source>One row per conversation first resolved in the range.</source>
+        <translation>Una fila por conversación resuelta por primera vez en el período.</translation>
+    </message>
+    <message>
+        <source>One row per conversation that is New or Pending at the snapshot.</source>
+        <translation>Una fila por conversación nueva o pendiente en el momento de la exportación.</translation>
+    </message>
+    <message>
+        <source>One row per message created in the range.</source>
+        <translation>Una fila por mensaje creado en el período.</translation>
+    </message>
+    <message>
+        <source>One row per team with a reply in the range.</source>
+        <translation>Una fila por equipo con alguna respuesta en el período.</translation>
+    </message>
+    <message>
+        <source>One row per contact with a message in the range.</source>
+        <translation>Una fila por contacto con algún mensaje en el período.</translation>
+    </message>
+    <message>
+        <source>One row per topic and channel, for topics added in the range.</source>
+        <translation>Una fila por tema y canal, para los temas añadidos en el período.</translation>
+    </message>
+    <message>
+        <source>One row per tag and channel, for tags added in the range.</source>
+        <translation>Una fila por etiqueta y canal, para las etiquetas añadidas en el período.</translation>
+    </message>
+    <message>
+        <source>One row per Available or Away interval overlapping the range.</source>
+        <translation>Una fila por intervalo Disponible o Ausente que se solapa con el período.</translation>
+    </message>
+    <message>
+        <source>One row per agent active in the range.</source>
+        <translation>Una fila por agente activo en el período.</translation>
+    </message>
+    <message>
+        <source>One row per agent reply to a queue entry, reply in the range.</source>
+        <translation>Una fila por respuesta de agente a una entrada en la cola, respuesta en el período.</translation>
+    </message>
+    <message>
+        <source>One row per virtual agent and channel active in the range.</source>
+        <translation>Una fila por agente virtual y canal con actividad en el período.</translation>
+    </message>
+    <message>
+        <source>One row per attribute of every contact who wrote in the range.</source>
+        <translation>Una fila por atributo de cada contacto que escribió en el período.</translation>
+    </message>
+</context>
+<context>
     <name>ExportHelp</name>
     <message>
         <source>All conversations resolved for the first time in the selected range, one row per conversation, with the data the conversation had at the time of the export.</source>

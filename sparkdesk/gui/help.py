@@ -1,6 +1,8 @@
-"""Help texts for the twelve exports, after the platform's help article "Exportaciones de datos".
+"""What the window says about the twelve exports: a help paragraph for each, after the
+platform's help article "Exportaciones de datos", and a one-line description of its rows.
 
 English is the source text; the Spanish translation (resources/i18n) follows the article.
+The export types themselves are in ``sparkdesk.catalogue``.
 """
 
 from __future__ import annotations
@@ -60,6 +62,47 @@ def export_help(type_id: str) -> str:
             "ExportHelp",
             "Every stored contact attribute (filled in by agents or bots, or collected from a CRM) "
             "of the contacts who sent messages in the selected range.",
+        ),
+    }
+    return texts.get(type_id, "")
+
+
+def export_description(type_id: str) -> str:
+    """One line on what a row of the export is, in the window's language (under the type box)."""
+    texts = {
+        "resolved-conversation": QCoreApplication.translate(
+            "ExportDescription", "One row per conversation first resolved in the range."
+        ),
+        "open-conversation": QCoreApplication.translate(
+            "ExportDescription", "One row per conversation that is New or Pending at the snapshot."
+        ),
+        "message": QCoreApplication.translate(
+            "ExportDescription", "One row per message created in the range."
+        ),
+        "team": QCoreApplication.translate(
+            "ExportDescription", "One row per team with a reply in the range."
+        ),
+        "contact": QCoreApplication.translate(
+            "ExportDescription", "One row per contact with a message in the range."
+        ),
+        "topic": QCoreApplication.translate(
+            "ExportDescription", "One row per topic and channel, for topics added in the range."
+        ),
+        "tag": QCoreApplication.translate(
+            "ExportDescription", "One row per tag and channel, for tags added in the range."
+        ),
+        "user-presence": QCoreApplication.translate(
+            "ExportDescription", "One row per Available or Away interval overlapping the range."
+        ),
+        "user": QCoreApplication.translate("ExportDescription", "One row per agent active in the range."),
+        "response-times": QCoreApplication.translate(
+            "ExportDescription", "One row per agent reply to a queue entry, reply in the range."
+        ),
+        "virtual-agent": QCoreApplication.translate(
+            "ExportDescription", "One row per virtual agent and channel active in the range."
+        ),
+        "contact-attribute": QCoreApplication.translate(
+            "ExportDescription", "One row per attribute of every contact who wrote in the range."
         ),
     }
     return texts.get(type_id, "")

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from sparkdesk.catalogue import EXPORTS, export_type
+from sparkdesk.gui.help import export_description, export_help
 from sparkdesk.gui.models import ChannelModel
 from sparkdesk.gui.panels import fmt_int
 
@@ -363,11 +364,8 @@ class OptionsPanel(QWidget):
         self.changed.emit()
 
     def _update_applicability(self) -> None:
-        from sparkdesk.gui.help import export_help
-
         e = export_type(self.type_id())
-        lang = self.ui_lang
-        self.type_desc.setText(e.row_es if lang == "es" else e.row_en)
+        self.type_desc.setText(export_description(e.id))
         self.type_desc.setToolTip(export_help(e.id))
         self.type_combo.setToolTip(export_help(e.id))
         has_data = self._span is not None
@@ -529,9 +527,7 @@ class OptionsPanel(QWidget):
         self.export_box.setTitle(self.tr("&Export"))
         for i, e in enumerate(EXPORTS):
             self.type_combo.setItemText(i, e.name(lang))
-            self.type_combo.setItemData(
-                i, e.row_es if lang == "es" else e.row_en, Qt.ItemDataRole.ToolTipRole
-            )
+            self.type_combo.setItemData(i, export_description(e.id), Qt.ItemDataRole.ToolTipRole)
         self.filter_box.setTitle(self.tr("Filters"))
         self.tz_label.setText(self.tr("Time &zone:"))
         self.tz_combo.setToolTip(
