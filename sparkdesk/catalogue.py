@@ -17,8 +17,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-KINDS = ("id", "text", "enum", "timestamp", "duration", "count", "score", "percent", "bool")
-NUMERIC_KINDS = frozenset({"duration", "count", "score", "percent"})
+# Each column kind and its dtype in a computed table (``exports.shape.conform`` casts to it).
+KIND_DTYPES: dict[str, str] = {
+    "id": "str",
+    "text": "str",
+    "enum": "str",
+    "timestamp": "datetime64[ms, UTC]",
+    "duration": "Int64",
+    "count": "Int64",
+    "score": "Int64",
+    "percent": "Float64",
+    "bool": "boolean",
+}
+KINDS: tuple[str, ...] = tuple(KIND_DTYPES)
+TEXT_KINDS = frozenset({"id", "text", "enum"})  # written as they are (and formula-guarded)
+NUMERIC_KINDS = frozenset({"duration", "count", "score", "percent"})  # right-aligned in the preview
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 from functools import cached_property
 
-from sparkdesk.catalogue import EXPORT_IDS, EXPORTS
+from sparkdesk.catalogue import EXPORT_IDS, EXPORTS, KIND_DTYPES, KINDS, NUMERIC_KINDS, TEXT_KINDS
 from sparkdesk.exports.facts import Facts
 from sparkdesk.exports.registry import BUILDERS
 
@@ -30,8 +30,14 @@ def test_a_type_with_content_is_the_one_whose_builder_can_leave_it_out():
     assert [e.id for e in EXPORTS if e.has_content] == ["message"]
 
 
-def test_the_window_describes_every_catalogue_type():
-    from sparkdesk.gui.help import export_description, export_help
+def test_the_window_describes_every_catalogue_type_and_kind():
+    from sparkdesk.gui.help import export_description, export_help, kind_help
 
     for e in EXPORTS:
         assert export_description(e.id) and export_help(e.id), e.id
+    assert all(kind_help(kind) for kind in KINDS)
+
+
+def test_every_column_has_a_known_kind():
+    assert set(KINDS) == set(KIND_DTYPES) and TEXT_KINDS | NUMERIC_KINDS < set(KINDS)
+    assert {c.kind for e in EXPORTS for c in e.columns} == set(KINDS)

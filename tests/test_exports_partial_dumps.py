@@ -10,10 +10,9 @@ import shutil
 
 import pytest
 
-from sparkdesk.catalogue import EXPORT_IDS, export_type
+from sparkdesk.catalogue import EXPORT_IDS, KIND_DTYPES, export_type
 from sparkdesk.dump import load_dumps
 from sparkdesk.exports import ExportParams, compute
-from sparkdesk.exports.shape import _DTYPES
 from sparkdesk.resources import bundled_demo_path
 
 SUBSETS = {
@@ -62,4 +61,4 @@ def test_export_of_a_partial_dump_has_the_catalogue_shape(partial_dumps, subset,
 def _dtype(kind):
     import pandas as pd
 
-    return pd.Series([], dtype=_DTYPES[kind]).dtype
+    return pd.Series([], dtype=KIND_DTYPES[kind]).dtype

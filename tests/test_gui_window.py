@@ -273,6 +273,10 @@ def test_header_language_and_time_format_follow_their_options(qtbot, window, dem
     headers, rows = read_csv(tmp_path / "m.csv")
     assert grid_headers(window) == headers == export_type("message").headers("es")
     assert grid_rows(window) == rows
+    model = window.preview.model
+    tips = [model.headerData(i, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole) for i in (0, 1)]
+    # a header's tooltip: the header in the other language, and what its kind holds
+    assert tips == ["Message ID\nIdentifier (text)", "Created at\nDate and time in the chosen zone"]
 
 
 def test_channels_and_range_reach_the_core(qtbot, window, demo_dir, tmp_path):

@@ -35,6 +35,45 @@
     </message>
 </context>
 <context>
+    <name>ColumnKind</name>
+    <message>
+        <source>Identifier (text)</source>
+        <translation>Identificador (texto)</translation>
+    </message>
+    <message>
+        <source>Text</source>
+        <translation>Texto</translation>
+    </message>
+    <message>
+        <source>Value from a fixed list</source>
+        <translation>Valor de una lista fija</translation>
+    </message>
+    <message>
+        <source>Date and time in the chosen zone</source>
+        <translation>Fecha y hora en la zona elegida</translation>
+    </message>
+    <message>
+        <source>Duration in seconds</source>
+        <translation>Duración en segundos</translation>
+    </message>
+    <message>
+        <source>Count</source>
+        <translation>Recuento</translation>
+    </message>
+    <message>
+        <source>Score</source>
+        <translation>Puntuación</translation>
+    </message>
+    <message>
+        <source>Percentage</source>
+        <translation>Porcentaje</translation>
+    </message>
+    <message>
+        <source>true or false</source>
+        <translation>true o false</translation>
+    </message>
+</context>
+<context>
     <name>Dialogs</name>
     <message>
         <source>SparkDesk</source>
@@ -291,42 +330,6 @@
     <message>
         <source>The export could not be computed: %1</source>
         <translation>No se pudo calcular la exportación: %1</translation>
-    </message>
-    <message>
-        <source>Identifier (text)</source>
-        <translation>Identificador (texto)</translation>
-    </message>
-    <message>
-        <source>Text</source>
-        <translation>Texto</translation>
-    </message>
-    <message>
-        <source>Value from a fixed list</source>
-        <translation>Valor de una lista fija</translation>
-    </message>
-    <message>
-        <source>Date and time in the chosen zone</source>
-        <translation>Fecha y hora en la zona elegida</translation>
-    </message>
-    <message>
-        <source>Duration in seconds</source>
-        <translation>Duración en segundos</translation>
-    </message>
-    <message>
-        <source>Count</source>
-        <translation>Recuento</translation>
-    </message>
-    <message>
-        <source>Score</source>
-        <translation>Puntuación</translation>
-    </message>
-    <message>
-        <source>Percentage</source>
-        <translation>Porcentaje</translation>
-    </message>
-    <message>
-        <source>true or false</source>
-        <translation>true o false</translation>
     </message>
     <message>
         <source>Preview</source>

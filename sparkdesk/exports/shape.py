@@ -9,22 +9,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sparkdesk.catalogue import ExportType
+from sparkdesk.catalogue import KIND_DTYPES, ExportType
 from sparkdesk.dump.order import rows_ascending
 from sparkdesk.exports.grouping import part_of, sort_key, take_frame
 from sparkdesk.tasks import checkpoint
-
-_DTYPES = {
-    "id": "str",
-    "text": "str",
-    "enum": "str",
-    "timestamp": "datetime64[ms, UTC]",
-    "duration": "Int64",
-    "count": "Int64",
-    "score": "Int64",
-    "percent": "Float64",
-    "bool": "boolean",
-}
 
 
 def conform(frame: pd.DataFrame, export: ExportType) -> pd.DataFrame:
@@ -34,7 +22,7 @@ def conform(frame: pd.DataFrame, export: ExportType) -> pd.DataFrame:
         s = frame[c.key] if c.key in frame else pd.Series(pd.NA, index=frame.index)
         if c.kind == "count":
             s = s.fillna(0)
-        cols[c.key] = s.reset_index(drop=True).astype(_DTYPES[c.kind])
+        cols[c.key] = s.reset_index(drop=True).astype(KIND_DTYPES[c.kind])
         checkpoint((i + 1) / len(export.columns))
     return pd.DataFrame(cols, columns=export.keys)
 

@@ -1,5 +1,6 @@
 """What the window says about the twelve exports: a help paragraph for each, after the
-platform's help article "Exportaciones de datos", and a one-line description of its rows.
+platform's help article "Exportaciones de datos", a one-line description of its rows, and
+what a column of each kind holds.
 
 English is the source text; the Spanish translation (resources/i18n) follows the article.
 The export types themselves are in ``sparkdesk.catalogue``.
@@ -106,3 +107,19 @@ def export_description(type_id: str) -> str:
         ),
     }
     return texts.get(type_id, "")
+
+
+def kind_help(kind: str) -> str:
+    """What a column of the catalogue kind ``kind`` holds, in the window's language."""
+    texts = {
+        "id": QCoreApplication.translate("ColumnKind", "Identifier (text)"),
+        "text": QCoreApplication.translate("ColumnKind", "Text"),
+        "enum": QCoreApplication.translate("ColumnKind", "Value from a fixed list"),
+        "timestamp": QCoreApplication.translate("ColumnKind", "Date and time in the chosen zone"),
+        "duration": QCoreApplication.translate("ColumnKind", "Duration in seconds"),
+        "count": QCoreApplication.translate("ColumnKind", "Count"),
+        "score": QCoreApplication.translate("ColumnKind", "Score"),
+        "percent": QCoreApplication.translate("ColumnKind", "Percentage"),
+        "bool": QCoreApplication.translate("ColumnKind", "true or false"),
+    }
+    return texts.get(kind, "")

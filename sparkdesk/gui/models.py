@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 
-from sparkdesk.catalogue import NUMERIC_KINDS
+from sparkdesk.catalogue import NUMERIC_KINDS, TEXT_KINDS
 
 if TYPE_CHECKING:
     import numpy as np
@@ -120,7 +120,7 @@ def filter_mask(
     mask = np.zeros(n, dtype=bool)
     for i, (col, kind) in enumerate(zip(columns, kinds, strict=True)):
         p.step(i / max(len(columns), 1))
-        shown = col if kind in ("id", "text", "enum") else formatter(col, kind)
+        shown = col if kind in TEXT_KINDS else formatter(col, kind)
         if shown.dtype != "str":
             shown = shown.astype("str")
         # case=False, regex=False runs as one pyarrow kernel (no Python loop over cells)

@@ -35,6 +35,7 @@ from sparkdesk.gui import settings as settings_mod
 from sparkdesk.gui.actions import Menus
 from sparkdesk.gui.busy import BusyIndicator, Slot
 from sparkdesk.gui.dialogs import AboutDialog, ReportDialog, show_error
+from sparkdesk.gui.help import kind_help
 from sparkdesk.gui.i18n import Translations
 from sparkdesk.gui.options import OptionsPanel, write_options_for
 from sparkdesk.gui.panels import DumpEntry, DumpPanel, MessageBar, PreviewPanel, fmt_float, fmt_int
@@ -557,19 +558,8 @@ class MainWindow(QMainWindow):
         return fmt
 
     def _header_tooltips(self, e) -> list[str]:
-        kinds = {
-            "id": self.tr("Identifier (text)"),
-            "text": self.tr("Text"),
-            "enum": self.tr("Value from a fixed list"),
-            "timestamp": self.tr("Date and time in the chosen zone"),
-            "duration": self.tr("Duration in seconds"),
-            "count": self.tr("Count"),
-            "score": self.tr("Score"),
-            "percent": self.tr("Percentage"),
-            "bool": self.tr("true or false"),
-        }
         other = "es" if self.options.header_lang() == "en" else "en"
-        return [f"{c.header(other)}\n{kinds.get(c.kind, c.kind)}" for c in e.columns]
+        return [f"{c.header(other)}\n{kind_help(c.kind) or c.kind}" for c in e.columns]
 
     def _apply_write_options_to_preview(self) -> None:
         if self.result is None:

@@ -32,7 +32,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-TEXT_KINDS = frozenset({"id", "text", "enum"})
+from sparkdesk.catalogue import TEXT_KINDS
+
 GUARD_CHARS = ("=", "+", "-", "@", "\t", "\r")
 
 
