@@ -1,7 +1,12 @@
-"""The export catalogue: every export type, its columns in order, and both header languages.
+"""The export catalogue: every export type, its columns in order, and their headers in each
+header language.
 
 This table is the single source of truth that the exports, the preview grid and the
-writers all read; nothing else spells a header or a column kind.
+writers all read; nothing else spells a header, a header language or a column kind.
+
+Header languages are ``HEADER_LANGS``. A column's header and an export's name (a
+workbook's sheet name) are given in each, in that order: ``("key", "English", "Español",
+"kind")``; a third language is one more entry there and one more text in every row.
 
 Column kinds decide how a value is stored in a computed table and how it is written:
 
@@ -15,7 +20,10 @@ Column kinds decide how a value is stored in a computed table and how it is writ
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+# The header languages, each named in itself (the window's header menu shows these names).
+HEADER_LANGS: dict[str, str] = {"en": "English", "es": "Español"}
 
 # Each column kind and its dtype in a computed table (``exports.shape.conform`` casts to it).
 KIND_DTYPES: dict[str, str] = {
@@ -37,26 +45,24 @@ NUMERIC_KINDS = frozenset({"duration", "count", "score", "percent"})  # right-al
 @dataclass(frozen=True)
 class Column:
     key: str
-    en: str
-    es: str
+    header_by_lang: dict[str, str] = field(hash=False)  # one per HEADER_LANGS
     kind: str
 
     def header(self, lang: str) -> str:
-        return self.es if lang == "es" else self.en
+        return self.header_by_lang[lang]
 
 
 @dataclass(frozen=True)
 class ExportType:
     id: str
-    name_en: str
-    name_es: str
+    name_by_lang: dict[str, str] = field(hash=False)  # one per HEADER_LANGS
     columns: tuple[Column, ...]
     uses_channels: bool = True
     range_optional: bool = False
     has_content: bool = False  # its rows carry message text, left out on request (include_content)
 
     def name(self, lang: str) -> str:
-        return self.name_es if lang == "es" else self.name_en
+        return self.name_by_lang[lang]
 
     def headers(self, lang: str) -> list[str]:
         return [c.header(lang) for c in self.columns]
@@ -66,8 +72,14 @@ class ExportType:
         return [c.key for c in self.columns]
 
 
-def _cols(*rows: tuple[str, str, str, str]) -> tuple[Column, ...]:
-    return tuple(Column(*r) for r in rows)
+def _by_lang(*texts: str) -> dict[str, str]:
+    """``texts`` in the order of HEADER_LANGS, keyed by language."""
+    return dict(zip(HEADER_LANGS, texts, strict=True))
+
+
+def _cols(*rows: tuple[str, ...]) -> tuple[Column, ...]:
+    """Columns from rows ``(key, header in each language..., kind)``."""
+    return tuple(Column(key, _by_lang(*headers), kind) for key, *headers, kind in rows)
 
 
 _CHANNEL = (
@@ -152,8 +164,7 @@ _CSAT_SCORES = tuple(
 EXPORTS: tuple[ExportType, ...] = (
     ExportType(
         "resolved-conversation",
-        "Resolved Conversations",
-        "Conversaciones resueltas",
+        _by_lang("Resolved Conversations", "Conversaciones resueltas"),
         _cols(
             *_CONVERSATION_HEAD,
             ("resolved_by", "Resolved By", "Resuelto por", "enum"),
@@ -170,8 +181,7 @@ EXPORTS: tuple[ExportType, ...] = (
     ),
     ExportType(
         "open-conversation",
-        "Open Conversations",
-        "Conversaciones abiertas",
+        _by_lang("Open Conversations", "Conversaciones abiertas"),
         _cols(
             *_CONVERSATION_HEAD,
             ("resolved_by", "Resolved By", "Resuelto por", "enum"),
@@ -182,8 +192,7 @@ EXPORTS: tuple[ExportType, ...] = (
     ),
     ExportType(
         "message",
-        "Messages",
-        "Mensajes",
+        _by_lang("Messages", "Mensajes"),
         _cols(
             ("message_id", "Message ID", "ID de mensaje", "id"),
             ("created_at", "Created at", "Creado en", "timestamp"),
@@ -224,8 +233,7 @@ EXPORTS: tuple[ExportType, ...] = (
     ),
     ExportType(
         "team",
-        "Teams",
-        "Equipos",
+        _by_lang("Teams", "Equipos"),
         _cols(
             ("created_at", "Created at", "Creado en", "timestamp"),
             ("team_id", "Team ID", "ID del equipo", "id"),
@@ -257,8 +265,7 @@ EXPORTS: tuple[ExportType, ...] = (
     ),
     ExportType(
         "contact",
-        "Contacts",
-        "Contactos",
+        _by_lang("Contacts", "Contactos"),
         _cols(
             ("contact_id", "Contact Profile ID", "ID de perfil de contacto", "id"),
             ("medium", "Medium", "Mediano", "text"),
@@ -273,8 +280,7 @@ EXPORTS: tuple[ExportType, ...] = (
     ),
     ExportType(
         "topic",
-        "Topics",
-        "Temas",
+        _by_lang("Topics", "Temas"),
         _cols(
             ("topic_id", "Topic ID", "ID de tema", "id"),
             ("topic_name", "Topic Name", "Nombre del tema", "text"),
@@ -291,8 +297,7 @@ EXPORTS: tuple[ExportType, ...] = (
     ),
     ExportType(
         "tag",
-        "Tags",
-        "Etiquetas",
+        _by_lang("Tags", "Etiquetas"),
         _cols(
             ("tag_id", "Tag ID", "ID de etiqueta", "id"),
             ("tag_name", "Tag Name", "Nombre de etiqueta", "text"),
@@ -305,8 +310,7 @@ EXPORTS: tuple[ExportType, ...] = (
     ),
     ExportType(
         "user-presence",
-        "User Presence",
-        "Presencia de usuarios",
+        _by_lang("User Presence", "Presencia de usuarios"),
         _cols(
             ("user_id", "User ID", "ID de usuario", "id"),
             ("user_name", "User Name", "Nombre de usuario", "text"),
@@ -321,8 +325,7 @@ EXPORTS: tuple[ExportType, ...] = (
     ),
     ExportType(
         "user",
-        "Users (agent metrics)",
-        "Usuarios (métricas de agentes)",
+        _by_lang("Users (agent metrics)", "Usuarios (métricas de agentes)"),
         _cols(
             ("user_id", "User ID", "ID de usuario", "id"),
             ("user_name", "User Name", "Nombre de usuario", "text"),
@@ -351,8 +354,7 @@ EXPORTS: tuple[ExportType, ...] = (
     ),
     ExportType(
         "response-times",
-        "Response Times",
-        "Tiempos de respuesta",
+        _by_lang("Response Times", "Tiempos de respuesta"),
         _cols(
             ("conversation_id", "Conversation ID", "ID de conversación", "id"),
             ("medium", "Medium", "Mediano", "text"),
@@ -379,8 +381,7 @@ EXPORTS: tuple[ExportType, ...] = (
     ),
     ExportType(
         "virtual-agent",
-        "Virtual Agents",
-        "Agentes virtuales",
+        _by_lang("Virtual Agents", "Agentes virtuales"),
         _cols(
             ("virtual_agent_id", "Agent ID", "ID de agente", "id"),
             ("virtual_agent_name", "Agent Name", "Nombre del agente", "text"),
@@ -406,8 +407,7 @@ EXPORTS: tuple[ExportType, ...] = (
     ),
     ExportType(
         "contact-attribute",
-        "Contact Attributes",
-        "Atributos de contacto",
+        _by_lang("Contact Attributes", "Atributos de contacto"),
         _cols(
             ("contact_id", "Contact Profile ID", "ID de perfil de contacto", "id"),
             (

@@ -17,7 +17,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sparkdesk import __version__
-from sparkdesk.catalogue import EXPORT_IDS, export_type
+from sparkdesk.catalogue import EXPORT_IDS, HEADER_LANGS, export_type
 from sparkdesk.localzone import local_zone_name
 
 log = logging.getLogger("sparkdesk")
@@ -80,7 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--from", dest="first_day", type=_date, help="first day, YYYY-MM-DD")
     exp.add_argument("--to", dest="last_day", type=_date, help="last day (inclusive), YYYY-MM-DD")
     exp.add_argument("--channel", action="append", default=[], help="keep this channel id (repeatable)")
-    exp.add_argument("--lang", choices=["en", "es"], default="en")
+    exp.add_argument("--lang", choices=list(HEADER_LANGS), default="en")
     exp.add_argument("--format", dest="fmt", choices=["csv", "xlsx"])
     exp.add_argument("--out", default="-", help="file to write ('-': CSV on standard output)")
     exp.add_argument("--time-format", choices=["local", "iso"], default="local")

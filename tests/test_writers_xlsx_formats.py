@@ -45,9 +45,8 @@ FORMATS = {
 }
 EVERY_KIND = ExportType(
     "every-kind",
-    "Every kind",
-    "Cada tipo",
-    tuple(Column(kind, kind.title(), kind.title(), kind) for kind in catalogue.KINDS),
+    {"en": "Every kind", "es": "Cada tipo"},
+    tuple(Column(kind, {"en": kind.title(), "es": kind.title()}, kind) for kind in catalogue.KINDS),
 )
 MADRID = WriteOptions(tz="Europe/Madrid")
 

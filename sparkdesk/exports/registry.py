@@ -106,7 +106,7 @@ def _compute(dump: Dump, params: ExportParams, export, scope, prog: Progress) ->
         prog.step(lo, text, force=True)
         with running(prog.sub(lo, hi)):
             getattr(facts, name)
-    prog.step(0.8, "Computing " + export.name_en, force=True)
+    prog.step(0.8, "Computing " + export.name("en"), force=True)
     with running(prog.sub(0.8, 0.9)):
         if export.has_content:
             frame = builder.build(facts, scope, export, include_content=params.include_content)

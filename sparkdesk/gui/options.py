@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sparkdesk.catalogue import EXPORTS, export_type
+from sparkdesk.catalogue import EXPORTS, HEADER_LANGS, export_type
 from sparkdesk.gui.help import export_description, export_help
 from sparkdesk.gui.models import ChannelModel
 from sparkdesk.gui.panels import fmt_int
@@ -127,7 +127,7 @@ class OptionsPanel(QWidget):
         self.type_combo = QComboBox()
         self.type_combo.setObjectName("typeCombo")
         for e in EXPORTS:
-            self.type_combo.addItem(e.name_en, e.id)
+            self.type_combo.addItem(e.name(self.ui_lang), e.id)
         self.type_desc = QLabel()
         self.type_desc.setObjectName("typeDescription")
         self.type_desc.setWordWrap(True)
@@ -217,8 +217,8 @@ class OptionsPanel(QWidget):
         fgrid = QGridLayout(self.file_box)
         self.lang_combo = QComboBox()
         self.lang_combo.setObjectName("headerLangCombo")
-        self.lang_combo.addItem("English", "en")
-        self.lang_combo.addItem("Español", "es")
+        for lang, name in HEADER_LANGS.items():
+            self.lang_combo.addItem(name, lang)
         self.lang_label = QLabel()
         self.lang_label.setBuddy(self.lang_combo)
         self.time_combo = QComboBox()

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sparkdesk.catalogue import EXPORTS, export_type
+from sparkdesk.catalogue import EXPORTS, HEADER_LANGS, export_type
 from sparkdesk.gui import jobs
 from sparkdesk.gui import settings as settings_mod
 from sparkdesk.gui.actions import Menus
@@ -558,8 +558,8 @@ class MainWindow(QMainWindow):
         return fmt
 
     def _header_tooltips(self, e) -> list[str]:
-        other = "es" if self.options.header_lang() == "en" else "en"
-        return [f"{c.header(other)}\n{kind_help(c.kind) or c.kind}" for c in e.columns]
+        others = [lang for lang in HEADER_LANGS if lang != self.options.header_lang()]
+        return ["\n".join([*(c.header(o) for o in others), kind_help(c.kind) or c.kind]) for c in e.columns]
 
     def _apply_write_options_to_preview(self) -> None:
         if self.result is None:

@@ -32,7 +32,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sparkdesk.catalogue import TEXT_KINDS
+from sparkdesk.catalogue import HEADER_LANGS, TEXT_KINDS
 
 GUARD_CHARS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -59,8 +59,9 @@ class WriteOptions:
     formula_guard: bool = True
 
     def __post_init__(self) -> None:
-        if self.lang not in ("en", "es"):
-            raise ValueError(f"unknown header language {self.lang!r} (expected 'en' or 'es')")
+        if self.lang not in HEADER_LANGS:
+            expected = " or ".join(map(repr, HEADER_LANGS))
+            raise ValueError(f"unknown header language {self.lang!r} (expected {expected})")
         if self.time_format not in ("local", "iso"):
             raise ValueError(f"unknown time format {self.time_format!r} (expected 'local' or 'iso')")
         ZoneInfo(self.tz)  # fail early, with zoneinfo's own message, on an unknown zone
