@@ -230,13 +230,12 @@ def _export_types(value: str) -> list[str]:
 
 
 def _format_of(args: argparse.Namespace) -> str | None:
-    if args.fmt:
-        return args.fmt
-    if args.out.lower().endswith(".xlsx"):
-        return "xlsx"
-    if args.type == "all" and args.out != "-":
+    from sparkdesk.writers import format_for
+
+    fmt = format_for(args.out, args.fmt)
+    if args.type == "all" and args.out != "-" and args.fmt is None and fmt != "xlsx":
         return None  # a folder: CSV files, unless --format says otherwise
-    return "csv"
+    return fmt
 
 
 def _write(tables: dict, out: str, options, fmt: str | None) -> None:

@@ -467,6 +467,20 @@ def test_saved_file_equals_the_command_lines(qtbot, window, demo_dir, tmp_path, 
     assert not list(tmp_path.glob("*.tmp"))
 
 
+def test_a_name_without_an_extension_takes_the_chosen_type(qtbot, window, demo_dir, tmp_path, monkeypatch):
+    load(qtbot, window, demo_dir)
+    choose_type(qtbot, window, "team")
+    generate(qtbot, window)
+    fake_save_dialog(monkeypatch, tmp_path / "teams", "Excel workbook (*.xlsx)")
+    with qtbot.waitSignal(window.saved, timeout=30_000):
+        window.save_dialog()
+    assert list(xlsx_cells(tmp_path / "teams.xlsx")) == ["Teams"]
+    fake_save_dialog(monkeypatch, tmp_path / "teams.csv", "Excel workbook (*.xlsx)")
+    with qtbot.waitSignal(window.saved, timeout=30_000):
+        window.save_dialog()
+    assert (tmp_path / "teams.csv").read_bytes().startswith(b"\xef\xbb\xbf")  # the name says CSV
+
+
 def xlsx_cells(path: Path) -> dict:
     import openpyxl
 

@@ -40,6 +40,11 @@ def test_format_for() -> None:
     assert format_for("out.csv", "xlsx") == "xlsx"
     with pytest.raises(ValueError):
         format_for("out.csv", "ods")
+    # the window's save dialog: a name without .csv or .xlsx takes the chosen file type
+    assert format_for("out.txt", default="xlsx") == "xlsx" and format_for("out", default="xlsx") == "xlsx"
+    assert format_for("out.CSV", default="xlsx") == "csv" and format_for("out.xlsx", default="csv") == "xlsx"
+    with pytest.raises(ValueError):
+        format_for("out", default="ods")
 
 
 def test_write_export_by_extension(tmp_path: Path, xlsx_engine: str) -> None:

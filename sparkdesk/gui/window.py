@@ -706,8 +706,10 @@ class MainWindow(QMainWindow):
         )
         if not path:
             return
-        fmt = _format_for(path, "xlsx" if chosen == xlsx_filter else "csv")
-        if Path(path).suffix.lower() not in (".csv", ".xlsx"):
+        from sparkdesk.writers import format_for
+
+        fmt = format_for(path, default="xlsx" if chosen == xlsx_filter else "csv")
+        if Path(path).suffix.lower() != f".{fmt}":  # no .csv or .xlsx: the chosen type's
             path += f".{fmt}"
         self.settings.last_dir = str(Path(path).parent)
         self.save_to(path, fmt)
@@ -716,8 +718,10 @@ class MainWindow(QMainWindow):
         """Write the previewed export to ``path`` in the background (the same writer as the CLI)."""
         if self.result is None:
             return
+        from sparkdesk.writers import format_for
+
         options = write_options_for(self.result, self.options.choices())
-        fmt = fmt or _format_for(path, "csv")
+        fmt = format_for(path, fmt)
         self.runner.submit(
             Slot.SAVE,
             jobs.save,
@@ -827,11 +831,6 @@ def _sort_job(series, ascending: bool, progress=None, cancel=None):
     from sparkdesk.gui.models import sort_order
 
     return sort_order(series, ascending)
-
-
-def _format_for(path: str, default: str) -> str:
-    suffix = Path(path).suffix.lower()
-    return {".xlsx": "xlsx", ".csv": "csv"}.get(suffix, default)
 
 
 def _one_line(exc: BaseException) -> str:

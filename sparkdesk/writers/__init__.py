@@ -36,13 +36,15 @@ FORMATS = ("csv", "xlsx")
 PathArg = str | os.PathLike[str]
 
 
-def format_for(path: PathArg, fmt: str | None = None) -> str:
-    """``fmt`` when given, else from the extension: ``.xlsx`` is XLSX, anything else CSV."""
+def format_for(path: PathArg, fmt: str | None = None, default: str = "csv") -> str:
+    """``fmt`` when given, else from the file name: ``.xlsx`` is XLSX, ``.csv`` CSV, anything
+    else ``default``. The one rule of the command line and the window."""
+    for f in (fmt, default):
+        if f is not None and f not in FORMATS:
+            raise ValueError(f"unknown format {f!r} (expected 'csv' or 'xlsx')")
     if fmt is not None:
-        if fmt not in FORMATS:
-            raise ValueError(f"unknown format {fmt!r} (expected 'csv' or 'xlsx')")
         return fmt
-    return "xlsx" if Path(os.fspath(path)).suffix.lower() == ".xlsx" else "csv"
+    return {".xlsx": "xlsx", ".csv": "csv"}.get(Path(os.fspath(path)).suffix.lower(), default)
 
 
 def write_export(
