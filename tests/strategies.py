@@ -829,6 +829,7 @@ def dump_specs(
             "QUEUED",
             "QUEUED",
             "TOPIC_ADDED",
+            "TOPIC_ADDED",
             "TOPIC_REMOVED",
         ]
         if agents:
@@ -881,10 +882,10 @@ def dump_specs(
                 "message_id": draw(st.sampled_from(message_ids * 5 + [UNKNOWN["message"]])),
                 "tag_id": draw(st.sampled_from(TAGS + (UNKNOWN["tag"],))),
                 "at": t(),
-                "action": draw(st.sampled_from(("ADDED", "ADDED", "REMOVED"))),
+                "action": draw(st.sampled_from(("ADDED", "ADDED", "ADDED", "REMOVED"))),
                 **who(),
             }
-            for _ in range(draw(counts(0, 6)))
+            for _ in range(draw(counts(0, 8)))
         ],
     )
     table(

@@ -2,7 +2,9 @@
 
 - no export ever raises, for any of the twelve types, any zone, range and channel subset;
 - a channel subset's conversation rows are the whole run's rows of those channels;
-- splitting the range into days and joining the per-day rows gives the whole range's rows.
+- splitting the range into days and joining the per-day rows gives the whole range's rows;
+- every row meets the definition of its export's rows, and the cell rules that need no
+  oracle (counts never empty nor negative, durations never negative, sort order, ...).
 
 Profiles (registered in tests/conftest.py): "ci" is the default, derandomized, 25 examples
 per property. The long run, by hand (thousands of random examples per property; set
@@ -167,3 +169,95 @@ def test_row_ids_are_unique_in_a_known_dump(tmp_path):
     assert np.array_equal(
         [c for (c,) in row_ids("message", export(dump, "message", "2025-03-10"))], ["m1", "m2", "m3"]
     )
+
+
+def _ms(series: pd.Series) -> np.ndarray:
+    return series.dt.tz_convert("UTC").astype("datetime64[ms, UTC]").astype("int64").to_numpy()
+
+
+def _sort_key(frame: pd.DataFrame, cols: list[str]) -> list[tuple]:
+    """Rows as tuples to compare in the spec's order: timestamps by their millisecond, text by
+    code point (Python's own string order), empty first."""
+    parts = []
+    for c in cols:
+        s = frame[c]
+        if isinstance(s.dtype, pd.DatetimeTZDtype):
+            parts.append([(0, 0) if pd.isna(v) else (1, v.value) for v in s])
+        else:
+            parts.append([(0, "") if pd.isna(v) else (1, str(v)) for v in s])
+    return list(zip(*parts, strict=True)) if parts else []
+
+
+# exports.md: "Sorted by ..." (the leading keys; ties are broken by the id columns after them)
+SORTED_BY = {
+    "open-conversation": ["created_at", "conversation_id"],
+    "message": ["created_at", "message_id"],
+    "contact": ["contact_id"],
+    "contact-attribute": ["contact_id", "attribute_name", "attribute_id"],
+    "response-times": ["replied_at", "conversation_id"],
+    "user-presence": ["user_name", "user_id", "start"],
+    "user": ["user_name", "user_id"],
+    "team": ["team_name", "team_id"],
+    "topic": ["topic_name", "topic_id", "channel_name"],
+    "tag": ["tag_name", "tag_id", "channel_name"],
+    "virtual-agent": ["virtual_agent_name", "virtual_agent_id", "channel_name"],
+}
+
+
+@given(data=st.data())
+def test_every_row_meets_its_exports_definition(data):
+    spec, dump = drawn_dump(data)
+    tz = data.draw(st.one_of(st.just(spec.tz), zones()), label="tz")
+    rng = data.draw(ranges(spec, kinds=RANGE_KINDS[:-1]), label="range")
+    channels = data.draw(st.one_of(st.just(()), channel_subsets(dump)), label="channels")
+    known = {
+        "topic": set(dump.tables["topics"]["topic_id"]),
+        "tag": set(dump.tables["tags"]["tag_id"]),
+    }
+    for type_id in EXPORT_IDS:
+        t = compute(dump, params(type_id, tz, rng, channels))
+        export = export_type(type_id)
+        for col in export.columns:  # "Counts: integers (0 when nothing was counted)"; no negative time
+            if col.kind == "count":
+                assert not t[col.key].isna().any(), f"{type_id}.{col.key}: an empty count"
+                assert (t[col.key] >= 0).all(), f"{type_id}.{col.key}: a negative count"
+            if col.kind == "duration":
+                assert (t[col.key].dropna() >= 0).all(), f"{type_id}.{col.key}: a negative duration"
+        if type_id in SORTED_BY:
+            keys = _sort_key(t, SORTED_BY[type_id])
+            assert keys == sorted(keys), f"{type_id}: rows not sorted by {SORTED_BY[type_id]}"
+        if not len(t):
+            continue
+        if type_id == "team":  # "teams with at least one human reply in the range"
+            assert (t["replies"] >= 1).all(), f"team rows without a reply: {list(t['team_id'])}"
+        elif type_id == "contact":  # "contacts with at least one message in the range"
+            assert (t["inbound_messages"] + t["outbound_messages"] >= 1).all()
+            assert (t["conversations"] >= 1).all()
+        elif type_id in ("topic", "tag"):
+            total = "total_conversations" if type_id == "topic" else "total_messages"
+            current = "current_conversations" if type_id == "topic" else "current_messages"
+            assert (t[total] >= 1).all(), f"{type_id} rows with nothing added in the range"
+            assert (t[current] <= t[total]).all()
+            unknown = ~t[f"{type_id}_id"].isin(known[type_id])
+            # "Unknown topic or tag ids ... their Active cell is empty"; a known one has a flag
+            assert t["active"].isna().eq(unknown).all(), f"{type_id} Active: {t[[f'{type_id}_id', 'active']]}"
+        elif type_id == "open-conversation":  # "current status is NEW or PENDING"
+            assert t["current_status"].isin(["NEW", "PENDING"]).all()
+        elif type_id == "resolved-conversation":  # first resolved in the range: resolved at or before S
+            assert t["resolved_at"].notna().all() and (t["resolved_at"] <= dump.snapshot).all()
+        elif type_id == "user-presence":
+            assert t["presence"].isin(["AVAILABLE", "AWAY"]).all()
+            assert (
+                t.loc[t["presence"] == "AVAILABLE", "away_status"].isna().all()
+            )  # "empty on AVAILABLE rows"
+            end = _ms(t["end"].fillna(dump.snapshot))  # "S − From while open"
+            assert (t["duration"].to_numpy("int64") == end - _ms(t["start"])).all()
+            assert (t["duration"] > 0).all(), "a zero-length interval is left out of every export"
+        elif type_id == "response-times":  # "To − From, wall-clock"
+            assert (t["response_time"].to_numpy("int64") == _ms(t["replied_at"]) - _ms(t["queued_at"])).all()
+        elif type_id == "user":  # "empty when Available Time is 0"
+            assert t["utilization"].isna().eq(t["available_time"] == 0).all()
+        elif type_id == "virtual-agent":  # a message, a handover, a resolution, a topic or a tag
+            counted = ["total_conversations", "handover_to_agent", "handover_by_error", "resolved"]
+            counted += ["conversations_with_topic", "tagged_messages", "message_tags"]
+            assert (t[counted].sum(axis=1) >= 1).all(), "a virtual agent row with nothing in the range"
