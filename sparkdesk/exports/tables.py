@@ -1,8 +1,12 @@
 """The twelve exports: each selects rows from the shared Facts, cuts by scope, aggregates.
 
-No metric is defined here: first response time, lock sessions, resolution cycles, CSAT
-attribution and the rest come from ``facts.Facts``. Each function returns a frame keyed
-by the catalogue's column keys; ``registry.compute`` types and orders it.
+The definitions that hold whatever the filters (first response time, lock sessions,
+resolution cycles, CSAT attribution, the per-conversation columns) come from
+``facts.Facts``. What depends on the range lives here, with the export that shows it: the
+figures per agent and team over the range (``_Activity.per``: replies, contacts helped,
+resolves with and without reply, handle time and its average, ...) and the user export's
+presence times and utilization. Each function returns a frame keyed by the catalogue's
+column keys; ``registry.compute`` types and orders it.
 """
 
 from __future__ import annotations
