@@ -19,6 +19,9 @@ from pathlib import Path
 log = logging.getLogger("sparkdesk.gui")
 
 SCREENSHOT_TIMEOUT_MS = 300_000
+# The first line of each unexpected error of this run (excepthook): `--screenshot` names the
+# latest when it ends with nothing to render.
+_unexpected: list[str] = []
 
 
 def _log_file() -> Path | None:
@@ -51,6 +54,7 @@ def excepthook(exc_type, exc, tb) -> None:
     """Log an unexpected error and show one sentence (details on demand); never a raw traceback."""
     details = "".join(traceback.format_exception(exc_type, exc, tb))
     log.error("Unexpected error:\n%s", details)
+    _unexpected.append((str(exc).strip().splitlines() or [exc_type.__name__])[0])
     if issubclass(exc_type, KeyboardInterrupt):
         from PySide6.QtWidgets import QApplication
 
@@ -187,12 +191,20 @@ class _Screenshot:
     def started(self) -> None:
         """The dumps were handed to the window: if nothing is loading, nothing will come."""
         if not self.window.entries:
-            self._fail(self._note() or "there is no dump to show.")
+            self._fail(self._why("there is no dump to show."))
 
-    def _note(self) -> str:
-        """The warning or error the window shows, if any (e.g. that this build has no demo dump)."""
+    def _why(self, fallback: str) -> str:
+        """Why there is nothing to render: the window's warning (e.g. that this build has no demo
+        dump), else an unexpected error (logged by excepthook), else ``fallback``."""
         bar = self.window.message_bar
-        return bar.text.text() if bar.kind in ("warning", "error") else ""
+        if bar.kind in ("warning", "error") and bar.text.text():
+            return bar.text.text()
+        if _unexpected:
+            where = _log_file()
+            return f"unexpected error: {_unexpected[-1].rstrip('.')}." + (
+                f" Details: {where}" if where else ""
+            )
+        return fallback
 
     def _ready(self) -> None:
         if self.phase != "loading":
@@ -203,12 +215,20 @@ class _Screenshot:
         self.phase = "generating"
         self.window.generate()
         if not self.window.runner.busy("compute"):  # refused before it started; the bar says why
-            self._fail(self._note() or "the export could not be generated.")
+            self._fail(self._why("the export could not be generated."))
 
     def _idle(self) -> None:
-        """Nothing runs in the background any more: without a picture on its way, none will come."""
+        """Nothing runs in the background any more: without a picture on its way, none will come.
+
+        Checked on the next turn of the event loop: an error raised by the task's last callback
+        reaches excepthook only after the task's end (and this signal) went out."""
+        from PySide6.QtCore import QTimer
+
+        QTimer.singleShot(0, self._settle)
+
+    def _settle(self) -> None:
         if self.phase in ("loading", "generating"):
-            self._fail(self._note() or "no dump was loaded.")
+            self._fail(self._why("no dump was loaded."))
 
     def _shoot_soon(self) -> None:
         if self.phase in ("loading", "generating"):
