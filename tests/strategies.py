@@ -582,7 +582,7 @@ def edges_near(base: int, tz: str) -> tuple[int, ...]:
 
 
 @st.composite
-def instants_near(draw, base: int, tz: str, pool: list[int]) -> int:
+def instants_near(draw, base: int, tz: str, pool: list[int], far: bool = True) -> int:
     """An instant: mostly one of the shared ``pool`` (ties) or within -2..+3 days of ``base``;
     now and then on a boundary (a local midnight, the anchor) or a millisecond beside it,
     or at a far edge."""
@@ -595,7 +595,7 @@ def instants_near(draw, base: int, tz: str, pool: list[int]) -> int:
         return base + minutes * MINUTE + jitter
     if branch < 19:
         return draw(st.sampled_from(edges_near(base, tz)))
-    return draw(st.sampled_from(FAR_EDGES))
+    return draw(st.sampled_from(FAR_EDGES if far else edges_near(base, tz)))
 
 
 @st.composite
@@ -617,9 +617,7 @@ def dump_specs(
     base = draw(st.sampled_from(anchors(tz)))
     scenario = draw(st.sampled_from(SCENARIOS))
     pool: list[int] = []
-    near = instants_near(base, tz, pool)
-    if not far:
-        near = near.filter(lambda t: abs(t - base) < 30 * DAY_MS)
+    near = instants_near(base, tz, pool, far)
     pool.extend(draw(st.lists(near, min_size=1, max_size=5)))
 
     def t() -> int:
