@@ -481,9 +481,9 @@ def test_fatal_not_a_zip(tmp_path):
 
 
 def test_row_warnings_are_listed_up_to_a_cap_then_counted(tmp_path, monkeypatch):
-    from sparkdesk.dump import reader
+    from sparkdesk.dump import model
 
-    monkeypatch.setattr(reader, "WARN_ROWS_LISTED", 2)
+    monkeypatch.setattr(model, "WARN_ROWS_LISTED", 2)
     text = conv(*(f"c{i},ch1,k1,2025-03-10T10:00:0{i}" for i in range(5)))
     d = load_dumps([write(tmp_path / "d", {"conversations.csv": text})])
     w = warnings(d, "conversations")

@@ -3,9 +3,10 @@
 No Qt here: the window and the command line both call ``load_dumps``.
 """
 
+from sparkdesk.dump.cache import cancel_saves, wait_for_saves
 from sparkdesk.dump.memory import prefer_jemalloc
 from sparkdesk.dump.model import Dump, DumpRefused, ImportReport, TableStats
-from sparkdesk.dump.reader import cancel_saves, load_dumps, wait_for_saves
+from sparkdesk.dump.reader import load_dumps
 
 prefer_jemalloc()
 

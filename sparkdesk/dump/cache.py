@@ -33,15 +33,20 @@ renaming a finished temporary folder, so a half-written entry is never seen; a r
 or cancelled load writes nothing. Pruning after each write keeps the ``MAX_ENTRIES``
 most recently used entries and, among them, only as many (newest first) as fit in
 ``MAX_BYTES`` (the newest is always kept).
+
+The window does not wait for a save: ``save_in_background`` runs it on a thread, and
+``wait_for_saves`` / ``cancel_saves`` (at exit, or before ``clear``) wait for or stop it.
 """
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
 import logging
 import os
 import shutil
+import threading
 import time
 import uuid
 import zipfile
@@ -55,8 +60,9 @@ import pandas as pd
 import pyarrow as pa
 
 import sparkdesk
+from sparkdesk.dump import model
 from sparkdesk.dump.model import Dump, ImportReport, TableStats
-from sparkdesk.tasks import Cancelled, Progress
+from sparkdesk.tasks import Cancelled, CancelToken, Progress, as_progress
 
 log = logging.getLogger(__name__)
 
@@ -113,8 +119,6 @@ def _code_digest() -> str:
 
 def reader_identity() -> dict:
     """Everything besides the input files that decides what ``load_dumps`` returns."""
-    from sparkdesk.dump import reader
-
     return {
         "cache_version": CACHE_VERSION,
         "sparkdesk": sparkdesk.__version__,
@@ -122,7 +126,7 @@ def reader_identity() -> dict:
         "pyarrow": pa.__version__,
         "numpy": np.__version__,
         "code": _code_digest(),
-        "warn_rows_listed": reader.WARN_ROWS_LISTED,
+        "warn_rows_listed": model.WARN_ROWS_LISTED,
     }
 
 
@@ -390,6 +394,50 @@ def open_entry(paths: Sequence[str | os.PathLike], max_unpacked_bytes: int) -> C
     except Exception as err:  # noqa: BLE001 - the reader reports missing or unreadable inputs
         log.info("dump cache: inputs cannot be fingerprinted (%s); not cached", err)
         return None
+
+
+# ---------------------------------------------------------------- saving in the background
+
+
+_SAVES: list[tuple[threading.Thread, CancelToken]] = []
+EXIT_WAIT_SECONDS = 2.0  # how long leaving Python waits for a cancelled save to clean up
+
+
+def save_in_background(entry: CacheEntry, dump: Dump) -> None:
+    """Save ``dump`` on a daemon thread; cancelled at exit so it leaves no temporary folder."""
+    token = CancelToken()
+
+    def save() -> None:
+        try:
+            entry.store(dump, as_progress(None, token))
+        except Cancelled:
+            log.info("dump cache: save of %s stopped at exit", entry.key)
+
+    saver = threading.Thread(target=save, name="sparkdesk-cache-save", daemon=True)
+    if not _SAVES:
+        atexit.register(cancel_saves, EXIT_WAIT_SECONDS)
+    _SAVES.append((saver, token))
+    saver.start()
+
+
+def wait_for_saves(timeout: float | None = None) -> bool:
+    """Wait for the background saves ``load_dumps`` started; True when none is left."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while _SAVES:
+        left = None if deadline is None else max(deadline - time.monotonic(), 0.0)
+        _SAVES[0][0].join(left)
+        if _SAVES[0][0].is_alive():
+            return False
+        _SAVES.pop(0)
+    return True
+
+
+def cancel_saves(timeout: float | None = None) -> bool:
+    """Stop the background saves under way (at exit): a save stopped removes its temporary
+    folder, where a daemon thread killed mid-write would leave one (up to 3.3 GB) behind."""
+    for _saver, token in _SAVES:
+        token.cancel()
+    return wait_for_saves(timeout)
 
 
 # ---------------------------------------------------------------- housekeeping

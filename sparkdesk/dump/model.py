@@ -9,6 +9,10 @@ import pandas as pd
 # Columns of ImportReport.rejected and ImportReport.warnings.
 REJECTED_COLUMNS = ["table", "file", "line", "column", "reason", "raw"]
 WARNING_COLUMNS = ["table", "file", "line", "column", "reason"]
+# The report's row cap: warnings list at most this many rows per table, column and reason
+# (per file for naive timestamps), then one row counts the rest. What a report holds
+# depends on it, so it is part of the dump cache's key (cache.reader_identity).
+WARN_ROWS_LISTED = 1000
 
 
 class DumpRefused(Exception):

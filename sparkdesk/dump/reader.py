@@ -32,7 +32,7 @@ What callers get (``Dump``):
   as read (JSON Lines: the line itself; a CSV record of the wrong width: a list).
 - ``report.warnings`` (table, file, line, column, reason), rows kept:
   per cell: timestamps without an offset; per row and column: ids not found in their
-  reference table. Both list at most ``WARN_ROWS_LISTED`` rows per table, column and
+  reference table. Both list at most ``model.WARN_ROWS_LISTED`` rows per table, column and
   reason (naive timestamps: per file), then one row "...: N more rows like this are
   not listed". Per table: duplicates dropped (one row with the count), and ids of a
   reference table the dump does not have at all (one row with the count). Per file:
@@ -42,11 +42,7 @@ What callers get (``Dump``):
 
 from __future__ import annotations
 
-import atexit
-import logging
 import os
-import threading
-import time
 import zipfile
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -60,6 +56,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sparkdesk.dump import cache as dump_cache
+from sparkdesk.dump import model
 from sparkdesk.dump.containers import DumpSource, ReadMeter, TableFile, discover
 from sparkdesk.dump.fingerprint import maybe_duplicates
 from sparkdesk.dump.model import (
@@ -81,7 +78,6 @@ from sparkdesk.dump.validate import (
     parse_one_timestamp,
 )
 from sparkdesk.tasks import (
-    Cancelled,
     CancelToken,
     Progress,
     ProgressFn,
@@ -91,10 +87,7 @@ from sparkdesk.tasks import (
     running,
 )
 
-log = logging.getLogger(__name__)
-
 DEFAULT_MAX_UNPACKED = 20 * 2**30
-WARN_ROWS_LISTED = 1000  # per table, column and reason (per file for naive timestamps)
 READ_SHARE = 0.85  # of the progress bar: reading and checking files; the rest is combining
 CACHE_WRITE_AT = 0.95  # of the progress bar, when caching: saving the result takes the rest
 
@@ -201,51 +194,10 @@ def load_dumps(
         for zf in zips:
             zf.close()
     if entry is not None and save_in_background:
-        _save_in_background(entry, dump)
+        dump_cache.save_in_background(entry, dump)
     elif entry is not None:
         entry.store(dump, prog.sub(CACHE_WRITE_AT, 1.0))
     return dump
-
-
-_SAVES: list[tuple[threading.Thread, CancelToken]] = []
-EXIT_WAIT_SECONDS = 2.0  # how long leaving Python waits for a cancelled save to clean up
-
-
-def _save_in_background(entry: dump_cache.CacheEntry, dump: Dump) -> None:
-    """Save ``dump`` on a daemon thread; cancelled at exit so it leaves no temporary folder."""
-    token = CancelToken()
-
-    def save() -> None:
-        try:
-            entry.store(dump, as_progress(None, token))
-        except Cancelled:
-            log.info("dump cache: save of %s stopped at exit", entry.key)
-
-    saver = threading.Thread(target=save, name="sparkdesk-cache-save", daemon=True)
-    if not _SAVES:
-        atexit.register(cancel_saves, EXIT_WAIT_SECONDS)
-    _SAVES.append((saver, token))
-    saver.start()
-
-
-def wait_for_saves(timeout: float | None = None) -> bool:
-    """Wait for the background saves ``load_dumps`` started; True when none is left."""
-    deadline = None if timeout is None else time.monotonic() + timeout
-    while _SAVES:
-        left = None if deadline is None else max(deadline - time.monotonic(), 0.0)
-        _SAVES[0][0].join(left)
-        if _SAVES[0][0].is_alive():
-            return False
-        _SAVES.pop(0)
-    return True
-
-
-def cancel_saves(timeout: float | None = None) -> bool:
-    """Stop the background saves under way (at exit): a save stopped removes its temporary
-    folder, where a daemon thread killed mid-write would leave one (up to 3.3 GB) behind."""
-    for _saver, token in _SAVES:
-        token.cancel()
-    return wait_for_saves(timeout)
 
 
 # ---------------------------------------------------------------- reading
@@ -822,12 +774,12 @@ def _kept(seqs: np.ndarray, kept: np.ndarray) -> np.ndarray:
 
 
 def _add_row_warnings(state: State, table: str, seqs: np.ndarray, column: str, reason: str) -> None:
-    """One warning row per row, up to ``WARN_ROWS_LISTED``; beyond that one row with the count.
+    """One warning row per row, up to ``model.WARN_ROWS_LISTED``; beyond that one row with the count.
 
     A dump whose every timestamp is naive would otherwise list millions of warnings,
     and finding their line numbers means re-scanning every file to its end.
     """
-    listed = seqs[:WARN_ROWS_LISTED]
+    listed = seqs[: model.WARN_ROWS_LISTED]
     state.pending.warnings.append((table, listed, column, reason))
     more = len(seqs) - len(listed)
     if more:

@@ -88,9 +88,9 @@ def load(
 
 def clear_saved_dumps(progress: ProgressFn | None = None, cancel: CancelToken | None = None) -> int:
     """Stop a save under way, then delete every saved dump; the bytes freed."""
-    from sparkdesk.dump import cache, cancel_saves
+    from sparkdesk.dump import cache
 
-    cancel_saves(10.0)
+    cache.cancel_saves(10.0)
     return cache.clear()
 
 
