@@ -524,9 +524,9 @@ def test_reference_warnings_name_only_rows_that_are_kept(tmp_path):
 def test_unknown_references_by_distinct_values_or_row_by_row(tmp_path, monkeypatch, small_reference):
     """Both ways of finding unknown ids (distinct values first for small reference tables,
     every row against a large one) warn about the same rows: set, unknown, kept."""
-    from sparkdesk.dump import reader
+    from sparkdesk.dump import combine
 
-    monkeypatch.setattr(reader, "SMALL_REFERENCE", small_reference)
+    monkeypatch.setattr(combine, "SMALL_REFERENCE", small_reference)
     files = {
         "users.csv": "user_id,name\nu1,Ann\nu2,Bo\n",
         "conversations.csv": conv("c1,ch1,k1,2025-03-10T10:00:00Z"),

@@ -256,7 +256,7 @@ def test_files_of_one_table_in_different_formats_combine(tmp_path):
 @pytest.mark.parametrize("n_known", [3, 200])
 def test_not_in_agrees_with_sets_whichever_side_is_hashed(n_known):
     """``not_in`` hashes the smaller side when ``known`` is much larger; same answer."""
-    from sparkdesk.dump.reader import not_in
+    from sparkdesk.dump.combine import not_in
 
     values = pa.chunked_array([pa.array(["a", "b", None, "k7", "zz"]), pa.array(["k150", "b"])])
     known = pa.chunked_array([pa.array([f"k{i}" for i in range(n_known)] + ["b"])])
@@ -268,7 +268,7 @@ def test_not_in_each_hashes_known_once_and_answers_per_column():
     """Several columns probed as one (messages, events and surveys against conversations)
     give each column its own answer, the same as ``not_in`` one by one; a column of
     another type is probed alone."""
-    from sparkdesk.dump.reader import not_in, not_in_each
+    from sparkdesk.dump.combine import not_in, not_in_each
 
     known = pa.chunked_array([pa.array(["c1", "c2"], pa.large_string()), pa.array(["c3"], pa.large_string())])
     cols = {
@@ -294,7 +294,7 @@ def test_split_future_hands_each_name_its_part_or_the_failure():
     of the shared check) reaches every one of them, and a future added later is kept."""
     from concurrent.futures import CancelledError, Future
 
-    from sparkdesk.dump.reader import _split
+    from sparkdesk.dump.combine import _split
 
     shared: Future = Future()
     parts = _split(shared, ["a", "b"])

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from sparkdesk.dump import DumpRefused, load_dumps, reader
+from sparkdesk.dump import DumpRefused, combine, load_dumps, reader, state
 from sparkdesk.dump.containers import discover
 from sparkdesk.dump.parse import read_file
 from sparkdesk.tasks import Cancelled, CancelToken, Progress
@@ -83,7 +83,7 @@ def _slow_read(seconds: float, seen_stop: threading.Event | None = None):
 
 
 def test_progress_moves_while_one_file_is_read(tmp_path, monkeypatch):
-    monkeypatch.setattr(reader, "POLL_SECONDS", 0.02)
+    monkeypatch.setattr(state, "POLL_SECONDS", 0.02)
     monkeypatch.setattr(Progress, "MIN_INTERVAL", 0.0)
     monkeypatch.setattr(reader, "read_file", _slow_read(0.5))
     reports: list[tuple[float, str]] = []
@@ -94,7 +94,7 @@ def test_progress_moves_while_one_file_is_read(tmp_path, monkeypatch):
 
 
 def test_cancel_during_a_read_returns_at_once_and_stops_the_read(tmp_path, monkeypatch):
-    monkeypatch.setattr(reader, "POLL_SECONDS", 0.02)
+    monkeypatch.setattr(state, "POLL_SECONDS", 0.02)
     stopped = threading.Event()
     monkeypatch.setattr(reader, "read_file", _slow_read(30.0, stopped))
     token = CancelToken()
@@ -127,10 +127,10 @@ def _cancel_inside(monkeypatch, module, name: str, is_target, token: CancelToken
 
 def test_cancel_while_checks_run_is_noticed(tmp_path, monkeypatch):
     """The reader waits for its duplicate checks with the same polling."""
-    monkeypatch.setattr(reader, "POLL_SECONDS", 0.02)
+    monkeypatch.setattr(state, "POLL_SECONDS", 0.02)
     token = CancelToken()
     _cancel_inside(
-        monkeypatch, reader, "duplicate_mask", lambda spec: spec.name == "conversations", token, 1.0
+        monkeypatch, combine, "duplicate_mask", lambda spec: spec.name == "conversations", token, 1.0
     )
     t = time.monotonic()
     with pytest.raises(Cancelled):

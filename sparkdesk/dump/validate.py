@@ -23,6 +23,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from sparkdesk.dump.arrays import np_mask
 from sparkdesk.dump.parse import RawFile
 from sparkdesk.dump.schema import EVENT_REQUIRES, Col, TableSpec, table_spec
 from sparkdesk.tasks import checkpoint
@@ -83,14 +84,6 @@ class Checked:
     table: pa.Table
     errors: RowErrors
     naive: dict[str, np.ndarray] = field(default_factory=dict)
-
-
-def np_mask(a: pa.ChunkedArray | pa.Array) -> np.ndarray:
-    """A boolean Arrow array as numpy, null counting as False."""
-    filled = pc.fill_null(a, False)
-    if isinstance(filled, pa.ChunkedArray):
-        filled = filled.combine_chunks() if filled.num_chunks != 1 else filled.chunk(0)
-    return filled.to_numpy(zero_copy_only=False)
 
 
 def _chunked(a: pa.Array | pa.ChunkedArray) -> pa.ChunkedArray:
