@@ -19,10 +19,8 @@ import importlib.metadata
 import json
 import os
 import shutil
-import site
 import subprocess
 import sys
-import sysconfig
 import tarfile
 import textwrap
 import tomllib
@@ -144,15 +142,15 @@ def venv(built, tmp_path_factory) -> dict[str, Path]:
             _run([python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"], cwd=where)
         ).stdout.strip()
     )
-    # The dependencies (pandas, PySide6, ...) come from this environment's site-packages, added
-    # after the new one's: a .pth file adds folders but runs none of the .pth files in them, so
-    # the editable install of the checkout stays out.
-    ours = dict.fromkeys(
-        [*site.getsitepackages(), sysconfig.get_path("purelib"), sysconfig.get_path("platlib")]
-    )
-    (purelib / "_sparkdesk_test_deps.pth").write_text(
-        "".join(f"{p}\n" for p in ours if Path(p).is_dir()), encoding="utf-8"
-    )
+    # The dependencies (pandas, PySide6, ...) come from this environment's site-packages folders
+    # (those its own .pth files added too), after the new one's: a .pth file adds folders but
+    # runs none of the .pth files in them, so the editable install of the checkout stays out.
+    ours = [
+        p
+        for p in dict.fromkeys(sys.path)
+        if p and Path(p).name in ("site-packages", "dist-packages") and Path(p).is_dir()
+    ]
+    (purelib / "_sparkdesk_test_deps.pth").write_text("".join(f"{p}\n" for p in ours), encoding="utf-8")
     return {"python": python, "sparkdesk": bindir / "sparkdesk", "purelib": purelib, "tmp": where}
 
 
