@@ -10,7 +10,7 @@ import os
 import pathlib
 import zipfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import IO
 
 import numpy as np
@@ -21,6 +21,7 @@ from sparkdesk.demo.cells import LS, join_cells
 from sparkdesk.demo.generation import Data, generate
 from sparkdesk.demo.organisation import ORGANIZATION, SNAPSHOT, URL_TEMPLATE
 from sparkdesk.demo.tables import BigTable, big_tables, small_tables
+from sparkdesk.files import atomic_output
 from sparkdesk.tasks import CancelToken, Progress, ProgressFn, as_progress
 
 DEMO_ZIP_NAME = "sparkdesk-demo.zip"
@@ -98,22 +99,14 @@ def _manifest(conversations: int, seed: int) -> bytes:
 
 
 class _FolderSink:
-    """Writes each file next to its final name, then renames it into place."""
+    """Writes each file next to its final name, then renames it into place (``atomic_output``)."""
 
     def __init__(self, folder: pathlib.Path):
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
 
-    @contextmanager
-    def open(self, name: str) -> Iterator[IO[bytes]]:
-        final = self.folder / name
-        part = final.with_name(name + ".part")
-        try:
-            with open(part, "wb") as fh:
-                yield fh
-            os.replace(part, final)
-        finally:
-            part.unlink(missing_ok=True)
+    def open(self, name: str) -> AbstractContextManager[IO[bytes]]:
+        return atomic_output(self.folder / name)
 
 
 class _ZipSink:
@@ -180,12 +173,10 @@ def write_demo(
     if target.suffix.lower() != ".zip":
         target.mkdir(parents=True, exist_ok=True)
         target = target / DEMO_ZIP_NAME
-    part = target.with_name(target.name + ".part")
-    try:
-        with zipfile.ZipFile(part, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as zf:
-            _write_all(_ZipSink(zf), data, manifest, prog.sub(0.45, 1.0))
-        os.replace(part, target)
-    finally:
-        part.unlink(missing_ok=True)
+    with (
+        atomic_output(target) as out,
+        zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as zf,
+    ):
+        _write_all(_ZipSink(zf), data, manifest, prog.sub(0.45, 1.0))
     prog.step(1.0, "Done", force=True)
     return target

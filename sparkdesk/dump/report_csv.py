@@ -5,12 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import os
-import tempfile
-from pathlib import Path
 
 import pandas as pd
 
 from sparkdesk.dump.model import ImportReport
+from sparkdesk.files import atomic_output
 
 REPORT_COLUMNS = ["kind", "table", "file", "line", "column", "reason", "raw"]
 
@@ -31,13 +30,6 @@ def write_report_csv(report: ImportReport, path: str | os.PathLike) -> int:
     writer.writerow(REPORT_COLUMNS)
     # one row per rejected input row: the writer's loop is over report rows, not data
     writer.writerows(frame.astype(object).where(frame.notna(), "").itertuples(index=False, name=None))
-    target = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as out:
-            out.write(buf.getvalue())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_output(path) as out:
+        out.write(buf.getvalue().encode("utf-8-sig"))
     return len(frame)

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import tempfile
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 import platformdirs
+
+from sparkdesk.files import atomic_output
 
 log = logging.getLogger(__name__)
 
@@ -93,13 +93,7 @@ def save(settings: Settings, path: Path | None = None) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         data = json.dumps({"version": VERSION, "settings": asdict(settings)}, indent=2, ensure_ascii=False)
-        fd, tmp = tempfile.mkstemp(prefix=".settings-", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(data)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with atomic_output(path) as fh:
+            fh.write(data.encode("utf-8"))
     except OSError as err:  # a read-only config folder must not stop the app
         log.warning("Could not save settings to %s: %s", path, err)

@@ -33,9 +33,9 @@ import pyarrow.compute as pc
 
 from sparkdesk import catalogue
 from sparkdesk.catalogue import Column, ExportType
+from sparkdesk.files import atomic_output
 from sparkdesk.tasks import CancelToken, Progress, ProgressFn, as_progress
 
-from ._atomic import atomic_output
 from .cells import TEXT_KINDS, WriteOptions, byte_lut, format_arrow, join, rewrite_where, rows_with_bytes
 
 BOM = "\ufeff".encode()
