@@ -193,7 +193,7 @@ def _export(args: argparse.Namespace) -> int:
     dump = load_dumps(args.dumps, cache=not args.no_cache)
     _summarise_report(dump)
     if args.report:
-        from sparkdesk.dump.report_csv import write_report_csv
+        from sparkdesk.dump.report import write_report_csv
 
         write_report_csv(dump.report, args.report)
     options = WriteOptions(

@@ -1,13 +1,17 @@
-"""The import report, built from the rows ``load_dumps`` noted.
+"""The import report: built from the rows ``load_dumps`` noted, and written as CSV.
 
 While reading and combining, rejected and warned rows are noted by ``_seq`` only
 (``State.pending``); ``build_report`` looks up their lines and raw rows at the very end,
 re-scanning only the files that have any (``parse.locate``), and makes the
-``ImportReport``.
+``ImportReport``. ``write_report_csv`` writes a report as one CSV file: every rejected
+row and every warning, nothing lost.
 """
 
 from __future__ import annotations
 
+import csv
+import io
+import os
 from collections import defaultdict
 
 import numpy as np
@@ -18,7 +22,10 @@ from sparkdesk.dump import model
 from sparkdesk.dump.model import REJECTED_COLUMNS, WARNING_COLUMNS, ImportReport
 from sparkdesk.dump.parse import Located, locate
 from sparkdesk.dump.state import State
+from sparkdesk.files import atomic_output
 from sparkdesk.tasks import checkpoint, current_progress, running
+
+REPORT_COLUMNS = ["kind", "table", "file", "line", "column", "reason", "raw"]  # of the CSV file
 
 # ---------------------------------------------------------------- noting rows
 
@@ -209,3 +216,27 @@ def _bad_records_rows(state: State, texts: _Texts, first_raw: int) -> dict[str, 
         "_key": np.array([b.line or 0 for _i, _r, b in rows], np.int64),
         "_raw": np.arange(first_raw, first_raw + len(rows), dtype=np.int64),
     }
+
+
+# ---------------------------------------------------------------- as CSV
+
+
+def report_frame(report: ImportReport) -> pd.DataFrame:
+    """Rejected rows first, then warnings, in one table with a ``kind`` column."""
+    rejected = report.rejected.assign(kind="rejected")
+    warnings = report.warnings.assign(kind="warning", raw="")
+    frame = pd.concat([rejected, warnings], ignore_index=True)
+    return frame.reindex(columns=REPORT_COLUMNS)
+
+
+def write_report_csv(report: ImportReport, path: str | os.PathLike) -> int:
+    """Write the report as UTF-8 CSV (with BOM, for Excel), atomically; returns the row count."""
+    frame = report_frame(report)
+    buf = io.StringIO(newline="")
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(REPORT_COLUMNS)
+    # one row per rejected input row: the writer's loop is over report rows, not data
+    writer.writerows(frame.astype(object).where(frame.notna(), "").itertuples(index=False, name=None))
+    with atomic_output(path) as out:
+        out.write(buf.getvalue().encode("utf-8-sig"))
+    return len(frame)

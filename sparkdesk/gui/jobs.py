@@ -149,7 +149,7 @@ def save_report(
     report, path: str, progress: ProgressFn | None = None, cancel: CancelToken | None = None
 ) -> str:
     """The import report (every rejected row) as CSV, written whole or not at all."""
-    from sparkdesk.dump.report_csv import write_report_csv
+    from sparkdesk.dump.report import write_report_csv
 
     write_report_csv(report, path)
     return path
