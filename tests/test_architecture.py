@@ -1,4 +1,5 @@
-"""The core never imports Qt: the import-linter contract in pyproject.toml, run as a test."""
+"""The import-linter contracts in pyproject.toml, run as a test: the core never imports Qt,
+the layers import one way down, and the modules of sparkdesk.dump import each other without a cycle."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ def test_import_linter_contracts_hold():
         [_lint_imports(), "--no-cache"], cwd=ROOT, capture_output=True, text=True, timeout=300
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "Contracts: 1 kept, 0 broken." in result.stdout
+    assert "Contracts: 3 kept, 0 broken." in result.stdout
 
 
 def test_core_modules_import_without_qt():
