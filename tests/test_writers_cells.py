@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -57,6 +59,43 @@ def test_iso_utc_is_plus_zero_not_z() -> None:
 def test_iso_negative_and_half_hour_offsets() -> None:
     iso = WriteOptions(tz="America/St_Johns", time_format="iso")
     assert fmt(ts("2025-01-15T12:00:00Z"), "timestamp", iso) == ["2025-01-15T08:30:00.000-03:30"]
+
+
+def test_iso_offsets_with_seconds_are_cut_to_minutes_and_the_instant_kept() -> None:
+    """Local mean time has offsets with seconds, which ``+HH:MM`` cannot hold: the offset is cut
+    to whole minutes towards zero and the clock time written is UTC plus that offset, so the
+    text denotes the exact instant (the local clock showed 13:19:32 in Amsterdam)."""
+    cases = [
+        # Amsterdam, summer 1930: +01:19:32 (+01:19 cut): 12:00:00Z + 01:19
+        ("Europe/Amsterdam", "1930-06-01T12:00:00Z", "1930-06-01T13:19:00.000+01:19"),
+        # Kiritimati before 1901: -10:29:20 (-10:29 cut): 0001-01-02T00:00Z - 10:29
+        ("Pacific/Kiritimati", "0001-01-02T00:00:00Z", "0001-01-01T13:31:00.000-10:29"),
+        # New York before 1883: -04:56:02 (-04:56 cut), milliseconds kept
+        ("America/New_York", "1880-01-01T12:00:00.123Z", "1880-01-01T07:04:00.123-04:56"),
+        # Madrid before 1901: -00:14:44 (-00:14 cut), across midnight
+        ("Europe/Madrid", "1900-01-01T00:10:00.500Z", "1899-12-31T23:56:00.500-00:14"),
+        # whole-minute offsets are untouched
+        ("America/St_Johns", "2025-01-15T12:00:00Z", "2025-01-15T08:30:00.000-03:30"),
+    ]
+    for zone, instant, text in cases:
+        (got,) = fmt(ts(instant), "timestamp", WriteOptions(tz=zone, time_format="iso"))
+        assert got == text, zone
+        assert dt.datetime.fromisoformat(got) == dt.datetime.fromisoformat(instant)
+    # the local form keeps the local clock, seconds and all
+    assert fmt(ts("1930-06-01T12:00:00Z"), "timestamp", WriteOptions(tz="Europe/Amsterdam")) == [
+        "1930-06-01 13:19:32"
+    ]
+
+
+def test_iso_offsets_of_many_rows_at_once() -> None:
+    """Vectorised: rows in and out of local mean time, one column."""
+    stamps = ts("1930-06-01T12:00:00Z", "2025-06-01T12:00:00Z", None, "1930-06-01T12:00:00.999Z")
+    assert fmt(stamps, "timestamp", WriteOptions(tz="Europe/Amsterdam", time_format="iso")) == [
+        "1930-06-01T13:19:00.000+01:19",
+        "2025-06-01T14:00:00.000+02:00",
+        "",
+        "1930-06-01T13:19:00.999+01:19",
+    ]
 
 
 def test_timestamps_of_other_units_and_naive_utc() -> None:

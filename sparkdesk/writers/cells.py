@@ -10,7 +10,11 @@ The rules are the contract in ``exports.md`` ("Cell formats", "Precise rules"):
 
 - timestamps: local wall-clock time in ``tz`` as ``YYYY-MM-DD HH:MM:SS``, seconds
   truncated (floored); ``iso``: ``YYYY-MM-DDTHH:MM:SS.mmm+HH:MM`` with the offset of
-  that instant (``+00:00`` for UTC, never ``Z``);
+  that instant (``+00:00`` for UTC, never ``Z``). An offset with seconds (local mean
+  time, before a zone's standard time: Amsterdam +00:19:32, Kiritimati -10:29:20) is
+  cut to its whole minutes towards zero and the clock time written is the instant
+  plus that cut offset, so the text always denotes the exact instant (Amsterdam,
+  1930-06-01T12:00:00Z: ``1930-06-01T13:19:00.000+01:19``, not the local 13:19:32);
 - durations: milliseconds written as seconds with exactly 3 decimals, by integer
   arithmetic so nothing is lost to floating point (``12.000``, ``-0.500``);
 - percentages: exactly 2 decimals, half away from zero;
@@ -288,10 +292,16 @@ def _timestamp(series: pd.Series, options: WriteOptions) -> pa.Array:
 
 
 def _iso(local: np.ndarray, utc: np.ndarray) -> pa.Array:
-    """``YYYY-MM-DDTHH:MM:SS.mmm+HH:MM``: arrow prints the ms part, the offsets are few."""
-    stamp = pa.array(local, type=pa.timestamp("ms")).cast(pa.large_string())
+    """``YYYY-MM-DDTHH:MM:SS.mmm+HH:MM``: arrow prints the ms part, the offsets are few.
+
+    ``+HH:MM`` cannot hold an offset's seconds: the offset is cut to whole minutes
+    (towards zero) and the clock time is the UTC instant plus that offset, so that the
+    text is the instant to the millisecond (the local clock showed up to 59 s more or less).
+    """
+    offset_ms = local - utc
+    offsets = np.sign(offset_ms) * (np.abs(offset_ms) // 60_000)
+    stamp = pa.array(utc + offsets * 60_000, type=pa.timestamp("ms")).cast(pa.large_string())
     stamp = pc.utf8_replace_slice(stamp, 10, 11, "T")
-    offsets = (local - utc) // 60_000
     unique, codes = np.unique(offsets, return_inverse=True)
     labels = pa.array([_offset_label(int(m)) for m in unique], type=pa.large_string())
     return join(stamp, labels.take(pa.array(codes.ravel())))
