@@ -11,7 +11,7 @@ rejects its row with one reason, which the import report lists. ``inspect`` and
 
 The timestamps at the very edges of that range flow through all twelve exports, in
 the zones with the most extreme offsets, as CSV (local and iso) and XLSX (where a
-date-time before 1900, which Excel cannot hold, is still left empty: an xfail below).
+date-time before 1900, which Excel cannot hold, is a string cell with the CSV's text).
 """
 
 from __future__ import annotations
@@ -786,17 +786,21 @@ def test_edges_flow_through_every_export(edge_loaded, tmp_path, zone):
     assert messages[-1][1] == dt.datetime.fromisoformat(last)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the XLSX engine leaves a date-time before 1900 empty: Excel's dates start in 1900 "
-    "(writers/xlsx*.py, not part of this change)",
-)
-def test_xlsx_keeps_the_first_instants(edge_loaded, tmp_path):
+@pytest.mark.parametrize("time_format", ["local", "iso"])
+def test_xlsx_keeps_the_first_instants(edge_loaded, tmp_path, time_format):
+    """A local time before 1900, which an Excel date cannot hold, is a string cell with the
+    CSV's text (it was left empty); the last instants stay date-time cells."""
     tables = every_export(edge_loaded, "UTC")
-    write_all(tables, tmp_path / "all.xlsx", WriteOptions(tz="UTC"))
+    options = WriteOptions(tz="UTC", time_format=time_format)
+    write_all(tables, tmp_path / "all.xlsx", options)
+    write_all(tables, tmp_path / "csv", options, fmt="csv")
     book = openpyxl.load_workbook(tmp_path / "all.xlsx", read_only=True)
     messages = list(book.worksheets[EXPORT_IDS.index("message")].iter_rows(values_only=True))
-    assert messages[1][1] is not None
+    created = [r["Created at"] for r in csv_rows(tmp_path / "csv" / "message.csv")]
+    assert created[0].startswith(local_text(LO_MS, "UTC").replace(" ", "T" if time_format == "iso" else " "))
+    assert created[0][:4] == "0001"
+    assert messages[1][1] == created[0]
+    assert messages[-1][1] == dt.datetime.fromisoformat(local_text(minutes(HI_MS, -5), "UTC"))
 
 
 @pytest.mark.parametrize("zone", ["Etc/GMT+12", "Etc/GMT-14"])

@@ -43,12 +43,6 @@ def created_at_cells(tmp_path, instant: str, tz: str, day: str):
     return csv_rows[1][1], value
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="XLSX (default engine rustpy-xlsxwriter): a local time before 1970-01-01 that is not "
-    "midnight is written a day late with its time mirrored (1950-06-15 10:00 -> serial 18430.583, "
-    "shown 1950-06-16 14:00; 1969-12-31 12:00 -> 1970-01-01 12:00); the CSV is right",
-)
 @pytest.mark.parametrize(
     ("instant", "tz", "day", "local"),
     [
@@ -58,6 +52,10 @@ def created_at_cells(tmp_path, instant: str, tz: str, day: str):
     ],
 )
 def test_xlsx_keeps_a_local_time_before_1970(tmp_path, instant, tz, day, local):
+    """Was: the default engine (rustpy-xlsxwriter) wrote such a time a day late with its time
+    mirrored (1950-06-15 10:00 as serial 18430.583, shown 1950-06-16 14:00), its own date
+    conversion dividing negative epoch seconds towards zero; the writer now computes the
+    Excel serial itself (``xlsx.excel_serials``) for every engine."""
     text, value = created_at_cells(tmp_path, instant, tz, day)
     assert text == local.strftime("%Y-%m-%d %H:%M:%S")
     assert value == local

@@ -25,6 +25,7 @@ import re
 import tempfile
 from dataclasses import replace
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import openpyxl
 from hypothesis import given
@@ -97,8 +98,8 @@ def xlsx_text(value, number_format: str, kind: str, options: WriteOptions) -> st
         assert isinstance(value, bool), f"a bool cell holds {value!r}"
         return "true" if value else "false"
     if kind == "timestamp":
-        if isinstance(value, str) and value[:4].isdigit() and value[:4] < "1900":
-            return value  # Excel has no date-time before 1900: text showing the CSV's is fine
+        if isinstance(value, str):
+            return value  # Excel has no date-time before 1900: the CSV's text (csv_text checks when)
         assert isinstance(value, dt.datetime), f"a timestamp cell holds {value!r}"
         assert number_format == "yyyy-mm-dd hh:mm:ss", f"timestamp shown as {number_format!r}"
         v = value
@@ -111,13 +112,26 @@ def xlsx_text(value, number_format: str, kind: str, options: WriteOptions) -> st
     return f"{value:.{decimals}f}"
 
 
-def csv_text(text: str, kind: str, options: WriteOptions) -> str:
+def csv_text(text: str, kind: str, options: WriteOptions, xlsx_value: object = None) -> str:
     """The CSV cell, normalised where XLSX is documented to differ."""
-    if kind == "timestamp" and options.time_format == "iso" and text:
-        return text[:19].replace("T", " ")  # the local wall-clock part, to the second
+    if kind == "timestamp" and text:
+        local = local_clock(text, options)
+        if local < "1900":
+            assert isinstance(xlsx_value, str), f"{text} (local {local}) is a date-time cell"
+            return text  # a string cell holding the CSV's text
+        return local
     if kind in TEXT_KINDS:
         return XLSX_ILLEGAL.sub("", text)
     return text
+
+
+def local_clock(text: str, options: WriteOptions) -> str:
+    """The local wall-clock time, to the second, of a CSV timestamp. The iso form's clock
+    is UTC plus the offset cut to minutes (local mean time has seconds): read the instant."""
+    if options.time_format == "local":
+        return text
+    local = dt.datetime.fromisoformat(text).astimezone(ZoneInfo(options.tz))
+    return local.isoformat(sep=" ", timespec="seconds")[:19]
 
 
 @given(case=written_cases(), engine=st.sampled_from(available_engines()))
@@ -145,7 +159,7 @@ def test_csv_and_xlsx_hold_the_same_values(case, engine):
                 for i, (xrow, crow) in enumerate(zip(from_xlsx[1:], from_csv[1:], strict=True), 1):
                     xrow = xrow + [(None, "General")] * (len(crow) - len(xrow))  # trailing empty cells
                     for col, (value, fmt), text in zip(export.columns, xrow, crow, strict=True):
-                        want = csv_text(text, col.kind, options)
+                        want = csv_text(text, col.kind, options, value)
                         got = xlsx_text(value, fmt, col.kind, options)
                         # a text whose control characters XLSX drops may lose its guard reason
                         unguarded = (

@@ -5,7 +5,14 @@ What goes in the cells, and why:
 - timestamps are real date-time cells holding the *local* wall-clock time in ``tz``
   (Excel has no time zones), truncated to the second like the CSV, shown as
   ``yyyy-mm-dd hh:mm:ss`` (Excel would round a fraction when displaying seconds,
-  so keeping milliseconds could show a different second than the CSV);
+  so keeping milliseconds could show a different second than the CSV). The cell is
+  the Excel serial number (days since 1899-12-30, the time as a fraction of a day,
+  one day less before 1900-03-01 where Excel counts a 1900-02-29 that never was),
+  computed here for every engine (``excel_serials``), so no library's own date
+  arithmetic is trusted with times before 1970. A local time before 1900-01-01, which
+  Excel's dates cannot hold, is a string cell holding the CSV's text instead (local
+  ``YYYY-MM-DD HH:MM:SS``, or the iso form with ``time_format="iso"``): nothing is
+  lost, though that cell is not a date to Excel;
 - durations are numbers of seconds (``ms / 1000``, the nearest double to the exact
   3-decimal value) shown ``0.000``; percentages numbers shown ``0.00``; counts and
   scores integral numbers shown ``0``; booleans real booleans (a spreadsheet shows
@@ -56,11 +63,13 @@ from .cells import (
     TEXT_KINDS,
     WriteOptions,
     byte_lut,
+    format_arrow,
     format_column,
     local_millis,
     rows_with_bytes,
     string_buffers,
     text_array,
+    utc_millis,
 )
 from .csv import check_columns, resolve_type
 
@@ -100,6 +109,9 @@ class SheetLayout:
     headers: list[str]
     kinds: list[str]
     widths: list[float]
+    early_timestamps: bool = False
+    """Some timestamp cell is a local time before 1900, so a timestamp column's chunk may
+    be a dense union of float64 serials and text (``python_values`` reads both)."""
 
 
 Finishing = Callable[[float], None]
@@ -197,8 +209,9 @@ def _plan(
         for part in range(max(1, math.ceil(rows / max_rows))):
             title = unique_sheet_name(name if part == 0 else f"{name} ({part + 1})", taken, suffix_of=name)
             lo, hi = part * max_rows, min(rows, (part + 1) * max_rows)
+            early = early_timestamps(table.iloc[lo:hi], etype, options)
             engine.add_sheet(
-                SheetLayout(title, headers, kinds, widths), _chunks(table, etype, options, sub, lo, hi)
+                SheetLayout(title, headers, kinds, widths, early), _chunks(table, etype, options, sub, lo, hi)
             )
         done += rows
 
@@ -249,14 +262,14 @@ def cell_array(series: pd.Series, kind: str, options: WriteOptions) -> pa.Array:
     """The cells of a column slice as a typed arrow array, null where the cell is empty.
 
     Text kinds: ``large_string`` (cleaned, cut, empty text null); timestamps:
-    ``timestamp[s]`` holding the local wall-clock time; durations: ``float64`` seconds;
+    ``float64`` Excel serials of the local wall-clock time (``excel_serials``), or where
+    one is before 1900 a dense union of those and the CSV's text; durations: ``float64`` seconds;
     percentages: ``float64``; counts and scores: ``int64``; booleans: ``bool``.
     """
     if kind in TEXT_KINDS:
         return _text_cells(series)
     if kind == "timestamp":
-        local, _, missing = local_millis(series, options.tz)
-        return pa.array(np.floor_divide(local, 1000), type=pa.timestamp("s"), mask=missing)
+        return _timestamp_cells(series, options)
     missing = np.asarray(series.isna(), dtype=bool)
     if kind == "duration":
         return pa.array(series.to_numpy(dtype=np.int64, na_value=0) / 1000, mask=missing)
@@ -269,14 +282,63 @@ def cell_array(series: pd.Series, kind: str, options: WriteOptions) -> pa.Array:
     raise ValueError(f"unknown column kind {kind!r}")
 
 
+DAY_MS = 86_400_000
+EXCEL_EPOCH_MS = -25_569 * DAY_MS
+"""1899-12-30T00:00, Excel's day 0 (counted as if 1900 were a leap year: right from 1900-03-01)."""
+EXCEL_MARCH_1900_MS = (61 - 25_569) * DAY_MS
+"""1900-03-01T00:00, serial 61: before it Excel's serials are one day less (1900-01-01 is 1)."""
+EXCEL_FIRST_MS = (2 - 25_569) * DAY_MS
+"""1900-01-01T00:00, serial 1: the first local time an Excel date can show."""
+
+
+def excel_serials(local_ms: np.ndarray) -> np.ndarray:
+    """Excel serial numbers (1900 date system) of local wall-clock epoch milliseconds.
+
+    Integer arithmetic up to one division, so the double is the nearest to the exact
+    value (about 40 microseconds apart at worst in the year 9999): a reader rounding to
+    the millisecond gets the exact time back. Meaningful from 1900-01-01 (serial 1) on.
+    """
+    since_epoch = local_ms - EXCEL_EPOCH_MS
+    since_epoch = since_epoch - np.where(local_ms < EXCEL_MARCH_1900_MS, DAY_MS, 0)
+    return since_epoch / DAY_MS
+
+
+def _timestamp_cells(series: pd.Series, options: WriteOptions) -> pa.Array:
+    """float64 serials of the local time, truncated to the second; a dense union with the
+    CSV's text where the local time is before 1900 (see ``python_values``)."""
+    local, _, missing = local_millis(series, options.tz)
+    early = (local < EXCEL_FIRST_MS) & ~missing
+    serials = pa.array(excel_serials(np.floor_divide(local, 1000) * 1000), mask=missing | early)
+    if not early.any():
+        return serials
+    text = format_arrow(series[early], "timestamp", options)
+    types = early.astype(np.int8)
+    offsets = np.where(early, np.cumsum(early) - 1, np.arange(len(early))).astype(np.int32)
+    return pa.UnionArray.from_dense(
+        pa.array(types), pa.array(offsets), [serials, text], field_names=["serial", "text"]
+    )
+
+
+def early_timestamps(table: pd.DataFrame, etype: ExportType, options: WriteOptions) -> bool:
+    """True when a timestamp cell of ``table`` is a local time before 1900 (a text cell)."""
+    for column in etype.columns:
+        if column.kind != "timestamp":
+            continue
+        utc, missing = utc_millis(table[column.key])
+        near = ~missing & (utc < EXCEL_FIRST_MS + DAY_MS)  # every zone's offset is under a day
+        if near.any():
+            local, _, _ = local_millis(table[column.key][near], options.tz)
+            if (local < EXCEL_FIRST_MS).any():
+                return True
+    return False
+
+
 def python_values(cells: pa.Array) -> list[object]:
-    """A ``cell_array`` as Python values (``datetime``, ``int``, ``float``, ``bool``, ``str``, ``None``)."""
+    """A ``cell_array`` as Python values (``int``, ``float``, ``bool``, ``str``, ``None``);
+    a timestamp column's serials are floats, its text (before 1900) strings."""
     kind = cells.type
-    if pa.types.is_large_string(kind) or pa.types.is_string(kind):
+    if pa.types.is_large_string(kind) or pa.types.is_string(kind) or pa.types.is_union(kind):
         return cells.to_pylist()
-    if pa.types.is_timestamp(kind):
-        # NaT becomes None on the way to Python objects.
-        return cells.to_numpy(zero_copy_only=False).astype(object).tolist()
     values = (
         cells.fill_null(False if pa.types.is_boolean(kind) else 0).to_numpy(zero_copy_only=False).tolist()
     )

@@ -9,7 +9,10 @@ rules already applied) and only lay them out; neither is imported unless it is u
   with no Python per cell or per row, in constant-memory mode (rows stream to a
   temporary file, strings are inline), and progress and cancel still happen between
   chunks. A chunk that raises (``Cancelled``) surfaces from the library as a
-  ``RuntimeError``; the original exception is raised instead.
+  ``RuntimeError``; the original exception is raised instead. Timestamps arrive as
+  Excel serials (float64, the library's own date conversion is wrong before 1970); a
+  sheet holding a timestamp before 1900 (text in a date column, see ``xlsx``) goes to
+  the library as Python rows instead, slower but rare.
 - ``XlsxWriterEngine``: XlsxWriter in ``constant_memory`` mode, written row by row in
   order (pandas' ``to_excel`` writes column by column, which that mode silently drops:
   ``shared/notes/performance.md``). Pure Python, one call per cell: a measured peer,
@@ -37,7 +40,7 @@ from .cells import TEXT_KINDS
 from .xlsx import NUMBER_FORMATS, Chunk, Finishing, SheetLayout, python_values
 
 _ARROW_TYPES = {
-    "timestamp": pa.timestamp("s"),
+    "timestamp": pa.float64(),  # Excel serials (a dense union with text before 1900)
     "duration": pa.float64(),
     "percent": pa.float64(),
     "count": pa.int64(),
@@ -47,7 +50,7 @@ _ARROW_TYPES = {
 
 
 def arrow_type(kind: str) -> pa.DataType:
-    """The arrow type of ``xlsx.cell_array`` for a column kind."""
+    """The arrow type of ``xlsx.cell_array`` for a column kind (a timestamp before 1900 aside)."""
     return pa.large_string() if kind in TEXT_KINDS else _ARROW_TYPES[kind]
 
 
@@ -132,19 +135,25 @@ class RustpyEngine:
 
     def _book(self, target: str, pull: _Pull) -> Any:
         lib = self._lib
-        book = (
-            lib.FastExcel(target, output_format="xlsx")
-            .format(datetime_format=NUMBER_FORMATS["timestamp"])
-            .freeze(row=1)
-        )
+        book = lib.FastExcel(target, output_format="xlsx").freeze(row=1)
         bold = lib.Format().set_bold()
         formats = {kind: lib.Format().set_num_format(code) for kind, code in NUMBER_FORMATS.items()}
         for layout, chunks in self._sheets:
-            fields = [pa.field(h, arrow_type(k)) for h, k in zip(layout.headers, layout.kinds, strict=True)]
-            schema = pa.schema(fields)
+            if layout.early_timestamps:
+                # A column of serials and text cannot be one arrow type the library reads:
+                # this (rare) sheet goes as Python rows, each cell typed by its value.
+                source: Any = pull.records(layout.headers, chunks)
+            else:
+                fields = [
+                    pa.field(h, arrow_type(k)) for h, k in zip(layout.headers, layout.kinds, strict=True)
+                ]
+                schema = pa.schema(fields)
+                source = pa.RecordBatchReader.from_batches(
+                    schema, pull.batches(schema, chunks, self.BATCH_ROWS)
+                )
             book.sheet(
                 layout.name,
-                pa.RecordBatchReader.from_batches(schema, pull.batches(schema, chunks, self.BATCH_ROWS)),
+                source,
                 column_widths=list(layout.widths),
                 column_formats=[formats.get(kind) for kind in layout.kinds],
                 header_format=bold,
@@ -197,6 +206,20 @@ class _Pull:
         except BaseException as exc:
             self.failures.append(exc)
             raise
+        self._sheet_done()
+
+    def records(self, headers: list[str], chunks: Iterable[Chunk]) -> Iterator[dict[str, object]]:
+        """Each chunk's rows as ``{header: value}`` (the catalogue's headers are unique per export)."""
+        try:
+            for chunk in chunks:
+                for row in zip(*(python_values(cells) for cells in chunk), strict=True):
+                    yield dict(zip(headers, row, strict=True))
+        except BaseException as exc:
+            self.failures.append(exc)
+            raise
+        self._sheet_done()
+
+    def _sheet_done(self) -> None:
         self._left -= 1
         if self._left == 0:
             self.rows_done_at = time.monotonic()
@@ -273,7 +296,12 @@ def _writer(ws: Any, kind: str) -> Callable[..., Any]:
     if kind in TEXT_KINDS:
         return ws.write_string  # never write(): that turns "=..." into a formula
     if kind == "timestamp":
-        return ws.write_datetime
+        # a serial, shown by the column's date format; text for a local time before 1900
+        return lambda row, col, value, fmt: (
+            ws.write_string(row, col, value, fmt)
+            if isinstance(value, str)
+            else ws.write_number(row, col, value, fmt)
+        )
     if kind == "bool":
         return ws.write_boolean
     return ws.write_number
