@@ -87,24 +87,19 @@ def content_cells(tmp_path, content: str, engine: str):
     return csv_rows[1][column], value
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="XLSX, openpyxl engine (the fallback): a text holding U+FFFE or U+FFFF, which XML 1.0 "
-    "cannot hold, is written as is and the workbook is not well-formed (openpyxl cannot open it, "
-    "Excel repairs it); the default engine escapes it as _xFFFE_",
-)
 def test_openpyxl_engine_writes_a_readable_workbook_for_any_text(tmp_path):
+    """Was: the openpyxl engine (the fallback) wrote a text holding U+FFFE or U+FFFF, which
+    XML 1.0 cannot hold, as is, and the workbook was not well-formed (openpyxl could not
+    open it, Excel repairs it); now escaped as _xFFFE_ (xlsx.ooxml_escape), as the default
+    engine does."""
     text, value = content_cells(tmp_path, "ok\ufffe", "openpyxl")
     assert text == "ok\ufffe"
     assert value in ("ok\ufffe", "ok_xFFFE_")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="XLSX, openpyxl engine (the fallback): a carriage return is written raw, and XML reads "
-    "it back as a line feed ('a\\rb' shows 'a\\nb'); the default engine escapes it as _x000D_",
-)
 def test_openpyxl_engine_keeps_a_carriage_return(tmp_path):
+    """Was: the openpyxl engine wrote a carriage return raw, which XML reads back as a line
+    feed ('a\\rb' showed 'a\\nb'); now escaped as _x000D_, as the default engine does."""
     text, value = content_cells(tmp_path, "a\rb", "openpyxl")
     assert text == "a\rb"
     assert value in ("a\rb", "a_x000D_b")

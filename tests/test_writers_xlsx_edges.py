@@ -6,12 +6,19 @@
   counts a 1900-02-29 that never was) and at the year 9999.
 - A local time before 1900-01-01, which an Excel date cannot hold, is a string cell
   holding the CSV's text (local or iso form), so nothing is lost.
+- Any text reads back whole: what XML cannot hold or would change (control characters,
+  a carriage return, U+FFFE/U+FFFF) is an OOXML escape ``_xHHHH_``, and a text that
+  looks like one has its ``_`` escaped, the same in every engine, as Excel writes them.
+  LibreOffice, when installed, shows the texts and the date-times as the CSV does.
 """
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import re
+import shutil
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -108,7 +115,7 @@ def test_timestamps_are_exact_serials(tmp_path, xlsx_engine, instant, zone, seri
 
 
 def test_serials_hold_any_millisecond_exactly():
-    """The serial of every millisecond of a few far days reads back to that millisecond."""
+    """The serials of milliseconds spread over a few far days read back to those milliseconds."""
     from openpyxl.utils.datetime import from_excel
 
     day = 86_400_000
@@ -213,3 +220,110 @@ def test_a_sheet_with_a_time_before_1900_can_be_cancelled(tmp_path, monkeypatch)
             engine_factory=xlsx_fast.RustpyEngine,
         )
     assert path.read_bytes() == b"old content"
+
+
+# --- text ---------------------------------------------------------------------------------
+
+TEXTS = {  # text -> as an OOXML string holds it (what Excel and rust_xlsxwriter write)
+    "a\rb": "a_x000D_b",  # XML would read a raw CR back as LF
+    "ok\ufffe": "ok_xFFFE_",  # not a character XML 1.0 can hold at all
+    "\uffff": "_xFFFF_",
+    "".join(map(chr, range(32))): "".join(
+        f"_x{c:04X}_" if chr(c) not in "\t\n" else chr(c) for c in range(32)
+    ),
+    "_x0041_": "_x005F_x0041_",  # looks like an escape: its _ is escaped
+    "_x0041_x0042_": "_x005F_x0041_x005F_x0042_",  # two, sharing an _
+    "_x005F_": "_x005F_x005F_",
+    "_X0041_ _x00G1_ _x041_": "_X0041_ _x00G1_ _x041_",  # not escapes
+    "tab\tand\nnewline": "tab\tand\nnewline",
+    "=1+1": "=1+1",
+    "Zoë €_": "Zoë €_",
+}
+
+
+def excel_reads(text: str) -> str:
+    """An OOXML string as Excel reads it: ``_xHHHH_`` is U+HHHH, left to right."""
+    return re.sub("_x([0-9A-Fa-f]{4})_", lambda m: chr(int(m[1], 16)), text)
+
+
+def with_user_names(names: list[str]) -> pd.DataFrame:
+    base = response_times_table()
+    table = pd.concat([base] * len(names), ignore_index=True).iloc[: len(names)]
+    table["user_name"] = pd.Series(names, index=table.index, dtype="str")
+    return table
+
+
+def test_any_text_reads_back_whole(tmp_path, xlsx_engine):
+    path = tmp_path / "text.xlsx"
+    write_xlsx([("RT", with_user_names(list(TEXTS)), RT)], path, WriteOptions())
+    ws = openpyxl.load_workbook(path).worksheets[0]  # raises on a workbook that is not well-formed
+    column = RT.keys.index("user_name") + 1
+    cells = [ws.cell(row=r, column=column) for r in range(2, len(TEXTS) + 2)]
+    assert [c.value for c in cells] == list(TEXTS.values())  # openpyxl shows the escapes as written
+    assert [excel_reads(c.value) for c in cells] == list(TEXTS)
+    assert all(c.data_type == "s" for c in cells)
+
+
+def test_ooxml_escape_leaves_other_cells_alone():
+    import pyarrow as pa
+
+    cells = pa.array(["NEW_INBOUND", None, "a\rb", "\uf000 plain"], pa.large_string())
+    assert xlsx_writer.ooxml_escape(cells).to_pylist() == ["NEW_INBOUND", None, "a_x000D_b", "\uf000 plain"]
+
+
+# --- LibreOffice --------------------------------------------------------------------------
+
+SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
+# the cells as Calc shows them, UTF-8, every sheet (see test_writers_xlsx_formats.AS_SHOWN)
+AS_SHOWN = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,true,false,false,-1"
+
+
+@pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed")
+def test_libreoffice_shows_the_csv_text(tmp_path):
+    """One workbook per installed engine, converted back to CSV by LibreOffice: the far
+    date-times and the escaped texts show as SparkDesk's CSV writes them."""
+    instants = [
+        "1950-06-15T10:00:00Z",
+        "1969-12-31T23:59:59.999Z",
+        "1900-03-01T06:00:00Z",
+        "1899-12-31T23:59:59Z",
+        "0001-01-02T00:00:00Z",
+        "9999-12-30T23:59:59.5Z",
+        None,
+        "2025-05-05T07:12:57.999Z",
+    ]
+    # not the text of every control character: Calc's CSV shows its CR (after a form feed) as LF
+    names = [t for t in TEXTS if "\x0c" not in t][: len(instants)]
+    table = with_user_names(names)
+    table["queued_at"] = with_queued_at(*instants)["queued_at"].to_numpy()
+    options = WriteOptions(tz="UTC", formula_guard=False)
+    books = []
+    for engine in xlsx_writer.available_engines():
+        books.append(tmp_path / f"book-{engine}.xlsx")
+        write_xlsx([("RT", table, RT)], books[-1], options, engine_factory=xlsx_writer.engine_named(engine))
+    out = tmp_path / "csv"
+    subprocess.run(
+        [
+            SOFFICE,
+            f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}",
+            "--headless",
+            "--convert-to",
+            AS_SHOWN,
+            "--outdir",
+            str(out),
+            *map(str, books),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    want = {
+        "queued_at": format_column(table["queued_at"], "timestamp", options).tolist(),
+        "user_name": names,
+    }
+    for book in books:
+        (shown,) = [p for p in out.iterdir() if p.name.startswith(book.stem)]
+        with open(shown, newline="", encoding="utf-8") as f:
+            rows = list(csv.reader(f))[1:]
+        for key, texts in want.items():
+            assert [r[RT.keys.index(key)] for r in rows] == texts, (book.name, key)

@@ -22,8 +22,12 @@ What goes in the cells, and why:
 - ids and every text are string cells, never numbers and never formulas (a text
   starting with ``=`` is typed as a string explicitly); no formula-guard apostrophe,
   since a string cell is never evaluated;
-- control characters XLSX cannot hold (all below U+0020 but TAB, LF, CR) are removed,
-  and a text is cut at 32,767 characters, Excel's limit for one cell.
+- a text is cut at 32,767 characters, Excel's limit for one cell, and otherwise kept
+  whole: the characters XML cannot hold or would change (U+0000-U+001F but TAB and LF,
+  so CR too, which XML reads back as LF; U+FFFE, U+FFFF) are written as OOXML escapes
+  ``_xHHHH_``, and a text that looks like one (``_x0041_``) gets its ``_`` escaped
+  (``_x005F_x0041_``), as Excel does, so Excel reads back the very text (``ooxml_escape``;
+  rust_xlsxwriter escapes the same way by itself).
 
 The header row is bold and frozen, with an autofilter over it. A table longer than
 ``max_rows_per_sheet`` continues on sheets named ``<name> (2)``, ``<name> (3)``, ... each
@@ -45,6 +49,7 @@ import importlib
 import io
 import math
 import os
+import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -62,11 +67,10 @@ from ._atomic import atomic_output
 from .cells import (
     TEXT_KINDS,
     WriteOptions,
-    byte_lut,
     format_arrow,
     format_column,
     local_millis,
-    rows_with_bytes,
+    rewrite_where,
     string_buffers,
     text_array,
     utc_millis,
@@ -91,8 +95,9 @@ NUMBER_FORMATS = {
 """The display format of every cell of a column kind, in every engine and every sheet
 (``exports.md``, "Cell formats"). Text kinds and booleans keep General."""
 
-_ILLEGAL_CONTROL = byte_lut("".join(chr(c) for c in range(32) if chr(c) not in "\t\n\r"))
-_ILLEGAL_CONTROL_RE = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f]"
+_OOXML_ESCAPED = re.compile("[\x00-\x08\x0b-\x1f\ufffe\uffff]")
+_OOXML_LOOKALIKE = re.compile("_(?=x[0-9A-Fa-f]{4}_)")
+_OOXML_CELLS_RE2 = r"[\x00-\x08\x0b-\x1f\x{FFFE}\x{FFFF}]|_x[0-9A-Fa-f]{4}_"  # the cells to rewrite
 _FORBIDDEN_IN_SHEET_NAMES = str.maketrans({c: "_" for c in "[]:*?/\\"})
 
 PathArg = str | os.PathLike[str]
@@ -350,14 +355,35 @@ def python_values(cells: pa.Array) -> list[object]:
 
 def _text_cells(series: pd.Series) -> pa.Array:
     arr = text_array(series).fill_null("")
-    if rows_with_bytes(arr, _ILLEGAL_CONTROL).any():
-        arr = pc.replace_substring_regex(arr, _ILLEGAL_CONTROL_RE, "")
     offsets, _ = string_buffers(arr)
     # A cell of at most 32,767 bytes has at most that many characters: count only if longer.
     if len(arr) and int(np.diff(offsets).max()) > CELL_TEXT_MAX:
         arr = pc.utf8_slice_codeunits(arr, 0, CELL_TEXT_MAX)
     # Empty text is an empty cell, not a zero-length string cell.
     return pc.if_else(pc.equal(arr, ""), pa.scalar(None, arr.type), arr)
+
+
+def ooxml_escape(cells: pa.Array) -> pa.Array:
+    """Text cells as an OOXML string must hold them, for an engine that does not escape.
+
+    ``_xHHHH_`` stands for U+HHHH (ECMA-376 Part 1, 22.9.2.19): every character XML 1.0
+    cannot hold or would not keep (U+0000-U+001F but TAB and LF; U+FFFE, U+FFFF) is
+    written so, and the ``_`` of a text that looks like an escape becomes ``_x005F_``,
+    overlapping ones too (``_x0041_x0042_`` -> ``_x005F_x0041_x005F_x0042_``). A regular
+    expression over the whole array finds the few cells to rewrite; only those go
+    through Python.
+    """
+    found = pc.match_substring_regex(cells, _OOXML_CELLS_RE2).fill_null(False)
+    return rewrite_where(cells, found.to_numpy(zero_copy_only=False), _escape_cells)
+
+
+def _escape_cells(cells: pa.Array) -> pa.Array:
+    return pa.array([None if t is None else _escape_text(t) for t in cells.to_pylist()], cells.type)
+
+
+def _escape_text(text: str) -> str:
+    text = _OOXML_LOOKALIKE.sub("_x005F_", text)
+    return _OOXML_ESCAPED.sub(lambda m: f"_x{ord(m[0]):04X}_", text)
 
 
 def column_widths(table: pd.DataFrame, etype: ExportType, options: WriteOptions) -> list[float]:
@@ -380,7 +406,8 @@ class OpenpyxlEngine:
     """openpyxl in write-only mode: rows stream to a temporary file per sheet.
 
     Pure Python, about 1,500 rows/s at 38 columns: the fallback when no faster engine
-    is installed.
+    is installed. openpyxl writes text as it is (and refuses control characters), so
+    text cells are escaped first (``ooxml_escape``).
     """
 
     name = "openpyxl"
@@ -398,8 +425,11 @@ class OpenpyxlEngine:
     def save(self, out: BinaryIO, finishing: Finishing | None = None) -> None:
         for layout, chunks in self._sheets:
             sheet = _OpenpyxlSheet(self._wb.create_sheet(layout.name), layout)
+            text = [kind in TEXT_KINDS for kind in layout.kinds]
             for chunk in chunks:
-                sheet.write_rows([python_values(cells) for cells in chunk])
+                sheet.write_rows(
+                    [python_values(ooxml_escape(c) if t else c) for c, t in zip(chunk, text, strict=True)]
+                )
             sheet.finish()
         self._wb.save(out)
 
