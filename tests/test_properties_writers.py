@@ -7,7 +7,7 @@
   every XLSX engine installed (``xlsx.available_engines()``: the default and the openpyxl
   fallback). The XLSX side is normalised only where the writers document a difference (no
   formula-guard apostrophe; timestamps the local clock to the second, whatever the CSV's
-  time format, and text before 1900) and where OOXML escapes a character (``_x000D_`` is
+  time format, and text before 1900-03-01) and where OOXML escapes a character (``_x000D_`` is
   a carriage return, ``_x005F_`` an underscore, as Excel reads them): every text, control
   characters included, reads back whole.
 
@@ -100,7 +100,7 @@ def xlsx_text(value, number_format: str, kind: str, options: WriteOptions) -> st
         return "true" if value else "false"
     if kind == "timestamp":
         if isinstance(value, str):
-            return value  # Excel has no date-time before 1900: the CSV's text (csv_text checks when)
+            return value  # a date-time before 1900-03-01 is the CSV's text (csv_text checks when)
         assert isinstance(value, dt.datetime), f"a timestamp cell holds {value!r}"
         assert number_format == "yyyy-mm-dd hh:mm:ss", f"timestamp shown as {number_format!r}"
         v = value
@@ -117,7 +117,7 @@ def csv_text(text: str, kind: str, options: WriteOptions, xlsx_value: object = N
     """The CSV cell, normalised where XLSX is documented to differ."""
     if kind == "timestamp" and text:
         local = local_clock(text, options)
-        if local < "1900":
+        if local < "1900-03-01":
             assert isinstance(xlsx_value, str), f"{text} (local {local}) is a date-time cell"
             return text  # a string cell holding the CSV's text
         return local

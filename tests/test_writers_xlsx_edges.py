@@ -2,10 +2,11 @@
 
 - Timestamps are Excel serials computed by the writer (``xlsx.excel_serials``), checked
   here against serials computed by hand: before 1970 (where the default engine's own
-  date conversion put 1950-06-15 10:00 on 1950-06-16 14:00), around 1900-03-01 (Excel
-  counts a 1900-02-29 that never was) and at the year 9999.
-- A local time before 1900-01-01, which an Excel date cannot hold, is a string cell
-  holding the CSV's text (local or iso form), so nothing is lost.
+  date conversion put 1950-06-15 10:00 on 1950-06-16 14:00), from 1900-03-01 and at the
+  year 9999; ``excel_serials`` also around Excel's 1900-02-29, which never was.
+- A local time before 1900-03-01 is a string cell holding the CSV's text (local or iso
+  form), so nothing is lost: an Excel date cannot hold a time before 1900, and Excel and
+  LibreOffice read the serials of 1900-01-01 to 1900-02-28 a day apart.
 - Any text reads back whole: what XML cannot hold or would change (control characters,
   a carriage return, U+FFFE/U+FFFF) is an OOXML escape ``_xHHHH_``, and a text that
   looks like one has its ``_`` escaped, the same in every engine, as Excel writes them.
@@ -88,13 +89,10 @@ SERIALS = [
         hand_serial(25_568, 23, 59, 59),
         dt.datetime(1969, 12, 31, 23, 59, 59),
     ),
-    # Excel's first day, and the days around its 1900-02-29 (serial 60, which never was)
-    ("1900-01-01T00:00:00.000Z", "UTC", hand_serial(1), dt.datetime(1900, 1, 1)),
-    ("1900-02-28T12:00:00.000Z", "UTC", hand_serial(59, 12), dt.datetime(1900, 2, 28, 12)),
-    ("1900-02-28T23:59:59.500Z", "UTC", hand_serial(59, 23, 59, 59), dt.datetime(1900, 2, 28, 23, 59, 59)),
+    # the first date-time cell: 1900-03-01 is serial 61 (Excel counts a 1900-02-29)
     ("1900-03-01T06:00:00.000Z", "UTC", hand_serial(61, 6), dt.datetime(1900, 3, 1, 6)),
-    # Madrid's local mean time in 1900 was -00:14:44: 1900-01-01T00:14:44Z is local midnight
-    ("1900-01-01T00:14:44.000Z", "Europe/Madrid", hand_serial(1), dt.datetime(1900, 1, 1)),
+    # Madrid's local mean time in 1900 was -00:14:44: 1900-03-01T00:14:44Z is local midnight
+    ("1900-03-01T00:14:44.000Z", "Europe/Madrid", hand_serial(61), dt.datetime(1900, 3, 1)),
     # the last second Excel can show: 9999-12-31 is serial 2,958,465
     (
         "9999-12-30T23:59:59.999Z",
@@ -114,6 +112,24 @@ def test_timestamps_are_exact_serials(tmp_path, xlsx_engine, instant, zone, seri
     assert cell.number_format == "yyyy-mm-dd hh:mm:ss"
 
 
+def test_excel_serials_around_its_1900_02_29():
+    """Excel's serials (1 is 1900-01-01, 60 the 1900-02-29 that never was, 61 1900-03-01),
+    as openpyxl reads them too; the writer uses them from 1900-03-01 on."""
+    from openpyxl.utils.datetime import from_excel
+
+    day = 86_400_000
+    jan_1 = -25_567 * day  # 1900-01-01T00:00, 25,567 days before 1970
+    local = pd.Series(
+        [jan_1, jan_1 + 58 * day + day // 2, jan_1 + 59 * day, jan_1 + 59 * day + 1000]
+    ).to_numpy()
+    assert xlsx_writer.excel_serials(local).tolist() == [1.0, 59.5, 61.0, 61 + 1 / 86_400]
+    assert [from_excel(s) for s in (1.0, 59.5, 61.0)] == [
+        dt.datetime(1900, 1, 1),
+        dt.datetime(1900, 2, 28, 12),
+        dt.datetime(1900, 3, 1),
+    ]
+
+
 def test_serials_hold_any_millisecond_exactly():
     """The serials of milliseconds spread over a few far days read back to those milliseconds."""
     from openpyxl.utils.datetime import from_excel
@@ -130,10 +146,10 @@ def test_serials_hold_any_millisecond_exactly():
 
 
 @pytest.mark.parametrize("time_format", ["local", "iso"])
-def test_a_time_before_1900_is_the_csv_text(tmp_path, xlsx_engine, time_format):
+def test_a_time_before_march_1900_is_the_csv_text(tmp_path, xlsx_engine, time_format):
     instants = [
-        "1899-12-31T23:40:27.999Z",  # 1899-12-31 23:59:59.999 local, the last before Excel's first day
-        "1900-01-01T00:00:00.000Z",
+        "1900-02-28T23:40:27.999Z",  # 1900-02-28 23:59:59.999 local, the last one written as text
+        "1900-02-28T23:40:28.000Z",  # 1900-03-01 00:00:00 local, the first date-time cell
         "0001-01-02T00:00:00.000Z",
         None,
         "2025-05-05T07:12:57.999Z",
@@ -149,11 +165,11 @@ def test_a_time_before_1900_is_the_csv_text(tmp_path, xlsx_engine, time_format):
         values[0]
         == text[0]
         == {
-            "local": "1899-12-31 23:59:59",
-            "iso": "1899-12-31T23:59:27.999+00:19",
+            "local": "1900-02-28 23:59:59",
+            "iso": "1900-02-28T23:59:27.999+00:19",
         }[time_format]
     )
-    assert values[1] == dt.datetime(1900, 1, 1, 0, 19, 32)
+    assert values[1] == dt.datetime(1900, 3, 1) and cells[1].is_date
     assert values[2] == text[2] and values[2].startswith("0001-01-02")
     assert values[3] is None
     assert values[4] == dt.datetime(2025, 5, 5, 9, 12, 57)
@@ -286,6 +302,7 @@ def test_libreoffice_shows_the_csv_text(tmp_path):
         "1950-06-15T10:00:00Z",
         "1969-12-31T23:59:59.999Z",
         "1900-03-01T06:00:00Z",
+        "1900-02-28T12:00:00Z",
         "1899-12-31T23:59:59Z",
         "0001-01-02T00:00:00Z",
         "9999-12-30T23:59:59.5Z",

@@ -9,10 +9,13 @@ What goes in the cells, and why:
   the Excel serial number (days since 1899-12-30, the time as a fraction of a day,
   one day less before 1900-03-01 where Excel counts a 1900-02-29 that never was),
   computed here for every engine (``excel_serials``), so no library's own date
-  arithmetic is trusted with times before 1970. A local time before 1900-01-01, which
-  Excel's dates cannot hold, is a string cell holding the CSV's text instead (local
-  ``YYYY-MM-DD HH:MM:SS``, or the iso form with ``time_format="iso"``): nothing is
-  lost, though that cell is not a date to Excel;
+  arithmetic is trusted with times before 1970. A local time before 1900-03-01 is a
+  string cell holding the CSV's text instead (local ``YYYY-MM-DD HH:MM:SS``, or the iso
+  form with ``time_format="iso"``): nothing is lost, though that cell is not a date to
+  Excel. Excel's dates cannot hold a time before 1900-01-01, and the serials of
+  1900-01-01 to 1900-02-28 are read a day apart by Excel (1 is 1900-01-01) and by
+  LibreOffice or Google Sheets (1 is 1899-12-31, no 1900-02-29): from 1900-03-01 on
+  every reader shows the same date-time;
 - durations are numbers of seconds (``ms / 1000``, the nearest double to the exact
   3-decimal value) shown ``0.000``; percentages numbers shown ``0.00``; counts and
   scores integral numbers shown ``0``; booleans real booleans (a spreadsheet shows
@@ -115,7 +118,7 @@ class SheetLayout:
     kinds: list[str]
     widths: list[float]
     early_timestamps: bool = False
-    """Some timestamp cell is a local time before 1900, so a timestamp column's chunk may
+    """Some timestamp cell is a local time before 1900-03-01, so a timestamp column's chunk may
     be a dense union of float64 serials and text (``python_values`` reads both)."""
 
 
@@ -268,7 +271,7 @@ def cell_array(series: pd.Series, kind: str, options: WriteOptions) -> pa.Array:
 
     Text kinds: ``large_string`` (cleaned, cut, empty text null); timestamps:
     ``float64`` Excel serials of the local wall-clock time (``excel_serials``), or where
-    one is before 1900 a dense union of those and the CSV's text; durations: ``float64`` seconds;
+    one is before 1900-03-01 a dense union of those and the CSV's text; durations: ``float64`` seconds;
     percentages: ``float64``; counts and scores: ``int64``; booleans: ``bool``.
     """
     if kind in TEXT_KINDS:
@@ -292,8 +295,8 @@ EXCEL_EPOCH_MS = -25_569 * DAY_MS
 """1899-12-30T00:00, Excel's day 0 (counted as if 1900 were a leap year: right from 1900-03-01)."""
 EXCEL_MARCH_1900_MS = (61 - 25_569) * DAY_MS
 """1900-03-01T00:00, serial 61: before it Excel's serials are one day less (1900-01-01 is 1)."""
-EXCEL_FIRST_MS = (2 - 25_569) * DAY_MS
-"""1900-01-01T00:00, serial 1: the first local time an Excel date can show."""
+DATES_FROM_MS = EXCEL_MARCH_1900_MS
+"""The first local time written as a date-time cell (before it: text, see the module docstring)."""
 
 
 def excel_serials(local_ms: np.ndarray) -> np.ndarray:
@@ -301,7 +304,8 @@ def excel_serials(local_ms: np.ndarray) -> np.ndarray:
 
     Integer arithmetic up to one division, so the double is the nearest to the exact
     value (about 40 microseconds apart at worst in the year 9999): a reader rounding to
-    the millisecond gets the exact time back. Meaningful from 1900-01-01 (serial 1) on.
+    the millisecond gets the exact time back. Excel's serials from 1900-01-01 (1) on,
+    though the writer uses them from 1900-03-01 (61) on.
     """
     since_epoch = local_ms - EXCEL_EPOCH_MS
     since_epoch = since_epoch - np.where(local_ms < EXCEL_MARCH_1900_MS, DAY_MS, 0)
@@ -310,9 +314,9 @@ def excel_serials(local_ms: np.ndarray) -> np.ndarray:
 
 def _timestamp_cells(series: pd.Series, options: WriteOptions) -> pa.Array:
     """float64 serials of the local time, truncated to the second; a dense union with the
-    CSV's text where the local time is before 1900 (see ``python_values``)."""
+    CSV's text where the local time is before 1900-03-01 (see ``python_values``)."""
     local, _, missing = local_millis(series, options.tz)
-    early = (local < EXCEL_FIRST_MS) & ~missing
+    early = (local < DATES_FROM_MS) & ~missing
     serials = pa.array(excel_serials(np.floor_divide(local, 1000) * 1000), mask=missing | early)
     if not early.any():
         return serials
@@ -325,22 +329,22 @@ def _timestamp_cells(series: pd.Series, options: WriteOptions) -> pa.Array:
 
 
 def early_timestamps(table: pd.DataFrame, etype: ExportType, options: WriteOptions) -> bool:
-    """True when a timestamp cell of ``table`` is a local time before 1900 (a text cell)."""
+    """True when a timestamp cell of ``table`` is a local time before 1900-03-01 (a text cell)."""
     for column in etype.columns:
         if column.kind != "timestamp":
             continue
         utc, missing = utc_millis(table[column.key])
-        near = ~missing & (utc < EXCEL_FIRST_MS + DAY_MS)  # every zone's offset is under a day
+        near = ~missing & (utc < DATES_FROM_MS + DAY_MS)  # every zone's offset is under a day
         if near.any():
             local, _, _ = local_millis(table[column.key][near], options.tz)
-            if (local < EXCEL_FIRST_MS).any():
+            if (local < DATES_FROM_MS).any():
                 return True
     return False
 
 
 def python_values(cells: pa.Array) -> list[object]:
     """A ``cell_array`` as Python values (``int``, ``float``, ``bool``, ``str``, ``None``);
-    a timestamp column's serials are floats, its text (before 1900) strings."""
+    a timestamp column's serials are floats, its text (before 1900-03-01) strings."""
     kind = cells.type
     if pa.types.is_large_string(kind) or pa.types.is_string(kind) or pa.types.is_union(kind):
         return cells.to_pylist()

@@ -11,7 +11,7 @@ rules already applied) and only lay them out; neither is imported unless it is u
   chunks. A chunk that raises (``Cancelled``) surfaces from the library as a
   ``RuntimeError``; the original exception is raised instead. Timestamps arrive as
   Excel serials (float64, the library's own date conversion is wrong before 1970); a
-  sheet holding a timestamp before 1900 (text in a date column, see ``xlsx``) goes to
+  sheet holding a timestamp before 1900-03-01 (text in a date column, see ``xlsx``) goes to
   the library as Python rows instead, slower but rare.
 - ``XlsxWriterEngine``: XlsxWriter in ``constant_memory`` mode, written row by row in
   order (pandas' ``to_excel`` writes column by column, which that mode silently drops:
@@ -40,7 +40,7 @@ from .cells import TEXT_KINDS
 from .xlsx import NUMBER_FORMATS, Chunk, Finishing, SheetLayout, python_values
 
 _ARROW_TYPES = {
-    "timestamp": pa.float64(),  # Excel serials (a dense union with text before 1900)
+    "timestamp": pa.float64(),  # Excel serials (a dense union with text before 1900-03-01)
     "duration": pa.float64(),
     "percent": pa.float64(),
     "count": pa.int64(),
@@ -50,7 +50,7 @@ _ARROW_TYPES = {
 
 
 def arrow_type(kind: str) -> pa.DataType:
-    """The arrow type of ``xlsx.cell_array`` for a column kind (a timestamp before 1900 aside)."""
+    """The arrow type of ``xlsx.cell_array`` for a column kind (a timestamp before 1900-03-01 aside)."""
     return pa.large_string() if kind in TEXT_KINDS else _ARROW_TYPES[kind]
 
 
@@ -296,7 +296,7 @@ def _writer(ws: Any, kind: str) -> Callable[..., Any]:
     if kind in TEXT_KINDS:
         return ws.write_string  # never write(): that turns "=..." into a formula
     if kind == "timestamp":
-        # a serial, shown by the column's date format; text for a local time before 1900
+        # a serial, shown by the column's date format; text for a local time before 1900-03-01
         return lambda row, col, value, fmt: (
             ws.write_string(row, col, value, fmt)
             if isinstance(value, str)
