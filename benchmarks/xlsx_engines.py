@@ -30,6 +30,14 @@ from sparkdesk.writers import WriteOptions
 from sparkdesk.writers import xlsx as xlsx_writer
 from sparkdesk.writers.cells import join
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import xlsxwriter_engine  # noqa: E402 - the XlsxWriter peer, next to this script
+
+# the peer is measured too when XlsxWriter is installed (it is not one of SparkDesk's engines)
+xlsx_writer.ENGINES.setdefault(
+    xlsxwriter_engine.NAME, (xlsxwriter_engine.MODULE, xlsxwriter_engine.XlsxWriterEngine)
+)
+
 TYPE_ID = "resolved-conversation"
 
 

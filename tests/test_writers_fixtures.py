@@ -8,15 +8,42 @@ catalogue: text as ``str`` with NA, timestamps ``datetime64[ms, UTC]``, duration
 
 from __future__ import annotations
 
+import importlib.util
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
 from sparkdesk.catalogue import export_type
 from sparkdesk.writers import xlsx as xlsx_writer
 
+PEER = Path(__file__).resolve().parents[1] / "benchmarks" / "xlsxwriter_engine.py"
+PEER_NAME = "xlsxwriter"
+"""The XlsxWriter peer engine, which lives with the benchmarks (it is not shipped): the
+writer tests register it themselves, when XlsxWriter is installed."""
 
-@pytest.fixture(
-    params=[
+
+def peer_installed() -> bool:
+    return _installed("xlsxwriter")
+
+
+def _installed(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def register_peer(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Put the XlsxWriter peer in ``xlsx.ENGINES`` for one test."""
+    spec = importlib.util.spec_from_file_location("xlsxwriter_engine", PEER)
+    peer = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(peer)
+    monkeypatch.setitem(xlsx_writer.ENGINES, peer.NAME, (peer.MODULE, peer.XlsxWriterEngine))
+
+
+def _engine_params() -> list:
+    shipped = [
         pytest.param(
             name,
             marks=pytest.mark.skipif(
@@ -25,9 +52,19 @@ from sparkdesk.writers import xlsx as xlsx_writer
         )
         for name in xlsx_writer.ENGINES
     ]
-)
+    peer = pytest.param(
+        PEER_NAME,
+        marks=pytest.mark.skipif(not peer_installed(), reason="xlsxwriter is not installed"),
+    )
+    return [*shipped, peer]
+
+
+@pytest.fixture(params=_engine_params())
 def xlsx_engine(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Run an XLSX test once per installed engine: the default engine is swapped for it."""
+    """Run an XLSX test once per installed engine, the XlsxWriter peer of the benchmarks too:
+    the default engine is swapped for it."""
+    if request.param == PEER_NAME:
+        register_peer(monkeypatch)
     monkeypatch.setattr(xlsx_writer, "default_engine", xlsx_writer.engine_named(request.param))
     return request.param
 

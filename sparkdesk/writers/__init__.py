@@ -17,8 +17,9 @@ from sparkdesk import catalogue
 from sparkdesk.catalogue import ExportType
 from sparkdesk.tasks import CancelToken, Progress, ProgressFn, as_progress
 
+from ._table import resolve_type
 from .cells import WriteOptions, format_column
-from .csv import resolve_type, write_csv
+from .csv import write_csv
 from .xlsx import unique_sheet_name, write_xlsx
 
 __all__ = [

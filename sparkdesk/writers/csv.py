@@ -31,11 +31,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sparkdesk import catalogue
 from sparkdesk.catalogue import Column, ExportType
 from sparkdesk.files import atomic_output
 from sparkdesk.tasks import CancelToken, Progress, ProgressFn, as_progress
 
+from ._table import check_columns, resolve_type
 from .cells import TEXT_KINDS, WriteOptions, byte_lut, format_arrow, join, rewrite_where, rows_with_bytes
 
 BOM = "\ufeff".encode()
@@ -46,18 +46,6 @@ _NEEDS_QUOTES = byte_lut(',"\r\n')
 
 PathArg = str | os.PathLike[str]
 MapFn = Callable[[Callable[[Column], pa.Array], Iterable[Column]], Iterable[pa.Array]]
-
-
-def resolve_type(export_type: ExportType | str) -> ExportType:
-    """Accept a catalogue entry or its id."""
-    return export_type if isinstance(export_type, ExportType) else catalogue.export_type(export_type)
-
-
-def check_columns(table: pd.DataFrame, export_type: ExportType) -> None:
-    """Refuse a table that lacks a catalogue column: a wrong file is worse than none."""
-    missing = [k for k in export_type.keys if k not in table.columns]
-    if missing:
-        raise ValueError(f"{export_type.id} table lacks column(s): {', '.join(missing)}")
 
 
 def write_csv(

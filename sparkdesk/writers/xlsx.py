@@ -38,7 +38,7 @@ with the header repeated.
 
 Engines. The cell rules are applied here, column at a time, into typed arrow arrays
 (``cell_array``); the engine that lays them out as a file is behind a small interface
-(``XlsxEngine``). A sheet is handed to the engine as its layout plus a lazy iterator of
+(``XlsxEngine``, in ``xlsx_engine`` with the rest of the contract). A sheet is handed to the engine as its layout plus a lazy iterator of
 row chunks, which the engine pulls while it saves: progress is reported and cancel
 checked as each chunk is made, so every engine, even one that writes a whole workbook
 in one call, can be cancelled between chunks. ``default_engine`` is the fastest one
@@ -55,8 +55,7 @@ import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from typing import BinaryIO, Protocol
+from typing import BinaryIO
 
 import numpy as np
 import pandas as pd
@@ -67,6 +66,7 @@ from sparkdesk.catalogue import ExportType
 from sparkdesk.tasks import CancelToken, Progress, ProgressFn, as_progress
 
 from ._atomic import atomic_output
+from ._table import check_columns, resolve_type
 from .cells import (
     TEXT_KINDS,
     WriteOptions,
@@ -78,7 +78,7 @@ from .cells import (
     text_array,
     utc_millis,
 )
-from .csv import check_columns, resolve_type
+from .xlsx_engine import NUMBER_FORMATS, Chunk, Finishing, SheetLayout, XlsxEngine, python_values
 
 EXCEL_MAX_ROWS = 1_048_576  # including the header row
 MAX_DATA_ROWS = EXCEL_MAX_ROWS - 1
@@ -88,16 +88,6 @@ CHUNK_ROWS = 5_000
 WIDTH_SAMPLE_ROWS = 1_000
 WIDTH_MIN, WIDTH_MAX = 8.0, 60.0
 
-NUMBER_FORMATS = {
-    "timestamp": "yyyy-mm-dd hh:mm:ss",
-    "duration": "0.000",
-    "percent": "0.00",
-    "count": "0",
-    "score": "0",
-}
-"""The display format of every cell of a column kind, in every engine and every sheet
-(``exports.md``, "Cell formats"). Text kinds and booleans keep General."""
-
 _OOXML_ESCAPED = re.compile("[\x00-\x08\x0b-\x1f\ufffe\uffff]")
 _OOXML_LOOKALIKE = re.compile("_(?=x[0-9A-Fa-f]{4}_)")
 _OOXML_CELLS_RE2 = r"[\x00-\x08\x0b-\x1f\x{FFFE}\x{FFFF}]|_x[0-9A-Fa-f]{4}_"  # the cells to rewrite
@@ -105,46 +95,6 @@ _FORBIDDEN_IN_SHEET_NAMES = str.maketrans({c: "_" for c in "[]:*?/\\"})
 
 PathArg = str | os.PathLike[str]
 SheetTable = tuple[str, pd.DataFrame, ExportType | str]
-Chunk = Sequence[pa.Array]
-"""Consecutive rows of a sheet: one typed arrow array per column (see ``cell_array``)."""
-
-
-@dataclass(frozen=True)
-class SheetLayout:
-    """Everything an engine needs to start a sheet, before its first row."""
-
-    name: str
-    headers: list[str]
-    kinds: list[str]
-    widths: list[float]
-    early_timestamps: bool = False
-    """Some timestamp cell is a local time before 1900-03-01, so a timestamp column's chunk may
-    be a dense union of float64 serials and text (``python_values`` reads both)."""
-
-
-Finishing = Callable[[float], None]
-"""Called by an engine, about ten times a second, while it finishes a workbook after the
-last row (compressing it): the argument is its estimate of how much of that is done
-(0..1). It raises ``Cancelled`` when the user cancels."""
-
-
-class XlsxEngine(Protocol):
-    rows_share: float
-    """About how much of a save goes on the rows (the rest is finishing): for progress."""
-
-    def add_sheet(self, layout: SheetLayout, chunks: Iterable[Chunk]) -> None:
-        """Append a sheet; its rows are pulled from ``chunks``, in order, during ``save``.
-
-        Pulling a chunk may raise (``Cancelled``): the engine lets it propagate.
-        """
-
-    def save(self, out: BinaryIO, finishing: Finishing | None = None) -> None:
-        """Write the whole workbook to ``out``."""
-
-    def discard(self) -> None:
-        """Drop everything after a failure or cancel (temporary files included)."""
-
-
 # --- public entry point -------------------------------------------------------------------
 
 
@@ -342,21 +292,6 @@ def early_timestamps(table: pd.DataFrame, etype: ExportType, options: WriteOptio
     return False
 
 
-def python_values(cells: pa.Array) -> list[object]:
-    """A ``cell_array`` as Python values (``int``, ``float``, ``bool``, ``str``, ``None``);
-    a timestamp column's serials are floats, its text (before 1900-03-01) strings."""
-    kind = cells.type
-    if pa.types.is_large_string(kind) or pa.types.is_string(kind) or pa.types.is_union(kind):
-        return cells.to_pylist()
-    values = (
-        cells.fill_null(False if pa.types.is_boolean(kind) else 0).to_numpy(zero_copy_only=False).tolist()
-    )
-    if cells.null_count:
-        for i in np.flatnonzero(cells.is_null().to_numpy(zero_copy_only=False)).tolist():
-            values[i] = None
-    return values
-
-
 def _text_cells(series: pd.Series) -> pa.Array:
     arr = text_array(series).fill_null("")
     offsets, _ = string_buffers(arr)
@@ -524,21 +459,15 @@ def _rustpy_engine() -> XlsxEngine:
     return RustpyEngine()
 
 
-def _xlsxwriter_engine() -> XlsxEngine:
-    from .xlsx_fast import XlsxWriterEngine
-
-    return XlsxWriterEngine()
-
-
 ENGINES: dict[str, tuple[str, Callable[[], XlsxEngine]]] = {
     "rustpy-xlsxwriter": ("rustpy_xlsxwriter", _rustpy_engine),
-    "xlsxwriter": ("xlsxwriter", _xlsxwriter_engine),
     "openpyxl": ("openpyxl", OpenpyxlEngine),
 }
-"""Engine name -> (module it needs, factory), fastest first."""
+"""Engine name -> (module it needs, factory), fastest first. A peer measured against them
+(``benchmarks/xlsxwriter_engine.py``) is registered here by the benchmark and the tests."""
 
 DEFAULT_ORDER = ("rustpy-xlsxwriter", "openpyxl")
-"""The engines ``default_engine`` tries, in order (XlsxWriter is only a measured peer)."""
+"""The engines ``default_engine`` tries, in order."""
 
 
 def engine_available(name: str) -> bool:

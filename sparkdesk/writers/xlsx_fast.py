@@ -1,22 +1,21 @@
-"""XLSX engines faster than openpyxl, behind the ``xlsx.XlsxEngine`` interface.
+"""The fast XLSX engine, behind the ``xlsx_engine.XlsxEngine`` interface.
 
-Both take the typed chunks that ``xlsx`` makes (one arrow array per column, the cell
-rules already applied) and only lay them out; neither is imported unless it is used.
+It takes the typed chunks that ``xlsx`` makes (one arrow array per column, the cell
+rules already applied, see ``xlsx_engine``) and only lays them out; it is not imported
+unless it is used.
 
-- ``RustpyEngine``: rustpy-xlsxwriter, Python bindings of rust_xlsxwriter. Each sheet
-  is handed over as an arrow ``RecordBatchReader`` whose batches are our chunks, made
-  only when the Rust side pulls them: the cells are laid out from the arrow buffers
-  with no Python per cell or per row, in constant-memory mode (rows stream to a
-  temporary file, strings are inline), and progress and cancel still happen between
-  chunks. A chunk that raises (``Cancelled``) surfaces from the library as a
-  ``RuntimeError``; the original exception is raised instead. Timestamps arrive as
-  Excel serials (float64, the library's own date conversion is wrong before 1970); a
-  sheet holding a timestamp before 1900-03-01 (text in a date column, see ``xlsx``) goes to
-  the library as Python rows instead, slower but rare.
-- ``XlsxWriterEngine``: XlsxWriter in ``constant_memory`` mode, written row by row in
-  order (pandas' ``to_excel`` writes column by column, which that mode silently drops:
-  ``shared/notes/performance.md``). Pure Python, one call per cell: a measured peer,
-  not a default.
+``RustpyEngine``: rustpy-xlsxwriter, Python bindings of rust_xlsxwriter. Each sheet is
+handed over as an arrow ``RecordBatchReader`` whose batches are our chunks, made only
+when the Rust side pulls them: the cells are laid out from the arrow buffers with no
+Python per cell or per row, in constant-memory mode (rows stream to a temporary file,
+strings are inline, escaped as OOXML says by the library), and progress and cancel
+still happen between chunks. A chunk that raises (``Cancelled``) surfaces from the
+library as a ``RuntimeError``; the original exception is raised instead. Timestamps
+arrive as Excel serials (float64: the library's own date conversion is wrong before
+1970); a sheet holding a timestamp before 1900-03-01 (text in a date column, see
+``xlsx``) goes to the library as Python rows instead, slower but rare.
+
+The pure-Python XlsxWriter peer, measured against it, is ``benchmarks/xlsxwriter_engine.py``.
 
 A note on what the files hold: rust_xlsxwriter writes every number with a decimal
 point (``<v>10.0</v>``). XLSX has one number type (a double), so Excel and
@@ -30,29 +29,13 @@ import os
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import pyarrow as pa
 
-from .cells import TEXT_KINDS
-from .xlsx import NUMBER_FORMATS, Chunk, Finishing, SheetLayout, python_values
-
-_ARROW_TYPES = {
-    "timestamp": pa.float64(),  # Excel serials (a dense union with text before 1900-03-01)
-    "duration": pa.float64(),
-    "percent": pa.float64(),
-    "count": pa.int64(),
-    "score": pa.int64(),
-    "bool": pa.bool_(),
-}
-
-
-def arrow_type(kind: str) -> pa.DataType:
-    """The arrow type of ``xlsx.cell_array`` for a column kind (a timestamp before 1900-03-01 aside)."""
-    return pa.large_string() if kind in TEXT_KINDS else _ARROW_TYPES[kind]
-
+from .xlsx_engine import NUMBER_FORMATS, Chunk, Finishing, SheetLayout, arrow_type, python_values
 
 # --- rustpy-xlsxwriter --------------------------------------------------------------------
 
@@ -223,85 +206,3 @@ class _Pull:
         self._left -= 1
         if self._left == 0:
             self.rows_done_at = time.monotonic()
-
-
-# --- XlsxWriter ---------------------------------------------------------------------------
-
-
-class XlsxWriterEngine:
-    """XlsxWriter, constant-memory mode, cells written in row order with explicit types."""
-
-    name = "xlsxwriter"
-    rows_share = 0.95
-
-    def __init__(self) -> None:
-        import xlsxwriter
-
-        self._lib = xlsxwriter
-        self._sheets: list[tuple[SheetLayout, Iterable[Chunk]]] = []
-        self._wb: Any = None
-
-    def add_sheet(self, layout: SheetLayout, chunks: Iterable[Chunk]) -> None:
-        self._sheets.append((layout, chunks))
-
-    def save(self, out: BinaryIO, finishing: Finishing | None = None) -> None:
-        wb = self._wb = self._lib.Workbook(
-            out,
-            {
-                "constant_memory": True,
-                "strings_to_numbers": False,
-                "strings_to_formulas": False,
-                "strings_to_urls": False,
-            },
-        )
-        bold = wb.add_format({"bold": True})
-        formats = {kind: wb.add_format({"num_format": code}) for kind, code in NUMBER_FORMATS.items()}
-        for layout, chunks in self._sheets:
-            ws = wb.add_worksheet(layout.name)
-            for col, width in enumerate(layout.widths):
-                ws.set_column(col, col, width)
-            ws.freeze_panes(1, 0)
-            for col, header in enumerate(layout.headers):
-                ws.write_string(0, col, header, bold)
-            writers = [(col, _writer(ws, kind), formats.get(kind)) for col, kind in enumerate(layout.kinds)]
-            row = 1
-            for chunk in chunks:
-                for values in zip(*(python_values(cells) for cells in chunk), strict=True):
-                    for (col, write, fmt), value in zip(writers, values, strict=True):
-                        if value is not None:
-                            write(row, col, value, fmt)
-                    row += 1
-            ws.autofilter(0, 0, row - 1, len(layout.headers) - 1)
-        wb.close()
-
-    def discard(self) -> None:
-        """Close and delete the sheets' temporary row files; mark the book closed (no destructor noise)."""
-        wb, self._wb = self._wb, None
-        if wb is None:
-            return
-        for ws in wb.worksheets():
-            for action in (
-                getattr(ws.row_data_fh, "close", None),
-                lambda ws=ws: ws.row_data_filename and os.unlink(ws.row_data_filename),
-            ):
-                try:
-                    if action is not None:
-                        action()
-                except Exception:  # noqa: BLE001 - best effort cleanup after the real error
-                    pass
-        wb.fileclosed = True
-
-
-def _writer(ws: Any, kind: str) -> Callable[..., Any]:
-    if kind in TEXT_KINDS:
-        return ws.write_string  # never write(): that turns "=..." into a formula
-    if kind == "timestamp":
-        # a serial, shown by the column's date format; text for a local time before 1900-03-01
-        return lambda row, col, value, fmt: (
-            ws.write_string(row, col, value, fmt)
-            if isinstance(value, str)
-            else ws.write_number(row, col, value, fmt)
-        )
-    if kind == "bool":
-        return ws.write_boolean
-    return ws.write_number
