@@ -130,7 +130,7 @@ def test_excel_serials_around_its_1900_02_29():
     ]
 
 
-def test_serials_hold_any_millisecond_exactly():
+def test_serials_read_back_to_the_millisecond():
     """The serials of milliseconds spread over a few far days read back to those milliseconds."""
     from openpyxl.utils.datetime import from_excel
 
@@ -209,6 +209,17 @@ def test_a_sheet_with_a_time_before_1900_keeps_its_other_cells(tmp_path, xlsx_en
     assert (a.freeze_panes, a.auto_filter.ref) == (b.freeze_panes, b.auto_filter.ref) == ("A2", "A1:P4")
     widths = [(a.column_dimensions[k].width, b.column_dimensions[k].width) for k in COLUMN]
     assert all(x == y for x, y in widths)
+
+
+def test_headers_are_unique_so_python_rows_keep_every_column():
+    """Such a sheet goes to the Rust library as {header: value} rows: a header used twice in
+    one export would lose a column there."""
+    from sparkdesk.catalogue import EXPORTS, HEADER_LANGS
+
+    for etype in EXPORTS:
+        for lang in HEADER_LANGS:
+            headers = etype.headers(lang)
+            assert len(set(headers)) == len(headers), (etype.id, lang)
 
 
 @pytest.mark.skipif(

@@ -38,10 +38,11 @@ with the header repeated.
 
 Engines. The cell rules are applied here, column at a time, into typed arrow arrays
 (``cell_array``); the engine that lays them out as a file is behind a small interface
-(``XlsxEngine``, in ``xlsx_engine`` with the rest of the contract). A sheet is handed to the engine as its layout plus a lazy iterator of
-row chunks, which the engine pulls while it saves: progress is reported and cancel
-checked as each chunk is made, so every engine, even one that writes a whole workbook
-in one call, can be cancelled between chunks. ``default_engine`` is the fastest one
+(``XlsxEngine``, in ``xlsx_engine`` with the rest of the contract). A sheet is handed
+to the engine as its layout plus a lazy iterator of row chunks, which the engine pulls
+while it saves: progress is reported and cancel checked as each chunk is made, so every
+engine, even one that writes a whole workbook in one call, can be cancelled between
+chunks. ``default_engine`` is the fastest one
 installed: rustpy-xlsxwriter (``xlsx_fast``, Rust, reads the arrow chunks directly)
 when importable, else openpyxl write-only. ``benchmarks/xlsx_engines.py`` measures them.
 """
