@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from sparkdesk.dump.schema import WEEKDAYS
+from sparkdesk.exports.grouping import ms_ints
 
 MS_PER_MIN = 60_000
 MS_PER_DAY = 86_400_000
@@ -170,8 +171,8 @@ def business_ms(
     out = pd.Series(pd.NA, index=t0.index, dtype="Int64")
     if not valid.any():
         return out
-    a = _ms(t0[valid])
-    b = _ms(t1[valid])
+    a = ms_ints(t0[valid])
+    b = ms_ints(t1[valid])
     result = b - a
     channels = channel_id[valid]
     codes, names = pd.factorize(channels)  # Arrow dictionary encoding: no Python string per row
@@ -187,7 +188,3 @@ def business_ms(
                 result[sel] += open_ms_one_zone(a[sel], b[sel], tz, rows, hol.get(cid, set()))
     out[valid] = result
     return out
-
-
-def _ms(times: pd.Series) -> np.ndarray:
-    return times.astype("datetime64[ms, UTC]").astype("int64").to_numpy(np.int64)

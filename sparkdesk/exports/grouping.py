@@ -141,9 +141,8 @@ def join_ordered(keys: pd.Series, columns: dict[str, pd.Series], sep: str = ", "
 def sort_key(series: pd.Series) -> pa.Array:
     """An Arrow array that sorts like the column: timestamps as int64 ms, text as strings."""
     if isinstance(series.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(series.dtype):
-        values = series.astype("datetime64[ms, UTC]")
-        ints = values.to_numpy(dtype="datetime64[ms]").astype(np.int64)
-        return pa.array(ints, mask=values.isna().to_numpy(bool))
+        ints = ms_ints(series)
+        return pa.array(ints, mask=ints == NAT_MS)
     if isinstance(series.dtype, pd.StringDtype) or pd.api.types.is_object_dtype(series.dtype):
         return pa.array(series.astype("str"), from_pandas=True).cast(pa.large_string())
     return pa.array(series, from_pandas=True)
@@ -162,14 +161,21 @@ def stable_order(columns: list[pd.Series]) -> np.ndarray:
     return pc.sort_indices(table, sort_keys=keys).to_numpy()
 
 
+NAT_MS = np.iinfo(np.int64).min  # what ms_ints gives for a missing time
+
+
+def ms_ints(times: pd.Series) -> np.ndarray:
+    """Milliseconds since the epoch of a timestamp column, as int64: the one conversion.
+
+    A missing time is NaT's own integer, the smallest int64, so that it sorts first.
+    """
+    return times.astype("datetime64[ms, UTC]").to_numpy(dtype="datetime64[ms]").astype(np.int64)
+
+
 def ms(times: pd.Series) -> pd.Series:
-    """Milliseconds since the epoch of a datetime64[ms, UTC] series, as Int64 (NA kept)."""
-    values = times.astype("datetime64[ms, UTC]")
-    out = pd.Series(
-        values.to_numpy(dtype="datetime64[ms]").astype(np.int64), index=times.index, dtype="Int64"
-    )
-    out[values.isna()] = pd.NA
-    return out
+    """``ms_ints`` as a nullable Int64 column on the same index (missing stays NA), for arithmetic."""
+    ints = ms_ints(times)
+    return pd.Series(pd.arrays.IntegerArray(ints, ints == NAT_MS), index=times.index)
 
 
 def duration_ms(later: pd.Series, earlier: pd.Series) -> pd.Series:
