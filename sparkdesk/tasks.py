@@ -15,8 +15,10 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import TypeVar
 
 ProgressFn = Callable[[float, str], None]
+T = TypeVar("T")
 
 
 class Cancelled(Exception):
@@ -122,6 +124,61 @@ def checkpoint(fraction: float | None = None, text: str = "") -> None:
         progress.step(fraction, text)
 
 
+class Steps:
+    """The current step cut into ``n`` even parts, counted rather than written as fractions.
+
+    ``tick = checkpoints(3)``, then ``tick()`` after each part: a ``checkpoint`` at 1/3,
+    2/3, 1. A part that reports how far it got itself takes ``tick.part()``, its
+    ``step(done)`` callback (0..1 of the part); ``with tick.within():`` runs a block whose
+    own checkpoints fall inside the part (a shared definition computed there, say).
+    Given ``step``, the parts are those of that callback instead (a function's own
+    ``step(done)``), and ``within`` does not apply.
+    """
+
+    def __init__(self, n: int, step: Callable[[float], None] | None = None) -> None:
+        self._n = max(n, 1)
+        self._done = 0
+        self._report = step or checkpoint
+
+    def _next(self) -> tuple[float, float]:
+        lo = min(self._done / self._n, 1.0)
+        self._done += 1
+        return lo, min(self._done / self._n, 1.0)
+
+    def __call__(self) -> None:
+        """The next part is done."""
+        self._report(self._next()[1])
+
+    def part(self) -> Callable[[float], None]:
+        """The next part's ``step(done)``: its 0..1 as this step's lo..hi, exactly hi at the end."""
+        lo, hi = self._next()
+        report = self._report
+        return lambda done: report(hi if done >= 1.0 else lo + (hi - lo) * max(done, 0.0))
+
+    @contextmanager
+    def within(self) -> Iterator[None]:
+        """Run the block as the next part: its checkpoints report inside the part's share."""
+        lo, hi = self._next()
+        with running(current_progress().sub(lo, hi)):
+            yield
+        self._report(hi)
+
+
+def checkpoints(n: int, step: Callable[[float], None] | None = None) -> Steps:
+    """``n`` even parts of the current step, or of ``step``: see ``Steps``."""
+    return Steps(n, step)
+
+
+def in_steps(*parts: Callable[[], T]) -> list[T]:
+    """``[part() for part in parts]``, each part run in an even share of the current step."""
+    share = checkpoints(len(parts))
+    out = []
+    for part in parts:
+        with share.within():
+            out.append(part())
+    return out
+
+
 def current_progress() -> Progress:
     """The Progress ``checkpoint()`` consults in this thread (a silent one when none is)."""
     return _CURRENT.get() or Progress(None)
@@ -135,3 +192,25 @@ def running(progress: Progress) -> Iterator[Progress]:
         yield progress
     finally:
         _CURRENT.reset(token)
+
+
+_STEP: ContextVar[Progress | None] = ContextVar("sparkdesk_step", default=None)
+
+
+@contextmanager
+def own_step() -> Iterator[None]:
+    """Run a step that may start inside another (a shared definition that needs another).
+
+    Its checkpoints report into the progress in force, unless the enclosing step reports
+    there too and gave it no share of its own (``Steps.within``): then they only check
+    Cancel, so that the bar never goes back.
+    """
+    progress = _CURRENT.get()
+    if progress is not None and progress is _STEP.get():
+        progress = Progress(None, progress.cancel)
+    step, current = _STEP.set(progress), _CURRENT.set(progress)
+    try:
+        yield
+    finally:
+        _CURRENT.reset(current)
+        _STEP.reset(step)
