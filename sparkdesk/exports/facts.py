@@ -2,13 +2,16 @@
 
 None of these depend on the user's filters: a conversation's first response time, its
 lock sessions, its current topics are what they are at the snapshot. The exports then
-cut them by range and channel. Each definition lives here once; the twelve exports only
-select, filter and aggregate.
+cut them by range and channel. Each definition lives here once, as a ``@fact`` whose
+docstring names its exports.md paragraph; the twelve exports only select, filter and
+aggregate.
 
 Conventions: ``cx`` is an integer code for a conversation (its row in
 ``conversations``), used as the grouping key everywhere because integer grouping and
 sorting is several times faster than on id strings. Events are in timeline order
-(``at``, then reading order) and carry ``pos``, their place in it.
+(``at``, then reading order) and carry ``pos``, their place in it. A definition reports
+its progress in even steps (``tasks.checkpoints``), which also lets Cancel land between
+its statements.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from sparkdesk.exports.grouping import (
     labels,
     lookup,
     lookup_columns,
+    ms_ints,
     next_in_group,
     pair_codes,
     positions,
@@ -43,7 +47,7 @@ from sparkdesk.exports.grouping import (
     text_codes,
     whole,
 )
-from sparkdesk.tasks import checkpoint
+from sparkdesk.tasks import Steps, checkpoint, checkpoints, in_steps, own_step
 
 HANDOVER_STARTS = ("VA_HANDED_OVER_CONVERSATION", "AR_HANDED_OVER_CONVERSATION")
 CLOSED_BY = ("unlock", "steal", "status", "next_lock", "snapshot")
@@ -61,6 +65,21 @@ def facts_for(dump: Dump) -> Facts:
         return facts
 
 
+class fact(cached_property):
+    """A shared definition: a property computed on first use, under its Facts' lock, then kept.
+
+    The lock because the window's threads share one Facts and ``cached_property`` stopped
+    serialising first computations in Python 3.12. Once computed, the value sits in the
+    instance's ``__dict__``, where attribute lookup finds it without calling this.
+    """
+
+    def __get__(self, instance, owner=None):
+        if instance is None:
+            return self
+        with instance._lock, own_step():  # a definition needing another: see tasks.own_step
+            return super().__get__(instance, owner)
+
+
 class Facts:
     """Lazily computed, cached derived tables of one dump (thread-safe)."""
 
@@ -69,63 +88,52 @@ class Facts:
         self.snapshot = dump.snapshot
         self._lock = threading.RLock()
 
-    def __getattribute__(self, name: str):
-        # cached_property is not thread-safe by itself since 3.12; serialise first computations.
-        if name in _CACHED:
-            with object.__getattribute__(self, "_lock"):
-                return object.__getattribute__(self, name)
-        return object.__getattribute__(self, name)
-
     # ----- reference lookups -------------------------------------------------------------
 
     def _ref(self, table: str, key: str) -> pd.DataFrame:
         return self.dump.tables[table].set_index(key)
 
-    @cached_property
+    @fact
     def users(self) -> pd.DataFrame:
         return self._ref("users", "user_id")
 
-    @cached_property
+    @fact
     def teams(self) -> pd.DataFrame:
         return self._ref("teams", "team_id")
 
-    @cached_property
+    @fact
     def virtual_agents(self) -> pd.DataFrame:
         return self._ref("virtual_agents", "virtual_agent_id")
 
-    @cached_property
+    @fact
     def channels(self) -> pd.DataFrame:
         return self._ref("channels", "channel_id")
 
-    @cached_property
+    @fact
     def contacts(self) -> pd.DataFrame:
         return self._ref("contacts", "contact_id")
 
-    @cached_property
+    @fact
     def topics(self) -> pd.DataFrame:
         return self._ref("topics", "topic_id")
 
-    @cached_property
+    @fact
     def tags(self) -> pd.DataFrame:
         return self._ref("tags", "tag_id")
 
     # ----- the fact tables, ordered and coded ---------------------------------------------
 
-    @cached_property
+    @fact
     def conversations(self) -> pd.DataFrame:
-        """Conversations (row i has cx = i) with channel and contact columns and the URL."""
+        """Conversations (row i has cx = i) with channel and contact columns and the
+        conversation URL (exports.md "Conversation URL")."""
+        tick = checkpoints(3)
         conv = self.dump.tables["conversations"].reset_index(drop=True)
         channel = lookup_columns(
-            conv["channel_id"],
-            self.channels,
-            ["medium", "name", "display_name"],
-            lambda done: checkpoint(0.4 * done),
+            conv["channel_id"], self.channels, ["medium", "name", "display_name"], tick.part()
         )
         contact = lookup_columns(
-            conv["contact_id"],
-            self.contacts,
-            ["primary_identifier", "secondary_identifier"],
-            lambda done: checkpoint(0.4 + 0.4 * done),
+            conv["contact_id"], self.contacts, ["primary_identifier", "secondary_identifier"], tick.part()
         )
         conv = conv.assign(
             medium=channel["medium"],
@@ -139,9 +147,10 @@ class Facts:
         if template:
             built = _fill_template(template, conv["conversation_id"])
             url = url.fillna(built)
+        tick()
         return conv.assign(conversation_url=url)
 
-    @cached_property
+    @fact
     def contact_codes(self) -> tuple[np.ndarray, np.ndarray]:
         """(contact code per conversation, contact id per code): integer keys for grouping."""
         encoded = whole(pa.array(self.conversations["contact_id"])).dictionary_encode()
@@ -162,20 +171,22 @@ class Facts:
         "_seq",
     )
 
-    @cached_property
+    @fact
     def messages(self) -> pd.DataFrame:
-        """Messages in (created_at, reading) order with cx and their kind: the key columns only.
+        """Messages in (created_at, reading) order with cx and their kind: the key columns only
+        (exports.md "Human reply", "Virtual agent message").
 
         ``row`` is the message's position in the dump's table; the message export and the
         last-updated rule fetch the other columns through it, so that ten million message
         texts are never copied.
         """
+        tick = checkpoints(4)
         raw = self.dump.tables["messages"]
-        order = np.lexsort((raw["_seq"].to_numpy(np.int64), _ms_ints(raw["created_at"])))
-        checkpoint(0.3)
+        order = np.lexsort((raw["_seq"].to_numpy(np.int64), ms_ints(raw["created_at"])))
+        tick()
         m = raw[list(self.MESSAGE_KEYS)].take(order).reset_index(drop=True)
-        checkpoint(0.6)
-        cx = self.cx_of(m["conversation_id"], lambda done: checkpoint(0.6 + 0.35 * done))
+        tick()
+        cx = self.cx_of(m["conversation_id"], tick.part())
         m = m.drop(columns=["conversation_id"])  # the code says it, at an eighth of the memory
         outbound = (m["direction"] == "OUTBOUND").to_numpy(bool)
         has_user = m["user_id"].notna().to_numpy(bool)
@@ -195,22 +206,23 @@ class Facts:
         """A column of the dump's messages table for these rows of ``self.messages``."""
         return take_rows(self.dump.tables["messages"][name], messages["row"].to_numpy(), messages.index, step)
 
-    @cached_property
+    @fact
     def human_replies(self) -> pd.DataFrame:
-        """The messages an agent sent, column by column (one filter of the ten-million-row
-        frame ran 1.2 s without progress or Cancel)."""
+        """The messages an agent sent (exports.md "Human reply"), taken column by column so
+        that Cancel is checked in between."""
         m = self.messages
         return take_frame(m, np.flatnonzero(m["human"].to_numpy(bool)), checkpoint)
 
-    @cached_property
+    @fact
     def events(self) -> pd.DataFrame:
         """Conversation events in timeline order, with pos and cx."""
+        tick = checkpoints(4)
         raw = self.dump.tables["conversation_events"]
-        order = np.lexsort((raw["_seq"].to_numpy(np.int64), _ms_ints(raw["at"])))
+        order = np.lexsort((raw["_seq"].to_numpy(np.int64), ms_ints(raw["at"])))
         keep = [c for c in raw.columns if c not in self.EVENT_TEXT]
-        checkpoint(0.3)
-        e = take_frame(raw[keep], order, lambda done: checkpoint(0.3 + 0.3 * done))
-        cx = self.cx_of(e["conversation_id"], lambda done: checkpoint(0.6 + 0.35 * done))
+        tick()
+        e = take_frame(raw[keep], order, tick.part())
+        cx = self.cx_of(e["conversation_id"], tick.part())
         e = e.drop(columns=["conversation_id"])
         return e.assign(row=order, pos=np.arange(len(e), dtype=np.int64), cx=cx)
 
@@ -222,18 +234,20 @@ class Facts:
         raw = self.dump.tables["conversation_events"][name]
         return take_rows(raw, events["row"].to_numpy(), events.index)
 
-    @cached_property
+    @fact
     def resolutions(self) -> pd.DataFrame:
-        """Every STATUS_CHANGED to RESOLVED, in timeline order, with its cycle's with_reply flag."""
+        """Every STATUS_CHANGED to RESOLVED in timeline order, with ``with_reply``: did its
+        resolution cycle have a human reply (exports.md "Resolution cycle")."""
+        tick = checkpoints(4)
         e = self.events
         res = e[((e["type"] == "STATUS_CHANGED") & (e["status"] == "RESOLVED")).to_numpy(bool)]
         res = res.reset_index(drop=True)
-        checkpoint(0.3)
+        tick()
         res = res.assign(reason=self.event_column("reason", res), comment=self.event_column("comment", res))
-        checkpoint(0.5)
-        return res.assign(with_reply=self._cycle_has_reply(res))
+        tick()
+        return res.assign(with_reply=self._cycle_has_reply(res, tick))
 
-    def _cycle_has_reply(self, res: pd.DataFrame) -> np.ndarray:
+    def _cycle_has_reply(self, res: pd.DataFrame, tick: Steps) -> np.ndarray:
         """Resolution k closes (previous resolution's at, its at]; was a human reply made in it?
 
         Replies and resolutions are merged in time order (a reply at the resolution's own
@@ -242,11 +256,11 @@ class Facts:
         """
         hr = self.human_replies
         cx = np.concatenate([res["cx"].to_numpy(np.int64), hr["cx"].to_numpy(np.int64)])
-        t = np.concatenate([_ms_ints(res["at"]), _ms_ints(hr["created_at"])])
+        t = np.concatenate([ms_ints(res["at"]), ms_ints(hr["created_at"])])
         is_res = np.r_[np.ones(len(res), np.int64), np.zeros(len(hr), np.int64)]
         order = np.r_[res["pos"].to_numpy(np.int64), np.zeros(len(hr), np.int64)]
         o = np.lexsort((order, is_res, t, cx))  # numpy sorts release the GIL; sort_values does not
-        checkpoint(0.8)
+        tick()
         cx, is_res = cx[o], is_res[o]
         # resolutions of the conversation before each row: a running count restarted per conversation
         running = np.cumsum(is_res)
@@ -260,100 +274,153 @@ class Facts:
         width = np.int64(max(int(k.max(initial=0)), int(res_k.max(initial=0))) + 1)
         return np.isin(res_cx * width + res_k, cx[replies] * width + k[replies])
 
-    # ----- per-conversation facts ---------------------------------------------------------
+    # ----- per-conversation facts: the columns of the conversation exports ----------------
 
-    @cached_property
+    @fact
     def conversation_facts(self) -> pd.DataFrame:
-        """One row per conversation (index cx): status, resolutions, counts, FRT, times, topics, CSAT."""
-        conv = self.conversations
-        n = len(conv)
-        out = pd.DataFrame(index=pd.RangeIndex(n))
+        """One row per conversation (index cx): the per-conversation definitions below, side by
+        side, each computed (if not yet) in an even share of this step's progress."""
+        parts = in_steps(
+            lambda: self.conversation_status,
+            lambda: self.first_resolution,
+            lambda: self.latest_resolution,
+            lambda: self.message_counts,
+            lambda: self.first_inbound_at,
+            lambda: self.first_response,
+            lambda: self.resolution_time,
+            lambda: self.lock_time,
+            lambda: self.current_topics,
+            lambda: self.last_updated,
+            lambda: self.conversation_csat,
+        )
+        return pd.concat(parts, axis=1)
+
+    @fact
+    def conversation_status(self) -> pd.DataFrame:
+        """The current status (exports.md "Status timeline": NEW until a STATUS_CHANGED) and
+        who made the last change to PENDING or RESOLVED (exports.md "Precise rules", "Last
+        Status Change Agent / Team"), index cx."""
+        tick = checkpoints(2)
+        n = len(self.conversations)
+        idx = pd.RangeIndex(n)
         e = self.events
         cx = e["cx"].to_numpy(np.int64)
         is_sc = (e["type"] == "STATUS_CHANGED").to_numpy(bool)
         last_sc = _last_row_per_cx(cx, is_sc, n)
-        out["current_status"] = take_rows(e["status"], last_sc, out.index).fillna("NEW").astype("str")
-        checkpoint(0.05)
+        current_status = take_rows(e["status"], last_sc, idx).fillna("NEW").astype("str")
+        tick()
         closing = _last_row_per_cx(cx, is_sc & e["status"].isin(["PENDING", "RESOLVED"]).to_numpy(bool), n)
-        out["last_change_user_id"] = take_rows(e["user_id"], closing, out.index)
-        out["last_change_team_id"] = take_rows(e["team_id"], closing, out.index)
-        checkpoint(0.1)
-        res = self.resolutions
-        first = res.drop_duplicates("cx", keep="first").set_index("cx")
-        checkpoint(0.12)
-        latest = res.drop_duplicates("cx", keep="last").set_index("cx")
-        checkpoint(0.14)
-        for col, src in (("at", "at"), ("user_id", "user_id"), ("team_id", "team_id")):
-            out["first_resolution_" + col] = first[src].reindex(out.index)
-        checkpoint(0.16)
-        for i, col in enumerate(("resolved_by", "reason", "comment", "trigger", "at", "user_id")):
-            out["latest_resolution_" + col] = latest[col].reindex(out.index)
-            checkpoint(0.16 + 0.01 * i)
-        checkpoint(0.2)
-        m = self.messages
-        out["inbound_messages"] = np.bincount(m["cx"][m["inbound"]], minlength=n).astype(np.int64)
-        checkpoint(0.22)
-        out["outbound_messages"] = np.bincount(m["cx"][m["outbound"]], minlength=n).astype(np.int64)
-        checkpoint(0.24)
-        inbound = m.loc[m["inbound"], ["cx", "created_at"]]  # two columns, not all of them
-        checkpoint(0.27)
-        first_in = inbound.drop_duplicates("cx", keep="first").set_index("cx")["created_at"]
-        out["first_inbound_at"] = first_in.reindex(out.index)
-        checkpoint(0.3)
-        out = out.join(self.first_response)
-        checkpoint(0.6)
-        rt = duration_ms(out["first_resolution_at"], out["first_inbound_at"])
-        out["resolution_time"] = rt.where(rt >= 0)
-        checkpoint(0.65)
-        sess = self.lock_sessions
-        for klass in ("handle", "no_reply", "cherry_picking"):
-            s = sess[sess["klass"] == klass]
-            out[klass + "_time"] = np.bincount(s["cx"], weights=s["duration"], minlength=n).astype(np.int64)
-        checkpoint(0.7)
-        out = out.join(self.current_topics)
-        checkpoint(0.75)
-        out["last_updated"] = self._last_updated(lambda done: checkpoint(0.75 + 0.15 * done))
-        out = out.join(self.conversation_csat)
-        return out
+        return pd.DataFrame(
+            {
+                "current_status": current_status,
+                "last_change_user_id": take_rows(e["user_id"], closing, idx),
+                "last_change_team_id": take_rows(e["team_id"], closing, idx),
+            },
+            index=idx,
+        )
 
-    @cached_property
+    @fact
+    def first_resolution(self) -> pd.DataFrame:
+        """The earliest STATUS_CHANGED to RESOLVED (exports.md "Status timeline"): its time,
+        agent and team, index cx."""
+        tick = checkpoints(2)
+        first = self.resolutions.drop_duplicates("cx", keep="first").set_index("cx")
+        tick()
+        return _reindexed(
+            first,
+            pd.RangeIndex(len(self.conversations)),
+            {
+                "first_resolution_at": "at",
+                "first_resolution_user_id": "user_id",
+                "first_resolution_team_id": "team_id",
+            },
+            tick.part(),
+        )
+
+    @fact
+    def latest_resolution(self) -> pd.DataFrame:
+        """The last STATUS_CHANGED to RESOLVED at or before the snapshot (exports.md "Status
+        timeline"): its resolved_by, reason, comment, trigger, time and agent, index cx."""
+        tick = checkpoints(2)
+        latest = self.resolutions.drop_duplicates("cx", keep="last").set_index("cx")
+        tick()
+        return _reindexed(
+            latest,
+            pd.RangeIndex(len(self.conversations)),
+            {
+                "latest_resolution_resolved_by": "resolved_by",
+                "latest_resolution_reason": "reason",
+                "latest_resolution_comment": "comment",
+                "latest_resolution_trigger": "trigger",
+                "latest_resolution_at": "at",
+                "latest_resolution_user_id": "user_id",
+            },
+            tick.part(),
+        )
+
+    @fact
+    def message_counts(self) -> pd.DataFrame:
+        """Inbound and outbound (every kind) messages of each conversation, deleted ones
+        included (exports.md "resolved-conversation" columns 23-24, "Precise rules",
+        "Deleted messages"), index cx."""
+        tick = checkpoints(2)
+        n = len(self.conversations)
+        m = self.messages
+        cx = m["cx"].to_numpy(np.int64)
+        inbound_messages = np.bincount(cx[m["inbound"].to_numpy(bool)], minlength=n).astype(np.int64)
+        tick()
+        outbound_messages = np.bincount(cx[m["outbound"].to_numpy(bool)], minlength=n).astype(np.int64)
+        return pd.DataFrame(
+            {"inbound_messages": inbound_messages, "outbound_messages": outbound_messages},
+            index=pd.RangeIndex(n),
+        )
+
+    @fact
+    def first_inbound_at(self) -> pd.Series:
+        """When the conversation's first inbound message was created (NaT: none), index cx:
+        where resolution time starts, and t0 of first response time without a handover
+        (exports.md "Resolution time", "First response time")."""
+        m = self.messages
+        first = _first_per_cx(m, m["created_at"], m["inbound"].to_numpy(bool), checkpoint)
+        return first.reindex(pd.RangeIndex(len(self.conversations))).rename("first_inbound_at")
+
+    @fact
     def first_response(self) -> pd.DataFrame:
         """FRT per conversation (exports.md "First response time"), index cx.
 
         t0 is the first VA/AR handover strictly before the first human reply, else the
         first inbound message; the first response is the first human reply at or after t0.
         """
+        tick = checkpoints(5)
         conv = self.conversations
         hr = self.human_replies
         first_reply = _first_per_cx(hr, hr["created_at"])
-        checkpoint(0.1)
+        tick()
         e = self.events
         q = e[(e["type"] == "QUEUED").to_numpy(bool)]  # before upper-casing: a few rows, not every event
         q = q[q["started_by"].str.upper().isin(HANDOVER_STARTS).to_numpy(bool)]
         q = q.assign(h1=lookup(q["cx"], first_reply))
         q = q[q["at"] < q["h1"]].drop_duplicates("cx", keep="first").set_index("cx")["at"]
-        checkpoint(0.2)
-        m = self.messages
-        first_in = _first_per_cx(
-            m, m["created_at"], m["inbound"].to_numpy(bool), lambda done: checkpoint(0.2 + 0.1 * done)
-        )
+        tick()
+        with tick.within():
+            first_in = self.first_inbound_at
         idx = pd.RangeIndex(len(conv))
-        t0 = q.reindex(idx).fillna(first_in.reindex(idx))
+        t0 = q.reindex(idx).fillna(first_in)
         has_t0 = t0.notna().to_numpy(bool)
         j = np.full(len(conv), -1, dtype=np.int64)
         j[has_t0] = first_at_or_after(
             np.flatnonzero(has_t0).astype(np.int64),
-            _ms_ints(t0[has_t0]),
+            ms_ints(t0[has_t0]),
             hr["cx"].to_numpy(np.int64),
-            _ms_ints(hr["created_at"]),
-            lambda done: checkpoint(0.3 + 0.2 * done),
+            ms_ints(hr["created_at"]),
+            tick.part(),
         )
         found = j >= 0
         cols = hr[["created_at", "user_id", "team_id"]].reset_index(drop=True)
         reply = cols.take(np.maximum(j, 0)) if len(cols) else cols.reindex(np.arange(len(conv)))
         reply = reply.reset_index(drop=True)
         fr = reply.where(pd.Series(found)).rename(columns={"created_at": "reply_at"}).assign(t0=t0)
-        checkpoint(0.5)
+        tick()
         frt = business_ms(
             conv["channel_id"],
             fr["t0"],
@@ -372,15 +439,52 @@ class Facts:
             index=idx,
         )
 
-    def _last_updated(self, step: Callable[[float], None]) -> pd.Series:
-        """Latest of created_at, messages' created/updated/deleted, events' at, surveys' times."""
+    @fact
+    def resolution_time(self) -> pd.Series:
+        """From the first inbound message to the first resolution, wall-clock ms; empty when
+        either is missing or the resolution comes first (exports.md "Resolution time"), index cx."""
+        rt = duration_ms(self.first_resolution["first_resolution_at"], self.first_inbound_at)
+        return rt.where(rt >= 0).rename("resolution_time")
+
+    @fact
+    def lock_time(self) -> pd.DataFrame:
+        """The conversation's handle, no reply and cherry picking time: the sum of its lock
+        sessions' durations of each class (exports.md "Handle / No reply / Cherry picking
+        time"), index cx."""
+        tick = checkpoints(3)
+        n = len(self.conversations)
+        s = self.lock_sessions
+        cx = s["cx"].to_numpy(np.int64)
+        duration = s["duration"].to_numpy(np.int64)
+        klass = s["klass"]
+
+        def total(name: str) -> np.ndarray:
+            mine = (klass == name).to_numpy(bool)
+            out = np.bincount(cx[mine], weights=duration[mine], minlength=n).astype(np.int64)
+            tick()
+            return out
+
+        return pd.DataFrame(
+            {
+                "handle_time": total("handle"),
+                "no_reply_time": total("no_reply"),
+                "cherry_picking_time": total("cherry_picking"),
+            },
+            index=pd.RangeIndex(n),
+        )
+
+    @fact
+    def last_updated(self) -> pd.Series:
+        """Latest of created_at, messages' created/updated/deleted, events' at, surveys' times
+        (exports.md "Last updated"), index cx."""
+        tick = checkpoints(7)
         n = len(self.conversations)
         m = self.messages
         e = self.events
         s = self.dump.tables["csat_surveys"]
         s_cx = self.cx_of(s["conversation_id"])
-        latest = _ms_ints(self.conversations["created_at"])
-        step(0.1)
+        latest = ms_ints(self.conversations["created_at"])
+        tick()
         times = (
             (m["cx"], lambda: m["created_at"]),
             (m["cx"], lambda: self.message_column("updated_at", m)),
@@ -389,16 +493,17 @@ class Facts:
             (s_cx, lambda: s["sent_at"]),
             (s_cx, lambda: s["responded_at"]),
         )
-        for i, (cx, col) in enumerate(times, 1):
+        for cx, col in times:
             # a running maximum per conversation: no concatenation of tens of millions of rows
-            np.maximum.at(latest, np.asarray(cx, dtype=np.int64), _ms_ints(col()))
-            step(0.1 + 0.9 * i / len(times))
-        latest = pd.Series(latest.astype("datetime64[ms]"), index=pd.RangeIndex(n))
+            np.maximum.at(latest, np.asarray(cx, dtype=np.int64), ms_ints(col()))
+            tick()
+        latest = pd.Series(latest.astype("datetime64[ms]"), index=pd.RangeIndex(n), name="last_updated")
         return latest.astype("datetime64[ms]").dt.tz_localize("UTC")
 
-    @cached_property
+    @fact
     def current_topics(self) -> pd.DataFrame:
-        """Topic ids and names of each conversation at S, ordered by (last) added time, then id."""
+        """Topic ids and names of each conversation at S, ordered by (last) added time, then id
+        (exports.md "Current topics"), index cx."""
         cur = self.current_topic_pairs.sort_values(["cx", "at", "topic_id"], kind="stable")
         joined = join_ordered(
             cur["cx"],
@@ -409,7 +514,7 @@ class Facts:
         )
         return joined.reindex(pd.RangeIndex(len(self.conversations)))
 
-    @cached_property
+    @fact
     def current_topic_pairs(self) -> pd.DataFrame:
         """(cx, topic_id, at of the last TOPIC_ADDED) for the topics a conversation has at S."""
         e = self.events
@@ -417,7 +522,7 @@ class Facts:
         last = t.drop_duplicates(["cx", "topic_id"], keep="last")
         return last.loc[last["type"] == "TOPIC_ADDED", ["cx", "topic_id", "at"]]
 
-    @cached_property
+    @fact
     def message_tags(self) -> pd.DataFrame:
         """Message tag rows in time order, with the message's cx."""
         mt = (
@@ -426,16 +531,17 @@ class Facts:
         msg = positions(mt["message_id"], self.messages["message_id"], checkpoint)
         return mt.assign(cx=self.messages["cx"].to_numpy()[msg].astype(np.int64))
 
-    @cached_property
+    @fact
     def current_tag_pairs(self) -> pd.DataFrame:
         """(message_id, tag_id, at of last ADDED) that hold at S."""
         mt = self.message_tags
         last = mt.drop_duplicates(["message_id", "tag_id"], keep="last")
         return last.loc[last["action"] == "ADDED", ["message_id", "tag_id", "at"]]
 
-    @cached_property
+    @fact
     def current_tags(self) -> pd.DataFrame:
-        """Tag ids and names per message id at S, ordered by (last) added time, then id."""
+        """Tag ids and names per message id at S, ordered by (last) added time, then id
+        (exports.md "Current topics": "Current tags")."""
         pairs = self.current_tag_pairs
         cur = pairs.iloc[stable_order([pairs["message_id"], pairs["at"], pairs["tag_id"]])]
         return join_ordered(
@@ -446,9 +552,10 @@ class Facts:
             },
         )
 
-    @cached_property
+    @fact
     def conversation_csat(self) -> pd.DataFrame:
-        """The CSAT of each conversation: its latest survey by sent_at."""
+        """The CSAT of each conversation: its latest survey by sent_at (exports.md "CSAT of a
+        conversation"), index cx."""
         s = self.dump.tables["csat_surveys"].sort_values(["sent_at", "_seq"], kind="stable")
         s = s.assign(cx=self.cx_of(s["conversation_id"])).drop_duplicates("cx", keep="last").set_index("cx")
         return pd.DataFrame(
@@ -460,9 +567,10 @@ class Facts:
             }
         ).reindex(pd.RangeIndex(len(self.conversations)))
 
-    @cached_property
+    @fact
     def csat_attribution(self) -> pd.DataFrame:
-        """Scored surveys with the agent and team of the latest resolution at or before sent_at."""
+        """Scored surveys with the agent and team of the latest resolution at or before sent_at
+        (exports.md "CSAT attribution")."""
         s = self.dump.tables["csat_surveys"]
         s = s[s["score"].notna() & s["responded_at"].notna()]
         s = s.assign(cx=self.cx_of(s["conversation_id"])).sort_values("sent_at", kind="stable")
@@ -483,7 +591,7 @@ class Facts:
 
     # ----- lock sessions -------------------------------------------------------------------
 
-    @cached_property
+    @fact
     def lock_sessions(self) -> pd.DataFrame:
         """Every lock session of the dump, all channels (exports.md "Lock sessions").
 
@@ -491,52 +599,52 @@ class Facts:
         (handle / no_reply / cherry_picking), closed_by (unlock / steal / status /
         next_lock / snapshot).
         """
+        tick = checkpoints(13)
         e = self.events
         is_lock = (e["type"] == "LOCKED").to_numpy(bool)
         is_unlock = (e["type"] == "UNLOCKED").to_numpy(bool)
         is_release = ((e["type"] == "STATUS_CHANGED") & e["status"].isin(["PENDING", "RESOLVED"])).to_numpy(
             bool
         )
-        # Grouped scans on int codes with numpy (conversation, agent): pandas' groupby
-        # factorizes its keys holding the GIL, which made the window stall 50 ms here.
+        # grouped scans with numpy on int codes: pandas' groupby holds the GIL factorizing its keys
         pos = e["pos"].to_numpy(np.float64)
         cx = e["cx"].to_numpy(np.int64)
         user = text_codes(e["user_id"])  # -1: no user
-        checkpoint(0.1)
+        tick()
 
         # next status change releasing the lock, per conversation, strictly after each event
         by_cx = group_order(cx)  # sorted once for both scans per conversation
-        checkpoint(0.15)
+        tick()
         nxt_release = next_in_group(np.where(is_release, pos, np.nan), cx, by_cx)
-        checkpoint(0.2)
+        tick()
 
         # the agent's own lock/unlock events on one conversation
         mine = np.flatnonzero((is_lock | is_unlock) & (user >= 0))
         mine_key = pair_codes(cx[mine], user[mine])
         by_mine = group_order(mine_key)
-        checkpoint(0.25)
+        tick()
         nxt_unlock = np.full(len(e), np.nan)
         nxt_unlock[mine] = next_in_group(np.where(is_unlock[mine], pos[mine], np.nan), mine_key, by_mine)
-        checkpoint(0.3)
+        tick()
         unlocks_so_far = np.full(len(e), np.nan)
         unlocks_so_far[mine] = cumsum_in_group(is_unlock[mine], mine_key, by_mine)
-        checkpoint(0.4)
+        tick()
 
         at_lock = np.flatnonzero(is_lock)
         lock_cx, lock_user, lock_pos = cx[at_lock], user[at_lock], pos[at_lock]
-        locks = take_frame(e, at_lock, lambda done: checkpoint(0.4 + 0.05 * done))
+        locks = take_frame(e, at_lock, tick.part())
         locks["nxt_release"] = nxt_release[at_lock]
         locks["nxt_unlock"] = nxt_unlock[at_lock]
         unlocks = unlocks_so_far[at_lock]
         releases = cumsum_in_group(is_release, cx, by_cx)[at_lock]
-        checkpoint(0.47)
+        tick()
         locks_before = cumsum_in_group(np.ones(len(at_lock), np.int64), lock_cx) - 1
-        checkpoint(0.5)
+        tick()
 
         # a steal: the next lock of the conversation by another agent (next run of agents)
         steal_start = run_starts(lock_user, lock_cx)
         locks["nxt_steal"] = next_in_group(np.where(steal_start, lock_pos, np.nan), lock_cx)
-        checkpoint(0.6)
+        tick()
 
         # the agent's next lock on a different conversation, and the lock ignored rule,
         # over the locks in (agent, time) order
@@ -545,7 +653,7 @@ class Facts:
         conv_run = run_starts(b_cx, b_user)
         nxt_other = np.empty(len(by))
         nxt_other[by] = next_in_group(np.where(conv_run, lock_pos[by], np.nan), b_user)
-        checkpoint(0.8)
+        tick()
         same_agent = np.zeros(len(by), dtype=bool)
         same_agent[1:] = (b_user[1:] == b_user[:-1]) & (b_user[1:] >= 0)
         ignored_b = (
@@ -591,20 +699,28 @@ class Facts:
             }
         )
         out["duration"] = duration_ms(out["close"], out["open"]).astype(np.int64)
-        checkpoint(0.9)
-        out["klass"] = self._classify(out)
-        self.lock_warnings = {
-            "unpaired_unlocked": int(is_unlock.sum() - (closed_code == 0).sum()),
-            "open_at_snapshot": int(open_ended.sum()),
-        }
+        tick()
+        out["klass"] = self._classify(out, tick.part())
         return out
 
-    def _classify(self, sess: pd.DataFrame) -> pd.Series:
+    @fact
+    def lock_warnings(self) -> dict[str, int]:
+        """The lock sessions' warnings (exports.md "Lock sessions"; the events are kept):
+        ``unpaired_unlocked``, UNLOCKED events that closed no session (ignored), and
+        ``open_at_snapshot``, sessions still open at the snapshot (closed there)."""
+        closed_by = self.lock_sessions["closed_by"]
+        unlocked = int((self.events["type"] == "UNLOCKED").sum())
+        return {
+            "unpaired_unlocked": unlocked - int((closed_by == "unlock").sum()),
+            "open_at_snapshot": int((closed_by == "snapshot").sum()),
+        }
+
+    def _classify(self, sess: pd.DataFrame, step: Callable[[float], None]) -> pd.Series:
         """handle if the agent replied in the conversation within [open, close]; else no reply
         if the agent's own resolution closed it; else cherry picking.
 
         The agent is matched on an integer code: ``merge_asof`` by a text key holds the
-        GIL for a quarter of a second at full size (the window would stutter).
+        GIL long enough for the window to stutter.
         """
         hr = self.human_replies
         handle = np.zeros(len(sess), dtype=bool)
@@ -613,17 +729,15 @@ class Facts:
             width = np.int64(agents.max() + 2)
             group_r = hr["cx"].to_numpy(np.int64) * width + agents[: len(hr)]
             group_l = sess["cx"].to_numpy(np.int64) * width + agents[len(hr) :]
-            reply_t = _ms_ints(hr["created_at"])
-            j = first_at_or_after(
-                group_l, _ms_ints(sess["open"]), group_r, reply_t, lambda done: checkpoint(0.9 + 0.1 * done)
-            )
-            handle = (j >= 0) & (reply_t[np.maximum(j, 0)] <= _ms_ints(sess["close"]))
+            reply_t = ms_ints(hr["created_at"])
+            j = first_at_or_after(group_l, ms_ints(sess["open"]), group_r, reply_t, step)
+            handle = (j >= 0) & (reply_t[np.maximum(j, 0)] <= ms_ints(sess["close"]))
         code = np.where(handle, 0, np.where(sess["resolved_by_me"].to_numpy(bool), 1, 2))
         return labels(KLASSES, code).set_axis(sess.index)
 
     # ----- presence --------------------------------------------------------------------------
 
-    @cached_property
+    @fact
     def presence_intervals(self) -> pd.DataFrame:
         """AVAILABLE and AWAY intervals: from an event to the same agent's next one, the last open to S.
 
@@ -646,11 +760,15 @@ class Facts:
         return out[keep.to_numpy(bool)].reset_index(drop=True)
 
 
-def _ms_ints(times: pd.Series) -> np.ndarray:
-    """int64 milliseconds of a timestamp column (missing sorts first)."""
-    values = times.astype("datetime64[ms, UTC]")
-    ints = values.to_numpy(dtype="datetime64[ms]").astype(np.int64)
-    return np.where(values.isna().to_numpy(bool), np.iinfo(np.int64).min, ints)
+def _reindexed(
+    frame: pd.DataFrame, index: pd.Index, columns: dict[str, str], step: Callable[[float], None]
+) -> pd.DataFrame:
+    """``{key: frame[source] on index}`` for each ``key: source`` of ``columns``, a column at a time."""
+    out = {}
+    for i, (key, source) in enumerate(columns.items(), 1):
+        out[key] = frame[source].reindex(index)
+        step(i / len(columns))
+    return pd.DataFrame(out, index=index)
 
 
 def _last_row_per_cx(cx: np.ndarray, where: np.ndarray, n: int) -> np.ndarray:
@@ -682,16 +800,16 @@ def _first_per_cx(
     """``values`` of the first row (in row order) of each conversation, among ``where``; index cx.
 
     The same as filtering the frame and ``drop_duplicates("cx")``, without copying every
-    column of ten million rows to keep one (1.2 s for first inbound messages at full size).
+    column of ten million rows to keep one.
     """
-    step = step or (lambda done: checkpoint())
+    tick = checkpoints(3, step or (lambda done: checkpoint()))  # without a step: Cancel only
     picked = np.arange(len(rows)) if where is None else np.flatnonzero(where)
     keys = rows["cx"].to_numpy(np.int64)[picked]
-    step(0.3)
+    tick()
     cx, first = first_in_group(keys)
-    step(0.9)
+    tick()
     out = values.iloc[picked[first]].set_axis(pd.Index(cx, name="cx"))
-    step(1.0)
+    tick()
     return out
 
 
@@ -708,6 +826,3 @@ def _fill_template(template: str, ids: pd.Series) -> pd.Series:
     for piece in pieces[:-1]:
         out = out + piece + ids
     return out + pieces[-1]
-
-
-_CACHED = {name for name, value in vars(Facts).items() if isinstance(value, cached_property)}
