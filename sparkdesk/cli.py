@@ -259,7 +259,10 @@ def _summarise_report(dump) -> None:
 
 
 def inspect_summary(dump) -> dict:
-    """What `inspect` prints, as plain data (also its --json form)."""
+    """What `inspect` prints, as plain data (also its --json form); its problems are those
+    of the window's import report (``sparkdesk.inspection``)."""
+    from sparkdesk.inspection import dump_report
+
     rep = dump.report
     span = dump.time_span()
     channels = dump.channels()
@@ -286,27 +289,9 @@ def inspect_summary(dump) -> dict:
         "ignored_files": list(rep.ignored_files),
         "problems": [
             {"table": r.table, "kind": r.kind, "reason": r.reason, "count": int(r.count)}
-            for r in rep.reason_counts().itertuples(index=False)
-        ]
-        + _lock_problems(dump),
+            for r in dump_report(dump).problems().itertuples(index=False)
+        ],
     }
-
-
-LOCK_WARNINGS = {
-    "unpaired_unlocked": "UNLOCKED with no open session of that agent on that conversation (ignored)",
-    "open_at_snapshot": "LOCKED session still open at the snapshot (closed there)",
-}
-
-
-def _lock_problems(dump) -> list[dict]:
-    from sparkdesk.exports import lock_warnings
-
-    counts = lock_warnings(dump)
-    return [
-        {"table": "conversation_events", "kind": "warning", "reason": LOCK_WARNINGS[key], "count": n}
-        for key, n in counts.items()
-        if n
-    ]
 
 
 def _none(value):

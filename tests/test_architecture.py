@@ -28,7 +28,8 @@ def test_import_linter_contracts_hold():
 def test_core_modules_import_without_qt():
     """Importing every core package in a fresh interpreter loads no PySide6 module."""
     code = (
-        "import sys, sparkdesk.cli, sparkdesk.dump, sparkdesk.exports, sparkdesk.writers, sparkdesk.catalogue;"
+        "import sys, sparkdesk.cli, sparkdesk.dump, sparkdesk.exports, sparkdesk.writers, sparkdesk.catalogue,"
+        " sparkdesk.inspection;"
         "bad=[m for m in sys.modules if m.startswith(('PySide6','shiboken6'))];"
         "print(bad); sys.exit(1 if bad else 0)"
     )
