@@ -296,6 +296,10 @@
         <translation>Estos volcados no se pueden combinar: %1</translation>
     </message>
     <message>
+        <source>Checking the lock sessions of %1…</source>
+        <translation>Comprobando las sesiones de bloqueo de %1…</translation>
+    </message>
+    <message>
         <source>Save import report</source>
         <translation>Guardar el informe de importación</translation>
     </message>
@@ -469,6 +473,10 @@
     <message>
         <source>Export &amp;All…</source>
         <translation>Exportar &amp;todo…</translation>
+    </message>
+    <message>
+        <source>&amp;View Import Report…</source>
+        <translation>&amp;Ver el informe de importación…</translation>
     </message>
     <message>
         <source>Save Import Re&amp;port…</source>
@@ -789,6 +797,14 @@ El resultado aparece en esta cuadrícula: pulse un encabezado para ordenar, escr
 <context>
     <name>ReportDialog</name>
     <message>
+        <source>UNLOCKED with no open session of that agent on that conversation (ignored)</source>
+        <translation>UNLOCKED sin una sesión abierta de ese agente en esa conversación (se ignora)</translation>
+    </message>
+    <message>
+        <source>LOCKED session still open at the snapshot (closed there)</source>
+        <translation>Sesión LOCKED aún abierta en la instantánea (se cierra allí)</translation>
+    </message>
+    <message>
         <source>Table</source>
         <translation>Tabla</translation>
     </message>
@@ -827,6 +843,18 @@ El resultado aparece en esta cuadrícula: pulse un encabezado para ordenar, escr
     <message>
         <source>%1 rows rejected and %2 warnings while reading %3. Rejected rows are left out of every export.</source>
         <translation>%1 filas rechazadas y %2 avisos al leer %3. Las filas rechazadas quedan fuera de todas las exportaciones.</translation>
+    </message>
+    <message>
+        <source>Checking the lock sessions…</source>
+        <translation>Comprobando las sesiones de bloqueo…</translation>
+    </message>
+    <message>
+        <source>The lock sessions were not checked.</source>
+        <translation>Las sesiones de bloqueo no se han comprobado.</translation>
+    </message>
+    <message>
+        <source>The lock sessions add %1 warnings (in the summary).</source>
+        <translation>Las sesiones de bloqueo añaden %1 avisos (en el resumen).</translation>
     </message>
     <message>
         <source>Summary</source>

@@ -24,6 +24,7 @@ class Slot:
     FILTER = "filter"  # the preview's row filter, for a big table
     SAVE = "save"  # the previewed export, or all twelve
     REPORT = "report"  # an import report as CSV
+    INSPECT = "inspect"  # the lock sessions of the import report shown
     COMBINE = "combine"  # several loaded dumps, read again as one
     CLEAR_COPIES = "clear-copies"  # deleting the saved copies of dumps
 

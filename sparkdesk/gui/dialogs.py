@@ -58,7 +58,9 @@ def make_table_view(parent: QWidget | None = None) -> QTableView:
 
 
 class ReportDialog(QDialog):
-    """The import report of one dump: counts per reason, every rejected row, every warning."""
+    """The import report of one dump (``sparkdesk.inspection.DumpReport``): counts per
+    reason, the lock warnings among them, every rejected row, every warning row. The
+    lines of the summary are those of ``sparkdesk inspect``."""
 
     def __init__(self, name: str, report, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -97,23 +99,43 @@ class ReportDialog(QDialog):
         row.addWidget(self.buttons)
         layout.addLayout(row)
         self._name = name
+        self._checking = True  # while report.lock_warnings is None
         self._fill()
         self.retranslate()
 
+    def set_report(self, report) -> None:
+        """The same dump's report, its lock sessions checked."""
+        self.report = report
+        self._fill()
+        self.retranslate()
+
+    def stop_checking(self) -> None:
+        """The lock sessions will not be checked (cancelled, or failed)."""
+        self._checking = False
+        self.retranslate()
+
+    def lock_sentences(self) -> dict[str, str]:
+        """``sparkdesk.inspection.LOCK_WARNINGS`` in the window's language."""
+        return {
+            "unpaired_unlocked": self.tr(
+                "UNLOCKED with no open session of that agent on that conversation (ignored)"
+            ),
+            "open_at_snapshot": self.tr("LOCKED session still open at the snapshot (closed there)"),
+        }
+
     def _fill(self) -> None:
-        r = self.report
-        counts = r.reason_counts()
-        self.reasons_model.set_frame(counts)
-        self.rejected_model.set_frame(r.rejected)
-        self.warnings_model.set_frame(r.warnings)
-        for view in (self.reasons_view, self.rejected_view, self.warnings_view):
-            view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-            view.horizontalHeader().setStretchLastSection(True)
-            model = view.model()
-            wide = {"reason": 360, "raw": 420, "file": 220}
-            for c in range(model.columnCount()):
-                key = str(model.columns[c].name) if c < len(model.columns) else ""
-                view.setColumnWidth(c, wide.get(key, 120))
+        r = self.report.imported
+        self._show(self.reasons_view, self.report.problems(self.lock_sentences()))
+        self._show(self.rejected_view, r.rejected)
+        self._show(self.warnings_view, r.warnings)
+
+    def _show(self, view, frame) -> None:
+        view.model().set_frame(frame)
+        view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        view.horizontalHeader().setStretchLastSection(True)
+        wide = {"reason": 360, "raw": 420, "file": 220}
+        for c, column in enumerate(frame.columns):
+            view.setColumnWidth(c, wide.get(str(column), 120))
 
     def _headers(self) -> None:
         names = {
@@ -126,17 +148,15 @@ class ReportDialog(QDialog):
             "kind": self.tr("Kind"),
             "count": self.tr("Count"),
         }
-        for model, frame in (
-            (self.reasons_model, self.report.reason_counts()),
-            (self.rejected_model, self.report.rejected),
-            (self.warnings_model, self.report.warnings),
-        ):
-            model.set_headers([names.get(str(c), str(c)) for c in frame.columns])
+        for model in (self.reasons_model, self.rejected_model, self.warnings_model):
+            model.set_headers([names.get(str(c.name), str(c.name)) for c in model.columns])
 
     def retranslate(self) -> None:
-        r = self.report
+        r = self.report.imported
         self.setWindowTitle(self.tr("Import report — %1").replace("%1", self._name))
-        self.summary.setText(
+        if any((self.report.lock_warnings or {}).values()):  # their reasons follow the language
+            self._show(self.reasons_view, self.report.problems(self.lock_sentences()))
+        text = (
             self.tr(
                 "%1 rows rejected and %2 warnings while reading %3. Rejected rows are left out of every export."
             )
@@ -144,6 +164,15 @@ class ReportDialog(QDialog):
             .replace("%2", f"{len(r.warnings):,}")
             .replace("%3", self._name)
         )
+        locks = self.report.lock_warnings
+        if locks is None:
+            checking = self.tr("Checking the lock sessions…")
+            text += " " + (checking if self._checking else self.tr("The lock sessions were not checked."))
+        elif sum(locks.values()):
+            text += " " + self.tr("The lock sessions add %1 warnings (in the summary).").replace(
+                "%1", f"{sum(locks.values()):,}"
+            )
+        self.summary.setText(text)
         self.tabs.setTabText(0, self.tr("Summary"))
         self.tabs.setTabText(1, self.tr("Rejected rows (%1)").replace("%1", f"{len(r.rejected):,}"))
         self.tabs.setTabText(2, self.tr("Warnings (%1)").replace("%1", f"{len(r.warnings):,}"))

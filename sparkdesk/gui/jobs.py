@@ -145,6 +145,14 @@ def export_all(
     return out
 
 
+def dump_report(dump, progress: ProgressFn | None = None, cancel: CancelToken | None = None):
+    """The dump's whole report, lock warnings included (``sparkdesk.inspection``, as
+    ``sparkdesk inspect``): builds the lock sessions, which then stay for the exports."""
+    from sparkdesk.inspection import dump_report as core_dump_report
+
+    return core_dump_report(dump, progress, cancel)
+
+
 def save_report(
     report, path: str, progress: ProgressFn | None = None, cancel: CancelToken | None = None
 ) -> str:

@@ -108,6 +108,7 @@ class DumpEntry:
     remember: bool = True  # listed in File ▸ Open Recent once loaded (not the demo)
     dump: Any = None  # sparkdesk.dump.Dump once loaded
     state: str = "loading"  # loading | loaded
+    report: Any = None  # sparkdesk.inspection.DumpReport once its lock sessions were checked
 
     @property
     def path(self) -> str:
@@ -222,12 +223,14 @@ class DumpPanel(QGroupBox):
             self.details.setText(html.escape(self.tr("Reading %1…").replace("%1", entry.path)))
             return
         self.details.setText(self.describe(entry))
-        report = entry.dump.report
-        if report.has_problems:
+        rejected = len(entry.dump.report.rejected)
+        # the lock sessions' warnings count too, once the report has checked them
+        warnings = entry.report.warning_count if entry.report else len(entry.dump.report.warnings)
+        if rejected or warnings:
             self.badge.setText(
                 self.tr("%1 rows rejected, %2 warnings — View report")
-                .replace("%1", fmt_int(len(report.rejected)))
-                .replace("%2", fmt_int(len(report.warnings)))
+                .replace("%1", fmt_int(rejected))
+                .replace("%2", fmt_int(warnings))
             )
             self.badge.setToolTip(self.tr("Open the import report: every rejected row with its reason"))
             self.badge.show()

@@ -409,17 +409,46 @@ class MainWindow(QMainWindow):
         anchor = self.dump.snapshot.tz_convert(tz).date() if rng is not None else None
         self.options.set_span(rng, anchor)
 
-    def show_report(self, serial: int) -> None:
-        entry = next((e for e in self.entries if e.serial == serial), None)
+    def show_report(self, serial: int | None = None) -> None:
+        """The import report of a dump (the current one by default): what the reader found at
+        once, then the lock sessions' warnings, checked on the pool the first time."""
+        if serial is None:
+            entry = self.dump_panel.current_entry()
+        else:
+            entry = next((e for e in self.entries if e.serial == serial), None)
         if entry is None or entry.dump is None:
             return
         if self._report_dialog is not None:
             self._report_dialog.close()
-        dlg = ReportDialog(entry.name, entry.dump.report, self)
+        from sparkdesk.inspection import DumpReport
+
+        dlg = ReportDialog(entry.name, entry.report or DumpReport(entry.dump.report), self)
         dlg.save_button.clicked.connect(lambda: self.save_report_dialog(entry))
         self._report_dialog = dlg
         dlg.finished.connect(lambda _r: setattr(self, "_report_dialog", None))
         dlg.show()
+        if entry.report is None:
+            self.runner.submit(
+                Slot.INSPECT,
+                jobs.dump_report,
+                entry.dump,
+                on_done=lambda report, e=entry, d=dlg: self._report_checked(e, d, report),
+                on_error=lambda exc, details, d=dlg: self._report_not_checked(d, details),
+                on_cancelled=lambda d=dlg: self._report_not_checked(d),
+                label=self.tr("Checking the lock sessions of %1…").replace("%1", entry.name),
+            )
+
+    def _report_checked(self, entry: DumpEntry, dialog: ReportDialog, report) -> None:
+        entry.report = report
+        if self._report_dialog is dialog:
+            dialog.set_report(report)
+        self.dump_panel.set_entries(self.entries)  # the badge counts the lock warnings too
+
+    def _report_not_checked(self, dialog: ReportDialog, details: str = "") -> None:
+        if details:
+            log.error("Checking the lock sessions failed:\n%s", details)
+        if self._report_dialog is dialog:
+            dialog.stop_checking()
 
     def save_report_dialog(self, entry: DumpEntry | None = None) -> None:
         entry = entry if isinstance(entry, DumpEntry) else self.dump_panel.current_entry()
@@ -819,6 +848,7 @@ class MainWindow(QMainWindow):
         self.act_export_all.setEnabled(has_dump and not self.busy.active(Slot.SAVE))
         entry = self.dump_panel.current_entry()
         self.act_save_report.setEnabled(entry is not None and entry.dump is not None)
+        self.act_view_report.setEnabled(entry is not None and entry.dump is not None)
         self.act_cancel.setEnabled(self.busy.active())
         self.act_clear_copies.setEnabled(not self.busy.active(Slot.CLEAR_COPIES))
         self.options.show_generate_state(has_dump and not self._cannot_generate(), computing)
