@@ -125,10 +125,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         where = f" {err.filename}" if err.filename else ""
         print(f"sparkdesk: cannot write or read{where}: {err.strerror or err}.", file=sys.stderr)
         return EXIT_REFUSED
+    except ImportError as err:  # a broken install: importing anything more would fail again
+        print(
+            f"sparkdesk: this installation is incomplete ({err}); reinstall SparkDesk.",
+            file=sys.stderr,
+        )
+        return EXIT_REFUSED
     except Exception as err:  # never a traceback on the terminal
-        from sparkdesk.dump import DumpRefused
-
-        if isinstance(err, DumpRefused):
+        if _is_refusal(err):
             print(f"sparkdesk: {err}", file=sys.stderr)
             return EXIT_REFUSED
         path = _log_exception(err)
@@ -137,21 +141,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     return EXIT_USAGE
 
 
+def _is_refusal(err: Exception) -> bool:
+    """Is this the dump being refused (one sentence for the user), not a bug?"""
+    try:
+        from sparkdesk.dump.model import DumpRefused
+    except ImportError:  # the dump package itself cannot load: not a refusal
+        return False
+    return isinstance(err, DumpRefused)
+
+
 def _log_exception(err: BaseException) -> str:
     """Write the traceback to the user's log folder; return where."""
     import traceback
 
-    from platformdirs import user_log_dir
-
-    folder = Path(user_log_dir("SparkDesk", appauthor=False))
     try:
+        from platformdirs import user_log_dir
+
+        folder = Path(user_log_dir("SparkDesk", appauthor=False))
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / "sparkdesk.log"
         with open(path, "a", encoding="utf-8") as out:
             out.write(f"--- {dt.datetime.now().isoformat()}\n")
             out.write("".join(traceback.format_exception(err)))
         return str(path)
-    except OSError:
+    except (OSError, ImportError):
         return "(the log folder is not writable)"
 
 

@@ -231,3 +231,30 @@ def test_inspect_reports_unpaired_unlocks(tmp_path, capsys):
     assert {"table": "conversation_events", "kind": "warning", "count": 1} == {
         k: v for k, v in problems[-1].items() if k != "reason"
     }
+
+
+def test_a_broken_install_is_one_sentence_not_a_traceback(capsys, monkeypatch):
+    """A dependency that cannot be imported (a broken install) ends in one sentence, exit 1.
+
+    The handler of unexpected errors used to import the dump package again to check for a
+    refusal, which failed the same way and let the traceback out.
+    """
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_pyarrow(name, *args, **kwargs):
+        if name == "pyarrow" or name.startswith("pyarrow.") or name.startswith("sparkdesk.dump"):
+            raise ModuleNotFoundError(f"No module named {name!r}")
+        return real_import(name, *args, **kwargs)
+
+    def export_needing_pyarrow(args):
+        import pyarrow  # noqa: F401
+
+    monkeypatch.setattr("sparkdesk.cli._export", export_needing_pyarrow)
+    monkeypatch.setattr(builtins, "__import__", no_pyarrow)
+    code = main(["export", DEMO, "--type", "team"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "installation is incomplete" in err and "pyarrow" in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
