@@ -198,6 +198,45 @@ def test_refused_dump_shows_its_sentence_and_window_stays_usable(qtbot, window, 
     assert window.dump is not None
 
 
+def test_a_refused_dump_that_fails_after_another_loaded_leaves_the_loaded_one_working(
+    qtbot, window, demo_dir, tmp_path, monkeypatch
+):
+    """Two dumps opened together; the refused one's load ends after the good one loaded.
+    The working dump is built from the one that loaded, and one sentence names the refused."""
+    import threading
+
+    from sparkdesk.gui import jobs
+
+    bad = tmp_path / "x.zip"
+    bad.write_text("not a zip archive", encoding="utf-8")
+    gate = threading.Event()
+    original = jobs.load
+
+    def load_in_order(paths, *args, **kwargs):
+        if str(bad) in [str(p) for p in paths]:
+            gate.wait(LOAD_TIMEOUT / 1000)  # the refusal comes after the good dump is in
+        return original(paths, *args, **kwargs)
+
+    monkeypatch.setattr(jobs, "load", load_in_order)
+    drop(window, [demo_dir, bad])
+    assert len(window.entries) == 2
+    good = next(e for e in window.entries if e.paths == [str(demo_dir)])
+    qtbot.waitUntil(lambda: good.state == "loaded", timeout=LOAD_TIMEOUT)
+    assert window.dump is None  # the other dump is still loading: nothing combined yet
+    sentences: list[str] = []
+    window.load_failed.connect(sentences.append)
+    with qtbot.waitSignals([window.load_failed, window.dumps_ready], timeout=10_000):
+        gate.set()
+    [sentence] = sentences
+    assert "x.zip" in sentence and "\n" not in sentence
+    assert window.message_bar.isVisible() and window.message_bar.text.text() == sentence
+    assert window.entries == [good]
+    assert window.dump is good.dump
+    assert window.options.generate_button.isEnabled() and window.act_generate.isEnabled()
+    generate(qtbot, window)
+    assert window.preview.model.rowCount() > 0
+
+
 def test_removing_a_dump_clears_the_choices(qtbot, window, demo_dir):
     load(qtbot, window, demo_dir)
     generate(qtbot, window)

@@ -343,9 +343,14 @@ class MainWindow(QMainWindow):
         self.load_failed.emit(sentence)
 
     def _drop_entry(self, entry: DumpEntry) -> None:
-        if entry in self.entries:
-            self.entries.remove(entry)
+        """A dump whose load failed or was cancelled goes; the working dump is built again
+        from those that loaded (they waited for this one while it was loading)."""
+        if entry not in self.entries:
+            return  # already removed (remove_dump), which rebuilt the working dump
+        self.entries.remove(entry)
         self.dump_panel.set_entries(self.entries)
+        self.setWindowTitle(self._title())
+        self._rebuild_working_dump()
 
     def remove_dump(self, serial: int) -> None:
         for entry in list(self.entries):
