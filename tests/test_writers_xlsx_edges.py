@@ -18,14 +18,13 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import re
-import shutil
-import subprocess
 import zipfile
 from pathlib import Path
 
 import openpyxl
 import pandas as pd
 import pytest
+from libreoffice import SOFFICE, convert_as_shown
 
 from sparkdesk.catalogue import export_type
 from sparkdesk.tasks import Cancelled, CancelToken, Progress
@@ -303,10 +302,6 @@ def test_ooxml_escape_leaves_other_cells_alone():
 
 # --- LibreOffice --------------------------------------------------------------------------
 
-SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
-# the cells as Calc shows them, UTF-8, every sheet (see test_writers_xlsx_formats.AS_SHOWN)
-AS_SHOWN = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,true,false,false,-1"
-
 
 @pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed")
 def test_libreoffice_shows_the_csv_text(tmp_path):
@@ -332,22 +327,7 @@ def test_libreoffice_shows_the_csv_text(tmp_path):
     for engine in xlsx_writer.available_engines():
         books.append(tmp_path / f"book-{engine}.xlsx")
         write_xlsx([("RT", table, RT)], books[-1], options, engine_factory=xlsx_writer.engine_named(engine))
-    out = tmp_path / "csv"
-    subprocess.run(
-        [
-            SOFFICE,
-            f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}",
-            "--headless",
-            "--convert-to",
-            AS_SHOWN,
-            "--outdir",
-            str(out),
-            *map(str, books),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
+    out = convert_as_shown(books, tmp_path)
     want = {
         "queued_at": format_column(table["queued_at"], "timestamp", options).tolist(),
         "user_name": names,

@@ -13,13 +13,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
-import shutil
-import subprocess
 from pathlib import Path
 
 import openpyxl
 import pandas as pd
 import pytest
+from libreoffice import SOFFICE, convert_as_shown
 
 from sparkdesk import catalogue
 from sparkdesk.catalogue import Column, ExportType, export_type
@@ -167,13 +166,7 @@ def test_workbook_of_every_export_keeps_the_formats(tmp_path: Path, xlsx_engine:
 
 # --- LibreOffice --------------------------------------------------------------------------
 
-SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 needs_soffice = pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed")
-
-# A plain ``--convert-to csv`` writes every number in full ("2801.88") whatever its cell
-# format; token 9 ("true") saves the cells as shown, the way Calc displays them. Token 3:
-# UTF-8; token 12 (LibreOffice 7.2+): every sheet, each to ``<name>-<sheet>.csv``.
-AS_SHOWN = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,true,false,false,-1"
 
 
 def libreoffice_sheets() -> list[tuple[str, pd.DataFrame, ExportType]]:
@@ -204,22 +197,7 @@ def libreoffice_views(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dic
             write_xlsx(
                 libreoffice_sheets(), books[engine], MADRID, engine_factory=xlsx_writer.engine_named(engine)
             )
-    out = folder / "csv"
-    subprocess.run(
-        [
-            SOFFICE,
-            f"-env:UserInstallation={(folder / 'profile').as_uri()}",
-            "--headless",
-            "--convert-to",
-            AS_SHOWN,
-            "--outdir",
-            str(out),
-            *map(str, books.values()),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
+    out = convert_as_shown(books.values(), folder)
     return {engine: _csv_sheets(out, book.stem) for engine, book in books.items()}
 
 
