@@ -77,8 +77,13 @@ def compute(
     params: ExportParams,
     progress: Progress | ProgressFn | None = None,
     cancel: CancelToken | None = None,
+    *,
+    memory_limit: int | None = None,
 ) -> pd.DataFrame:
     """The export's table: catalogue keys as columns, typed by kind, sorted as the spec says.
+
+    ``memory_limit`` (bytes, None: no limit) is the budget of cli.md's ``--memory-limit``:
+    a dump that does not fit is computed in parts, with the same result.
 
     Raises UnknownChannel for a channel id nobody knows, KeyError for an unknown type.
     """
