@@ -20,7 +20,7 @@ Column kinds decide how a value is stored in a computed table and how it is writ
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 # The header languages, each named in itself (the window's header menu shows these names).
 HEADER_LANGS: dict[str, str] = {"en": "English", "es": "Español"}
@@ -60,6 +60,8 @@ class ExportType:
     uses_channels: bool = True
     range_optional: bool = False
     has_content: bool = False  # its rows carry message text, left out on request (include_content)
+    # exports.md "Sorted by ...": these keys, then the id columns in order (shape.sort_rows)
+    sort_by: tuple[str, ...] = ()
 
     def name(self, lang: str) -> str:
         return self.name_by_lang[lang]
@@ -429,6 +431,23 @@ EXPORTS: tuple[ExportType, ...] = (
         ),
     ),
 )
+
+# exports.md's "Sorted by" of each export, by column key.
+_SORT_BY: dict[str, tuple[str, ...]] = {
+    "resolved-conversation": ("first_resolution_at", "conversation_id"),
+    "open-conversation": ("created_at", "conversation_id"),
+    "message": ("created_at", "message_id"),
+    "team": ("team_name", "team_id"),
+    "contact": ("contact_id",),
+    "topic": ("topic_name", "topic_id", "channel_name", "channel_id"),
+    "tag": ("tag_name", "tag_id", "channel_name", "channel_id"),
+    "user-presence": ("user_name", "user_id", "start"),
+    "user": ("user_name", "user_id"),
+    "response-times": ("replied_at", "conversation_id", "queued_at"),
+    "virtual-agent": ("virtual_agent_name", "virtual_agent_id", "channel_name", "channel_id"),
+    "contact-attribute": ("contact_id", "attribute_name", "attribute_id"),
+}
+EXPORTS = tuple(replace(e, sort_by=_SORT_BY[e.id]) for e in EXPORTS)
 
 EXPORT_IDS: tuple[str, ...] = tuple(e.id for e in EXPORTS)
 _BY_ID = {e.id: e for e in EXPORTS}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
@@ -12,7 +12,8 @@ from sparkdesk.dump.model import Dump
 from sparkdesk.exports import tables
 from sparkdesk.exports.facts import facts_for
 from sparkdesk.exports.params import ExportParams
-from sparkdesk.exports.scope import make_scope
+from sparkdesk.exports.plan import Plan, lock_context, make_plan, merge, sub_dump
+from sparkdesk.exports.scope import Scope, make_scope
 from sparkdesk.exports.shape import conform
 from sparkdesk.tasks import CancelToken, Progress, ProgressFn, as_progress, running
 
@@ -79,11 +80,14 @@ def compute(
     cancel: CancelToken | None = None,
     *,
     memory_limit: int | None = None,
+    parts: int | None = None,
 ) -> pd.DataFrame:
     """The export's table: catalogue keys as columns, typed by kind, sorted as the spec says.
 
     ``memory_limit`` (bytes, None: no limit) is the budget of cli.md's ``--memory-limit``:
-    a dump that does not fit is computed in parts, with the same result.
+    a dump that does not fit is computed in parts, with the same result. ``parts`` forces
+    their number (the tests' tiny parts). A question over a few days of a long archive
+    reads only the conversations those days need (plan.py).
 
     Raises UnknownChannel for a channel id nobody knows, KeyError for an unknown type.
     """
@@ -92,31 +96,64 @@ def compute(
     prog.step(0.0, "Preparing", force=True)
     scope = make_scope(dump, params, range_optional=export.range_optional)
     if not export.uses_channels:
-        scope = type(scope)(scope.start, scope.end, scope.snapshot, None)
+        scope = replace(scope, channels=None)
     with running(prog):  # checkpoint() inside the definitions sees this task's Cancel
-        result = _compute(dump, params, export, scope, prog)
+        plan = make_plan(dump, scope, export.id, memory_limit=memory_limit, parts=parts)
+        result = _compute(dump, params, export, scope, prog, plan)
     prog.step(1.0, "Done", force=True)
     return result
 
 
-def _compute(dump: Dump, params: ExportParams, export, scope, prog: Progress) -> pd.DataFrame:
-    facts = facts_for(dump)
-    builder = BUILDERS[export.id]
-    needed = builder.needs
-    share = 0.75 / max(len(needed), 1)
-    for i, name in enumerate(needed):
-        # one step per shared definition; checkpoint() inside it moves the bar within its share
-        lo, hi = 0.05 + share * i, 0.05 + share * (i + 1)  # hi: exactly the next lo
-        text = "Computing " + name.replace("_", " ")
-        prog.step(lo, text, force=True)
-        with running(prog.sub(lo, hi)):
-            getattr(facts, name)
-    prog.step(0.8, "Computing " + export.name("en"), force=True)
-    with running(prog.sub(0.8, 0.9)):
-        if export.has_content:
-            frame = builder.build(facts, scope, export, include_content=params.include_content)
-        else:
-            frame = builder.build(facts, scope, export)
+def _compute(
+    dump: Dump, params: ExportParams, export, scope: Scope, prog: Progress, plan: Plan
+) -> pd.DataFrame:
+    if plan.whole:
+        frame = _build(dump, params, export, scope, prog.sub(0.0, 0.9))
+    else:
+        frame = _build_in_parts(dump, params, export, scope, prog.sub(0.0, 0.9), plan.parts)
     prog.step(0.9, "Shaping the table", force=True)
     with running(prog.sub(0.9, 1.0)):
         return conform(frame, export)
+
+
+def _build_in_parts(
+    dump: Dump, params: ExportParams, export, scope: Scope, prog: Progress, parts: list
+) -> pd.DataFrame:
+    """One sub-dump per part (plan.py), built one after the other, then merged."""
+    n = len(parts)
+    if n > 1:
+        scope = replace(scope, partial=True)
+    frames = []
+    for i, core in enumerate(parts):
+        part = prog.sub(i / n, (i + 1) / n)
+        label = f"Part {i + 1} of {n}: " if n > 1 else ""
+        part.step(0.0, label + "selecting conversations", force=True)
+        with running(part.sub(0.0, 0.1)):
+            sub = sub_dump(dump, core, lock_context(dump, core))
+        frames.append(_build(sub, params, export, scope, part.sub(0.1, 1.0), label))
+        del sub
+    if n == 1:
+        return frames[0]
+    prog.step(1.0, "Putting the parts together", force=True)
+    return merge(frames, export)
+
+
+def _build(
+    dump: Dump, params: ExportParams, export, scope: Scope, prog: Progress, label: str = ""
+) -> pd.DataFrame:
+    """The export's rows from ``dump``: its shared definitions first, each a progress step."""
+    facts = facts_for(dump)
+    builder = BUILDERS[export.id]
+    needed = builder.needs
+    share = 0.8 / max(len(needed), 1)
+    for i, name in enumerate(needed):
+        # one step per shared definition; checkpoint() inside it moves the bar within its share
+        lo, hi = share * i, share * (i + 1)  # hi: exactly the next lo
+        prog.step(lo, label + "Computing " + name.replace("_", " "), force=True)
+        with running(prog.sub(lo, hi)):
+            getattr(facts, name)
+    prog.step(0.8, label + "Computing " + export.name("en"), force=True)
+    with running(prog.sub(0.8, 1.0)):
+        if export.has_content:
+            return builder.build(facts, scope, export, include_content=params.include_content)
+        return builder.build(facts, scope, export)

@@ -16,6 +16,10 @@ from sparkdesk.exports.params import (
     local_midnight,
 )
 
+# The column of a sub-dump's conversations (``plan.sub_dump``) that marks the conversations
+# whose rows count; the others are there as context for the lock sessions.
+CORE = "_core"
+
 
 @dataclass(frozen=True)
 class Scope:
@@ -28,6 +32,9 @@ class Scope:
     end: pd.Timestamp | None
     snapshot: pd.Timestamp
     channels: frozenset[str] | None  # None: every channel
+    # computing one part of several (plan.py): keep every key with a figure, and the
+    # sums behind each average, so that the parts add up (``plan.merge``)
+    partial: bool = False
 
     def in_range(self, times: pd.Series) -> pd.Series:
         """R.start <= t < R.end; missing times are never in the range."""

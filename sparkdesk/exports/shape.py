@@ -83,8 +83,9 @@ def round_div(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
     return out
 
 
-def mean_ms(values: pd.Series, keys: pd.Series) -> pd.Series:
-    """Mean per key of the defined values (integer ms), rounded half away from zero."""
+def sum_count_ms(values: pd.Series, keys: pd.Series) -> pd.DataFrame:
+    """Per key, the sum and the number of the defined values (integer ms): a mean is
+    ``round_div(sum, count)``, and sums and counts of parts add up (plan.merge)."""
     frame = pd.DataFrame({"k": keys.to_numpy(), "v": values.astype("Int64").to_numpy()}).dropna()
     g = frame.groupby("k", sort=False)["v"]
-    return round_div(g.sum(), g.count())
+    return pd.DataFrame({"sum": g.sum().astype("Int64"), "count": g.count().astype("Int64")})

@@ -27,16 +27,21 @@ from sparkdesk.exports.grouping import (
     text_fillna,
     text_where,
 )
-from sparkdesk.exports.scope import Scope
-from sparkdesk.exports.shape import mean_ms, round_div, sort_rows
+from sparkdesk.exports.scope import CORE, Scope
+from sparkdesk.exports.shape import round_div, sort_rows, sum_count_ms
 from sparkdesk.tasks import checkpoint
 
 # ----- helpers ---------------------------------------------------------------------------
 
 
 def _selected_cx(f: Facts, scope: Scope) -> np.ndarray:
-    """Boolean per conversation code: is its channel selected?"""
-    return scope.channel_ok(f.conversations["channel_id"]).to_numpy(bool)
+    """Boolean per conversation code: is its channel selected, and is it a core
+    conversation of a sub-dump (``plan.sub_dump``: context conversations never count)?"""
+    conv = f.conversations
+    selected = scope.channel_ok(conv["channel_id"]).to_numpy(bool)
+    if CORE in conv:
+        selected = selected & conv[CORE].to_numpy(bool)
+    return selected
 
 
 def _in_scope(f: Facts, scope: Scope, cx: pd.Series, times: pd.Series) -> np.ndarray:
@@ -144,7 +149,7 @@ def resolved_conversation(f: Facts, scope: Scope, export) -> pd.DataFrame:
     cf = f.conversation_facts
     mask = _selected_cx(f, scope) & scope.in_range(cf["first_resolution_at"]).to_numpy(bool)
     rows = _conversation_rows(f, mask)
-    return _sort(rows, ["first_resolution_at", "conversation_id"], export)
+    return _sort(rows, export)
 
 
 def open_conversation(f: Facts, scope: Scope, export) -> pd.DataFrame:
@@ -152,7 +157,7 @@ def open_conversation(f: Facts, scope: Scope, export) -> pd.DataFrame:
     mask = _selected_cx(f, scope) & cf["current_status"].isin(["NEW", "PENDING"]).to_numpy(bool)
     mask &= scope.in_range(f.conversations["created_at"]).to_numpy(bool)
     rows = _conversation_rows(f, mask)
-    return _sort(rows, ["created_at", "conversation_id"], export)
+    return _sort(rows, export)
 
 
 # ----- messages, contacts, attributes -------------------------------------------------------
@@ -223,7 +228,7 @@ def message(f: Facts, scope: Scope, export, include_content: bool = True) -> pd.
             "system_user_type": col["system_user_type"],
         }
     )
-    return _sort(out, ["created_at", "message_id"], export)
+    return _sort(out, export)
 
 
 def contact(f: Facts, scope: Scope, export) -> pd.DataFrame:
@@ -266,7 +271,7 @@ def contact(f: Facts, scope: Scope, export) -> pd.DataFrame:
             "last_updated": lookup(ids, c["updated_at"]).fillna(latest.reindex(kx).reset_index(drop=True)),
         }
     )
-    return _sort(out, ["contact_id"], export)
+    return _sort(out, export)
 
 
 def _contacts_who_wrote(f: Facts, scope: Scope) -> np.ndarray:
@@ -291,7 +296,7 @@ def contact_attribute(f: Facts, scope: Scope, export) -> pd.DataFrame:
             "attribute_type": attrs["type"],
         }
     )
-    return _sort(out, ["contact_id", "attribute_name", "attribute_id"], export)
+    return _sort(out, export)
 
 
 # ----- topics and tags -------------------------------------------------------------------------
@@ -310,7 +315,7 @@ def topic(f: Facts, scope: Scope, export) -> pd.DataFrame:
     out["topic_name"] = lookup(out["topic_id"], f.topics["name"])
     out["active"] = lookup(out["topic_id"], f.topics["active"])
     out = out.assign(**_channel_columns(f, out["channel_id"]))
-    return _sort(out, ["topic_name", "topic_id", "channel_name", "channel_id"], export)
+    return _sort(out, export)
 
 
 def tag(f: Facts, scope: Scope, export) -> pd.DataFrame:
@@ -337,7 +342,7 @@ def tag(f: Facts, scope: Scope, export) -> pd.DataFrame:
     out["tag_name"] = lookup(out["tag_id"], f.tags["name"])
     out["active"] = lookup(out["tag_id"], f.tags["active"])
     out = out.assign(**_channel_columns(f, out["channel_id"]))
-    return _sort(out, ["tag_name", "tag_id", "channel_name", "channel_id"], export)
+    return _sort(out, export)
 
 
 # ----- presence --------------------------------------------------------------------------------
@@ -363,7 +368,7 @@ def user_presence(f: Facts, scope: Scope, export) -> pd.DataFrame:
             "duration": duration_ms(p["end_eff"], p["start"]),
         }
     )
-    return _sort(out, ["user_name", "user_id", "start"], export)
+    return _sort(out, export)
 
 
 def _presence_time(f: Facts, scope: Scope) -> pd.DataFrame:
@@ -442,30 +447,53 @@ class _Activity:
         out = out.join(_score_counts(self.csat[who], self.csat["score"]), how="outer")
         for col in ("handle_time", "no_reply_time", "cherry_picking_time"):
             out[col] = out[col].fillna(0).astype(np.int64)
-        out["avg_handle_time"] = round_div(out["handle_time"], out["handled_conversations"])
         return out.rename_axis(who)
+
+
+def team_averages(out: pd.DataFrame) -> pd.DataFrame:
+    """The team export's averages from its sums and counts (also after ``plan.merge``)."""
+    out["avg_first_response_time"] = round_div(
+        out["_sum_first_response_time"], out["_count_first_response_time"]
+    )
+    out["avg_resolution_time"] = round_div(out["_sum_resolution_time"], out["_count_resolution_time"])
+    out["avg_handle_time"] = round_div(out["handle_time"], out["handled_conversations"])
+    return out
+
+
+def user_ratios(out: pd.DataFrame) -> pd.DataFrame:
+    """The user export's average handle time and utilization (also after ``plan.merge``)."""
+    worked = out["handle_time"] + out["no_reply_time"] + out["cherry_picking_time"]
+    out["utilization"] = (round_div(worked * 10_000, out["available_time"]) / 100).astype("Float64")
+    out["avg_handle_time"] = round_div(out["handle_time"], out["handled_conversations"])
+    return out
 
 
 def team(f: Facts, scope: Scope, export) -> pd.DataFrame:
     act = _Activity(f, scope)
-    teams = pd.Index(act.replies["team_id"].dropna().unique())
-    out = act.per("team_id").reindex(teams)
+    figures = act.per("team_id")
     cf = f.conversation_facts
     sel = _selected_cx(f, scope)
+    fr = cf[sel & scope.in_range(cf["first_response_at"]).to_numpy(bool)]
+    frt = sum_count_ms(fr["first_response_time"], fr["first_responder_team_id"])
+    fres = cf[sel & scope.in_range(cf["first_resolution_at"]).to_numpy(bool)]
+    resolution = sum_count_ms(fres["resolution_time"], fres["first_resolution_team_id"])
+    if scope.partial:  # every team with a figure: a reply may sit in another part (plan.merge)
+        teams = figures.index.dropna().union(frt.index.dropna()).union(resolution.index.dropna())
+    else:
+        teams = pd.Index(act.replies["team_id"].dropna().unique())
     # reindexed to the rows: assigning a Series to a frame with no rows makes its keys the
     # rows (teams with a first resolution in the range but no reply appeared; issue 12)
-    fr = cf[sel & scope.in_range(cf["first_response_at"]).to_numpy(bool)]
-    frt = mean_ms(fr["first_response_time"], fr["first_responder_team_id"])
-    out["avg_first_response_time"] = frt.reindex(out.index)
-    fres = cf[sel & scope.in_range(cf["first_resolution_at"]).to_numpy(bool)]
-    resolution = mean_ms(fres["resolution_time"], fres["first_resolution_team_id"])
-    out["avg_resolution_time"] = resolution.reindex(out.index)
+    out = figures.reindex(teams)
+    for name, sums in (("first_response_time", frt), ("resolution_time", resolution)):
+        sums = sums.reindex(out.index)
+        out["_sum_" + name], out["_count_" + name] = sums["sum"], sums["count"]
+    out = team_averages(out)
     out = out.rename_axis("team_id").reset_index()
     out["team_name"] = lookup(out["team_id"], f.teams["name"])
     out["created_at"] = lookup(out["team_id"], f.teams["created_at"])
     for col in ("handle_time", "no_reply_time", "cherry_picking_time"):
         out[col] = out[col].fillna(0)
-    return _sort(out, ["team_name", "team_id"], export)
+    return _sort(out, export)
 
 
 def user(f: Facts, scope: Scope, export) -> pd.DataFrame:
@@ -473,20 +501,19 @@ def user(f: Facts, scope: Scope, export) -> pd.DataFrame:
     presence = _presence_time(f, scope)
     figures = act.per("user_id")
     sources = [
-        figures.index[figures.drop(columns=["avg_handle_time"]).fillna(0).astype(bool).any(axis=1)],
+        figures.index[figures.fillna(0).astype(bool).any(axis=1)],
         presence.index,
     ]
     agents = sources[0].union(sources[1])
     out = figures.reindex(agents).join(presence)
     for col in ("available_time", "away_time", "handle_time", "no_reply_time", "cherry_picking_time"):
         out[col] = out[col].fillna(0).astype(np.int64)
-    worked = out["handle_time"] + out["no_reply_time"] + out["cherry_picking_time"]
-    out["utilization"] = (round_div(worked * 10_000, out["available_time"]) / 100).astype("Float64")
+    out = user_ratios(out)
     out = out.rename_axis("user_id").reset_index()
     out["user_name"] = lookup(out["user_id"], f.users["name"])
     out["user_email"] = lookup(out["user_id"], f.users["email"])
     out["user_reference"] = lookup(out["user_id"], f.users["reference"])
-    return _sort(out, ["user_name", "user_id"], export)
+    return _sort(out, export)
 
 
 # ----- response times and virtual agents -------------------------------------------------------
@@ -540,7 +567,7 @@ def response_times(f: Facts, scope: Scope, export) -> pd.DataFrame:
         }
     )
     out = out.assign(**_user_columns(f, out["user_id"], "user_"))
-    return _sort(out, ["replied_at", "conversation_id", "queued_at"], export)
+    return _sort(out, export)
 
 
 def virtual_agent(f: Facts, scope: Scope, export) -> pd.DataFrame:
@@ -591,7 +618,7 @@ def virtual_agent(f: Facts, scope: Scope, export) -> pd.DataFrame:
     out = out.rename_axis(["virtual_agent_id", "channel_id"]).reset_index()
     out["virtual_agent_name"] = lookup(out["virtual_agent_id"], f.virtual_agents["name"])
     out = out.assign(**_channel_columns(f, out["channel_id"]))
-    return _sort(out, ["virtual_agent_name", "virtual_agent_id", "channel_name", "channel_id"], export)
+    return _sort(out, export)
 
 
 _NO_PAIRS = pd.Series(
@@ -599,7 +626,7 @@ _NO_PAIRS = pd.Series(
 )
 
 
-def _sort(frame: pd.DataFrame, by: list[str], export) -> pd.DataFrame:
-    """``sort_rows``, its progress in the last tenth of the builder's share (below it:
-    the builders' own checkpoints)."""
-    return sort_rows(frame, by, export, lambda done: checkpoint(0.9 + 0.1 * done))
+def _sort(frame: pd.DataFrame, export) -> pd.DataFrame:
+    """``sort_rows`` by the export's ``sort_by``, its progress in the last tenth of the
+    builder's share (below it: the builders' own checkpoints)."""
+    return sort_rows(frame, list(export.sort_by), export, lambda done: checkpoint(0.9 + 0.1 * done))

@@ -1,0 +1,303 @@
+"""Which conversations a question needs, and how to compute it in parts (issue 14).
+
+Every definition of exports.md is per conversation (timeline, first response, resolution
+cycles, topics, tags, CSAT), with two exceptions, and the figures over agents, teams,
+topics, tags and virtual agents are sums and counts. So an export can be computed from a
+*sub-dump*: the conversations that matter, whole, plus every reference table. The sub-dump's
+conversations table carries a boolean ``_core`` column: its rows count; the other ones are
+*context*, there only so that a definition that looks across conversations sees what it
+needs (``tables._selected_cx`` leaves them out of every figure).
+
+The two definitions that look across conversations:
+
+- **Lock sessions** (exports.md "Lock sessions before filters"): a session also ends at the
+  agent's next ``LOCKED`` on a different conversation, and a lock is ignored by comparing it
+  with the agent's previous lock. A lock's session is exact when the conversation of the
+  agent's previous lock and that of the agent's next lock on another conversation are in the
+  sub-dump: ``lock_context`` adds them.
+- **Contact Last Updated**: the latest message of the contact in any conversation. Parts are
+  cut by contact, and the contact export takes every conversation of its contacts.
+
+Two uses:
+
+- **Cost follows the question** (``relevant_conversations``): an export over R needs only
+  the conversations with a timestamp in R (created, a message, an event, a tag, a CSAT
+  answer); a one-day export of a year's archive computes the facts of that day's
+  conversations, not the year's.
+- **Parts** (``split_by_contact``): a question too big for the memory budget is computed
+  in parts of whole contacts; ``merge`` puts the parts' rows together in the spec's order
+  (rows of conversations and messages) or adds up their figures (agents, teams, topics,
+  tags, virtual agents) and derives the averages again from the sums.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from sparkdesk.dump.model import Dump
+from sparkdesk.exports.grouping import ms_ints, whole
+from sparkdesk.exports.scope import CORE, Scope
+
+# The tables whose rows belong to one conversation, by their conversation id column.
+BY_CONVERSATION = ("conversations", "messages", "conversation_events", "csat_surveys")
+# The timestamps that put a conversation into a range (exports.md: every "in the range").
+RANGE_TIMES = {
+    "conversations": ("created_at",),
+    "messages": ("created_at",),
+    "conversation_events": ("at",),
+    "csat_surveys": ("responded_at",),
+}
+# Exports whose rows read a contact's other conversations (Contact "Last Updated").
+WHOLE_CONTACTS = frozenset({"contact"})
+
+
+def _ids(series: pd.Series) -> pa.Array:
+    return whole(pa.array(series, type=pa.large_string()))
+
+
+def _in_range(times: pd.Series, scope: Scope) -> np.ndarray:
+    return scope.in_range(times).to_numpy(bool)
+
+
+def relevant_conversations(dump: Dump, scope: Scope, export_id: str) -> pa.Array | None:
+    """The ids of the conversations an export over ``scope`` reads (None: all of them).
+
+    A conversation counts when any of its timestamps that an export selects on lies in R.
+    Messages tagged in R bring their conversation along.
+    """
+    if scope.start is None and scope.end is None:
+        return None
+    t = dump.tables
+    found = []
+    for name, columns in RANGE_TIMES.items():
+        table = t[name]
+        for col in columns:
+            hit = _in_range(table[col], scope)
+            if hit.any():
+                found.append(_ids(table["conversation_id"][hit]))
+    tags = t["message_tags"]
+    tagged = _in_range(tags["at"], scope)
+    if tagged.any():
+        messages = t["messages"]
+        of_tagged = pc.is_in(
+            _ids(messages["message_id"]), value_set=pc.unique(_ids(tags["message_id"][tagged]))
+        )
+        found.append(_ids(messages["conversation_id"][of_tagged.to_numpy(zero_copy_only=False)]))
+    ids = pc.unique(pa.concat_arrays(found)) if found else pa.array([], pa.large_string())
+    if export_id in WHOLE_CONTACTS:
+        ids = _whole_contacts(dump, ids)
+    return ids
+
+
+def _whole_contacts(dump: Dump, ids: pa.Array) -> pa.Array:
+    conv = dump.tables["conversations"]
+    cid = _ids(conv["conversation_id"])
+    contacts = pc.unique(_ids(conv["contact_id"]).filter(pc.is_in(cid, value_set=ids)))
+    return cid.filter(pc.is_in(_ids(conv["contact_id"]), value_set=contacts))
+
+
+def split_by_contact(dump: Dump, ids: pa.Array | None, parts: int) -> list[pa.Array]:
+    """``ids`` (None: every conversation) in ``parts`` groups of whole contacts.
+
+    A contact goes to part ``code % parts``, its code numbering the contacts in order of
+    their first conversation: the parts come out about equal, and the same every run.
+    """
+    conv = dump.tables["conversations"]
+    cid = _ids(conv["conversation_id"])
+    keep = (
+        np.ones(len(cid), bool)
+        if ids is None
+        else pc.is_in(cid, value_set=ids).to_numpy(zero_copy_only=False)
+    )
+    codes = (
+        pc.dictionary_encode(_ids(conv["contact_id"])).indices.fill_null(-1).to_numpy(zero_copy_only=False)
+    )
+    part = np.where(codes < 0, 0, codes) % max(parts, 1)
+    return [cid.filter(pa.array(keep & (part == p))) for p in range(max(parts, 1))]
+
+
+def lock_context(dump: Dump, core: pa.Array) -> pa.Array:
+    """The conversations the lock sessions of ``core`` need besides ``core`` itself.
+
+    For each ``LOCKED`` event of a core conversation, in the agent's locks ordered by time
+    and reading order (the order of ``Facts.lock_sessions``): the conversation of the
+    previous lock, and that of the next lock on another conversation. Locks without an
+    agent form one group, as they do there.
+    """
+    events = dump.tables["conversation_events"]
+    locked = (events["type"] == "LOCKED").fillna(False).to_numpy(bool)
+    if not locked.any():
+        return pa.array([], pa.large_string())
+    locks = events[locked]
+    conv = pc.dictionary_encode(_ids(locks["conversation_id"]))
+    cx = conv.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    user = pc.dictionary_encode(_ids(locks["user_id"])).indices.fill_null(-1).to_numpy(zero_copy_only=False)
+    order = np.lexsort((locks["_seq"].to_numpy(np.int64), ms_ints(locks["at"]), user))
+    u, c = user[order], cx[order]
+    n = len(order)
+    same_user_prev = np.zeros(n, bool)
+    same_user_prev[1:] = u[1:] == u[:-1]
+    run_start = ~same_user_prev | (c != np.roll(c, 1))
+    starts = np.flatnonzero(run_start)
+    nxt = starts[np.minimum(np.searchsorted(starts, np.arange(n), side="right"), len(starts) - 1)]
+    has_next = (nxt > np.arange(n)) & (u[nxt] == u)
+    is_core = pc.is_in(conv.dictionary, value_set=core).to_numpy(zero_copy_only=False)[c]
+    wanted = np.zeros(len(conv.dictionary), bool)
+    prev = np.flatnonzero(is_core & same_user_prev)
+    wanted[c[prev - 1]] = True
+    wanted[c[nxt[is_core & has_next]]] = True
+    wanted[c[is_core]] = False
+    return conv.dictionary.filter(pa.array(wanted))
+
+
+def sub_dump(dump: Dump, core: pa.Array, context: pa.Array | None = None) -> Dump:
+    """The dump cut to the ``core`` and ``context`` conversations, whole, with every
+    reference table; the conversations table marks the core ones in ``_core``."""
+    t = dict(dump.tables)
+    keep = core if context is None or len(context) == 0 else pa.concat_arrays([core, context])
+    for name in BY_CONVERSATION:
+        table = t[name]
+        rows = pc.is_in(_ids(table["conversation_id"]), value_set=keep).to_numpy(zero_copy_only=False)
+        t[name] = table[rows].reset_index(drop=True)
+    conv = t["conversations"]
+    t["conversations"] = conv.assign(
+        **{CORE: pc.is_in(_ids(conv["conversation_id"]), value_set=core).to_numpy(zero_copy_only=False)}
+    )
+    messages = _ids(t["messages"]["message_id"])
+    tags = t["message_tags"]
+    t["message_tags"] = tags[
+        pc.is_in(_ids(tags["message_id"]), value_set=messages).to_numpy(zero_copy_only=False)
+    ]
+    t["message_tags"] = t["message_tags"].reset_index(drop=True)
+    contacts = pc.unique(_ids(conv["contact_id"]))
+    for name in ("contacts", "contact_attributes"):
+        table = t[name]
+        rows = pc.is_in(_ids(table["contact_id"]), value_set=contacts).to_numpy(zero_copy_only=False)
+        t[name] = table[rows].reset_index(drop=True)
+    return replace(dump, tables=t)
+
+
+# ----- putting parts together ------------------------------------------------------------------
+
+# The exports whose rows are sums over conversations: their key columns. The others have one
+# row per conversation, message, contact, reply or interval, which no two parts share.
+AGGREGATE_KEYS: dict[str, tuple[str, ...]] = {
+    "team": ("team_id",),
+    "user": ("user_id",),
+    "topic": ("topic_id", "channel_id"),
+    "tag": ("tag_id", "channel_id"),
+    "virtual-agent": ("virtual_agent_id", "channel_id"),
+}
+# Figures every part computes whole (from the presence table, which parts do not cut).
+_SAME_IN_EVERY_PART = frozenset({"available_time", "away_time"})
+# Figures derived from others after the sums (tables.team_averages, tables.user_ratios).
+_DERIVED = frozenset({"avg_handle_time", "avg_first_response_time", "avg_resolution_time", "utilization"})
+_SUMMED_KINDS = frozenset({"count", "duration"})
+
+
+def merge(frames: list[pd.DataFrame], export) -> pd.DataFrame:
+    """The parts' rows as one export (before ``shape.conform``), sorted as the spec says."""
+    from sparkdesk.exports import tables
+    from sparkdesk.exports.shape import sort_rows
+
+    frames = [f for f in frames if len(f)] or frames[:1]
+    merged = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    keys = AGGREGATE_KEYS.get(export.id)
+    if keys is not None and len(frames) > 1:
+        merged = _add_up(merged, keys, export)
+        if export.id == "team":
+            merged = tables.team_averages(merged)
+            merged = merged[merged["replies"].fillna(0).to_numpy() > 0]
+        elif export.id == "user":
+            merged = tables.user_ratios(merged)
+    return sort_rows(merged.reset_index(drop=True), list(export.sort_by), export)
+
+
+def _add_up(frame: pd.DataFrame, keys: tuple[str, ...], export) -> pd.DataFrame:
+    kinds = {c.key: c.kind for c in export.columns}
+    how = {}
+    for col in frame.columns:
+        if col in keys or col in _DERIVED:
+            continue
+        if col in kinds:
+            summed = kinds[col] in _SUMMED_KINDS and col not in _SAME_IN_EVERY_PART
+        else:  # the builders' own figures (handled conversations, sums behind averages...)
+            summed = pd.api.types.is_numeric_dtype(frame[col]) and not pd.api.types.is_bool_dtype(frame[col])
+        how[col] = "sum" if summed else "first"
+    grouped = frame.groupby(list(keys), sort=False, dropna=False)
+    return grouped.agg(how).reset_index()
+
+
+# ----- the plan --------------------------------------------------------------------------------
+
+# Narrow to the question's conversations when they are at most this share of the dump: above
+# it, the copy costs more than it saves, and the whole dump's facts may be cached already.
+NARROW_SHARE = 0.5
+# Peak memory of computing an export, as a multiple of the bytes of its conversations'
+# rows (messages, events, tags, surveys): measured at 1,000,000 conversations (benchmarks/).
+FACTS_FACTOR = 3.0
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How ``registry.compute`` runs one export: on the dump as it is (``parts`` None), or on
+    one sub-dump per part, each a list of core conversation ids."""
+
+    parts: list[pa.Array] | None
+
+    @property
+    def whole(self) -> bool:
+        return self.parts is None
+
+
+def make_plan(
+    dump: Dump, scope: Scope, export_id: str, *, memory_limit: int | None = None, parts: int | None = None
+) -> Plan:
+    """Narrow to the conversations the question reads, and cut them into as many parts as
+    the memory budget needs. ``parts`` forces sub-dumps, that many (the tests: 1 is the
+    narrowed dump alone, more are tiny parts)."""
+    if export_id == "user-presence":  # the presence table only
+        return Plan(None)
+    ids = relevant_conversations(dump, scope, export_id)
+    total = len(dump.tables["conversations"])
+    if parts is None:
+        parts = parts_for(dump, total if ids is None else len(ids), memory_limit)
+        if parts <= 1 and (ids is None or len(ids) > NARROW_SHARE * total):
+            return Plan(None)
+    if parts <= 1:
+        return Plan([_all_ids(dump) if ids is None else ids])
+    return Plan(split_by_contact(dump, ids, parts))
+
+
+def _all_ids(dump: Dump) -> pa.Array:
+    return _ids(dump.tables["conversations"]["conversation_id"])
+
+
+def conversation_bytes(dump: Dump) -> int:
+    """Bytes held by the rows that belong to conversations (Arrow buffers, not Python)."""
+    names = (*BY_CONVERSATION, "message_tags")
+    return int(sum(dump.tables[n].memory_usage(index=False, deep=False).sum() for n in names))
+
+
+def parts_for(dump: Dump, conversations: int, memory_limit: int | None) -> int:
+    """How many parts keep the computation of ``conversations`` inside ``memory_limit``
+    besides the dump itself; 1 without a limit."""
+    if memory_limit is None:
+        return 1
+    total = max(len(dump.tables["conversations"]), 1)
+    held = conversation_bytes(dump)
+    need = FACTS_FACTOR * held * conversations / total
+    room = memory_limit - held
+    if need <= room:
+        return 1
+    if room <= 0:
+        return MAX_PARTS
+    return int(min(MAX_PARTS, np.ceil(need / room)))
+
+
+MAX_PARTS = 256

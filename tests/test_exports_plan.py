@@ -1,0 +1,186 @@
+"""Cost that follows the question, and parts (sparkdesk/exports/plan.py, issue 14).
+
+The promise is exact: an export computed from the conversations its range needs, or in
+parts of a few contacts each, is the export computed from the whole dump, cell for cell and
+type for type. These tests force both on the conformance dump (every parameter set and
+type), on the bundled demo dump over single days, and on drawn dumps (Hypothesis), and pin
+the two definitions that look across conversations with hand-made dumps.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from strategies import channel_subsets, dump_specs, load_or_reject, params, ranges, write_spec
+
+from sparkdesk.catalogue import EXPORT_IDS
+from sparkdesk.dump import load_dumps
+from sparkdesk.exports import ExportParams, compute
+from sparkdesk.exports.plan import lock_context, make_plan, relevant_conversations, split_by_contact
+from sparkdesk.exports.scope import make_scope
+from sparkdesk.resources import bundled_demo_path
+
+CONFORMANCE = Path(__file__).resolve().parents[2] / "shared" / "conformance"
+
+
+def same(got: pd.DataFrame, want: pd.DataFrame, what: str) -> None:
+    pd.testing.assert_frame_equal(got, want, obj=what)
+
+
+@pytest.fixture(scope="module")
+def conformance_dump():
+    if not CONFORMANCE.exists():
+        pytest.skip("the conformance sets are not next to this checkout")
+    return load_dumps([CONFORMANCE / "dump"], cache=False)
+
+
+@pytest.fixture(scope="module")
+def demo_dump():
+    return load_dumps([bundled_demo_path()], cache=False)
+
+
+def _conformance_params() -> list:
+    sets = json.loads((CONFORMANCE / "params.json").read_text()) if CONFORMANCE.exists() else []
+    return [pytest.param(ps, t, id=f"{ps['name']}-{t}") for ps in sets for t in EXPORT_IDS]
+
+
+@pytest.mark.parametrize(("ps", "type_id"), _conformance_params())
+def test_tiny_parts_and_the_narrowed_dump_give_the_whole_result(conformance_dump, ps, type_id):
+    """Issue 14 item 6: parts of one or two contacts each, on every export of every set."""
+    p = ExportParams(
+        type_id,
+        ps["tz"],
+        dt.date.fromisoformat(ps["from"]) if ps.get("from") else None,
+        dt.date.fromisoformat(ps["to"]) if ps.get("to") else None,
+        tuple(ps.get("channels", ())),
+    )
+    whole = compute(conformance_dump, p)
+    contacts = conformance_dump.tables["contacts"]["contact_id"].nunique()
+    for parts in (1, 3, contacts // 2):  # 14 parts: two contacts each
+        same(compute(conformance_dump, p, parts=parts), whole, f"{type_id} in {parts} parts")
+
+
+@pytest.mark.parametrize("type_id", EXPORT_IDS)
+def test_one_day_of_the_demo_reads_a_few_conversations_and_gives_the_same_rows(demo_dump, type_id):
+    span = demo_dump.time_span()
+    days = pd.date_range(span[0].tz_convert("America/New_York").date(), periods=30, freq="7D")
+    for day in days[:5]:
+        p = ExportParams(type_id, "America/New_York", day.date(), day.date())
+        whole = compute(demo_dump, p)
+        same(compute(demo_dump, p, parts=1), whole, f"{type_id} on {day.date()}, narrowed")
+        same(compute(demo_dump, p, parts=4), whole, f"{type_id} on {day.date()}, in 4 parts")
+
+
+def test_a_day_needs_a_small_share_of_the_conversations(demo_dump):
+    span = demo_dump.time_span()
+    day = span[0].tz_convert("UTC").date() + dt.timedelta(days=20)
+    scope = make_scope(demo_dump, ExportParams("message", "UTC", day, day))
+    ids = relevant_conversations(demo_dump, scope, "message")
+    total = len(demo_dump.tables["conversations"])
+    assert 0 < len(ids) < total / 4
+    assert not make_plan(demo_dump, scope, "message").whole  # narrowed on its own
+
+
+def test_no_range_means_every_conversation_and_presence_never_narrows(demo_dump):
+    scope = make_scope(demo_dump, ExportParams("open-conversation", "UTC"), range_optional=True)
+    assert relevant_conversations(demo_dump, scope, "open-conversation") is None
+    scope = make_scope(demo_dump, ExportParams("user-presence", "UTC"))
+    assert make_plan(demo_dump, scope, "user-presence", parts=5).whole
+
+
+def test_parts_hold_whole_contacts_and_every_conversation_once(demo_dump):
+    parts = split_by_contact(demo_dump, None, 7)
+    conv = demo_dump.tables["conversations"].set_index("conversation_id")["contact_id"]
+    seen = [set(p.to_pylist()) for p in parts]
+    assert sum(len(s) for s in seen) == len(conv) == len(set().union(*seen))
+    contacts = [set(conv.loc[sorted(s)]) for s in seen]
+    for i, a in enumerate(contacts):
+        for b in contacts[i + 1 :]:
+            assert not a & b
+
+
+# ----- the definitions that look across conversations, by hand ----------------------------------
+
+_TABLES = {
+    "channels.csv": "channel_id,medium,name,display_name\nch,WEB,Web,Web\n",
+    "users.csv": "user_id,name,email,reference\nu1,Ann,a@x,A\n",
+    "contacts.csv": "contact_id,medium,primary_identifier,secondary_identifier,updated_at\n"
+    "k1,WEB,p1,,\nk2,WEB,p2,,\n",
+}
+
+
+def _write(folder: Path, conversations: str, messages: str, events: str) -> Path:
+    folder.mkdir()
+    for name, text in _TABLES.items():
+        (folder / name).write_text(text)
+    (folder / "conversations.csv").write_text(
+        "conversation_id,channel_id,contact_id,created_at\n" + conversations
+    )
+    (folder / "messages.csv").write_text(
+        "message_id,conversation_id,created_at,direction,user_id\n" + messages
+    )
+    (folder / "conversation_events.csv").write_text("conversation_id,at,type,user_id,status\n" + events)
+    (folder / "manifest.json").write_text('{"snapshot_at": "2025-01-10T00:00:00Z"}')
+    return folder
+
+
+def test_a_session_ends_at_the_agents_next_lock_on_a_conversation_outside_the_day(tmp_path):
+    """Ann locks A on the 2nd and B on the 5th: A's session opened on the 2nd ends on the 5th
+    (the next lock on another conversation), though B has nothing on the 2nd. One day's
+    export must read B too (lock_context) or Ann's handle time would run to the snapshot."""
+    folder = _write(
+        tmp_path / "d",
+        "A,ch,k1,2025-01-02T09:00:00Z\nB,ch,k2,2025-01-05T09:00:00Z\n",
+        "m1,A,2025-01-02T09:00:00Z,INBOUND,\nm2,A,2025-01-02T10:00:00Z,OUTBOUND,u1\n"
+        "m3,B,2025-01-05T09:00:00Z,INBOUND,\n",
+        "A,2025-01-02T09:30:00Z,LOCKED,u1,\nB,2025-01-05T09:30:00Z,LOCKED,u1,\n",
+    )
+    dump = load_dumps([folder], cache=False)
+    p = ExportParams("user", "UTC", dt.date(2025, 1, 2), dt.date(2025, 1, 2))
+    scope = make_scope(dump, p)
+    ids = relevant_conversations(dump, scope, "user")
+    assert ids.to_pylist() == ["A"]
+    assert lock_context(dump, ids).to_pylist() == ["B"]
+    row = compute(dump, p, parts=1).iloc[0]
+    assert row["handle_time"] == 3 * 86_400_000  # 2nd 09:30 to 5th 09:30, hand-computed
+    same(compute(dump, p, parts=1), compute(dump, p), "narrowed user export")
+
+
+def test_contact_last_updated_reads_the_contacts_conversation_outside_the_day(tmp_path):
+    """k1 writes in A on the 2nd and in B on the 6th: its Last Updated (no updated_at) is the
+    6th, the latest message of any of its conversations, whatever the range."""
+    folder = _write(
+        tmp_path / "d",
+        "A,ch,k1,2025-01-02T09:00:00Z\nB,ch,k1,2025-01-06T09:00:00Z\n",
+        "m1,A,2025-01-02T09:00:00Z,INBOUND,\nm2,B,2025-01-06T11:00:00Z,INBOUND,\n",
+        "",
+    )
+    dump = load_dumps([folder], cache=False)
+    p = ExportParams("contact", "UTC", dt.date(2025, 1, 2), dt.date(2025, 1, 2))
+    got = compute(dump, p, parts=1)
+    assert got["last_updated"].iloc[0] == pd.Timestamp("2025-01-06T11:00:00Z")
+    same(got, compute(dump, p), "narrowed contact export")
+
+
+# ----- drawn dumps ---------------------------------------------------------------------------------
+
+
+@settings(max_examples=10)  # 24 exports each: the other properties draw these dumps too
+@given(data=st.data())
+def test_parts_of_drawn_dumps_give_the_whole_result(data):
+    spec = data.draw(dump_specs(), label="dump")
+    with tempfile.TemporaryDirectory() as tmp:
+        dump = load_or_reject(write_spec(spec, Path(tmp) / "dump"))
+    rng = data.draw(ranges(spec), label="range")
+    channels = data.draw(st.one_of(st.just(()), channel_subsets(dump)), label="channels")
+    n = data.draw(st.integers(1, 6), label="parts")
+    for type_id in EXPORT_IDS:
+        p = params(type_id, spec.tz, rng, channels)
+        same(compute(dump, p, parts=n), compute(dump, p), f"{type_id} in {n} parts")
