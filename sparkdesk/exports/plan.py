@@ -60,6 +60,24 @@ def _ids(series: pd.Series) -> pa.Array:
     return whole(pa.array(series, type=pa.large_string()))
 
 
+def filter_series(series: pd.Series, keep: np.ndarray) -> pd.Series:
+    """``series[keep]`` on a fresh index. A text column read from the cache is an Arrow array
+    of a thousand chunks; pandas' mask takes it whole (2.2 s for 1 % of ten million
+    messages), Arrow's filter goes chunk by chunk (0.3 s)."""
+    arrow = getattr(series.array, "_pa_array", None)
+    if arrow is None:
+        return series[keep].reset_index(drop=True)
+    kept = pc.filter(arrow, pa.array(keep, pa.bool_()))
+    return pd.Series(type(series.array)(kept, dtype=series.dtype), name=series.name)
+
+
+def filter_rows(frame: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
+    """``frame[keep]`` on a fresh index, column by column (``filter_series``)."""
+    return pd.DataFrame(
+        {name: filter_series(frame[name], keep) for name in frame.columns}, columns=frame.columns
+    )
+
+
 def _in_range(times: pd.Series, scope: Scope) -> np.ndarray:
     return scope.in_range(times).to_numpy(bool)
 
@@ -79,15 +97,17 @@ def relevant_conversations(dump: Dump, scope: Scope, export_id: str) -> pa.Array
         for col in columns:
             hit = _in_range(table[col], scope)
             if hit.any():
-                found.append(_ids(table["conversation_id"][hit]))
+                found.append(_ids(filter_series(table["conversation_id"], hit)))
     tags = t["message_tags"]
     tagged = _in_range(tags["at"], scope)
     if tagged.any():
         messages = t["messages"]
         of_tagged = pc.is_in(
-            _ids(messages["message_id"]), value_set=pc.unique(_ids(tags["message_id"][tagged]))
+            _ids(messages["message_id"]), value_set=pc.unique(_ids(filter_series(tags["message_id"], tagged)))
         )
-        found.append(_ids(messages["conversation_id"][of_tagged.to_numpy(zero_copy_only=False)]))
+        found.append(
+            _ids(filter_series(messages["conversation_id"], of_tagged.to_numpy(zero_copy_only=False)))
+        )
     ids = pc.unique(pa.concat_arrays(found)) if found else pa.array([], pa.large_string())
     if export_id in WHOLE_CONTACTS:
         ids = _whole_contacts(dump, ids)
@@ -133,7 +153,7 @@ def lock_context(dump: Dump, core: pa.Array) -> pa.Array:
     locked = (events["type"] == "LOCKED").fillna(False).to_numpy(bool)
     if not locked.any():
         return pa.array([], pa.large_string())
-    locks = events[locked]
+    locks = filter_rows(events[["conversation_id", "user_id", "at", "_seq"]], locked)
     conv = pc.dictionary_encode(_ids(locks["conversation_id"]))
     cx = conv.indices.to_numpy(zero_copy_only=False).astype(np.int64)
     user = pc.dictionary_encode(_ids(locks["user_id"])).indices.fill_null(-1).to_numpy(zero_copy_only=False)
@@ -163,22 +183,20 @@ def sub_dump(dump: Dump, core: pa.Array, context: pa.Array | None = None) -> Dum
     for name in BY_CONVERSATION:
         table = t[name]
         rows = pc.is_in(_ids(table["conversation_id"]), value_set=keep).to_numpy(zero_copy_only=False)
-        t[name] = table[rows].reset_index(drop=True)
+        t[name] = filter_rows(table, rows)
     conv = t["conversations"]
     t["conversations"] = conv.assign(
         **{CORE: pc.is_in(_ids(conv["conversation_id"]), value_set=core).to_numpy(zero_copy_only=False)}
     )
     messages = _ids(t["messages"]["message_id"])
     tags = t["message_tags"]
-    t["message_tags"] = tags[
-        pc.is_in(_ids(tags["message_id"]), value_set=messages).to_numpy(zero_copy_only=False)
-    ]
-    t["message_tags"] = t["message_tags"].reset_index(drop=True)
+    tagged = pc.is_in(_ids(tags["message_id"]), value_set=messages).to_numpy(zero_copy_only=False)
+    t["message_tags"] = filter_rows(tags, tagged)
     contacts = pc.unique(_ids(conv["contact_id"]))
     for name in ("contacts", "contact_attributes"):
         table = t[name]
         rows = pc.is_in(_ids(table["contact_id"]), value_set=contacts).to_numpy(zero_copy_only=False)
-        t[name] = table[rows].reset_index(drop=True)
+        t[name] = filter_rows(table, rows)
     return replace(dump, tables=t)
 
 
