@@ -19,6 +19,8 @@ from zoneinfo import ZoneInfo
 from sparkdesk import __version__
 from sparkdesk.catalogue import EXPORT_IDS, HEADER_LANGS, export_type
 from sparkdesk.localzone import local_zone_name
+from sparkdesk.memory import ENV_VAR as MEMORY_ENV_VAR
+from sparkdesk.memory import MemoryLimitTooSmall, explicit_memory_limit, parse_size, resolve_memory_limit
 
 log = logging.getLogger("sparkdesk")
 
@@ -56,6 +58,23 @@ def _zone(text: str) -> str:
 
 
 NO_CACHE_HELP = "read the dumps afresh and keep no copy of them in the user cache folder"
+QUIET_HELP = "show no progress line (shown on standard error when it is a terminal)"
+MEMORY_HELP = (
+    f"the most memory the computation may hold, such as 512MiB or 4GiB (also {MEMORY_ENV_VAR}; "
+    "default: half of this computer's memory)"
+)
+
+
+def _size(text: str) -> int:
+    """A size for --memory-limit (``sparkdesk.memory.parse_size``): bytes."""
+    try:
+        return parse_size(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
+def _add_memory_limit(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--memory-limit", type=_size, metavar="SIZE", help=MEMORY_HELP)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -72,6 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--type", dest="export_type", choices=EXPORT_IDS, help="with --screenshot: generate this export"
     )
     gui.add_argument("--tz", type=_zone, help="time zone to preselect")
+    _add_memory_limit(gui)
 
     exp = sub.add_parser("export", help="write one export (or all) from dumps")
     exp.add_argument("dumps", nargs="+", metavar="DUMP")
@@ -89,11 +109,15 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--no-formula-guard", action="store_true")
     exp.add_argument("--report", metavar="PATH", help="write the import report as CSV")
     exp.add_argument("--no-cache", action="store_true", help=NO_CACHE_HELP)
+    exp.add_argument("--quiet", action="store_true", help=QUIET_HELP)
+    _add_memory_limit(exp)
 
     ins = sub.add_parser("inspect", help="what is in the dumps, and what is wrong with them")
     ins.add_argument("dumps", nargs="+", metavar="DUMP")
     ins.add_argument("--json", action="store_true")
     ins.add_argument("--no-cache", action="store_true", help=NO_CACHE_HELP)
+    ins.add_argument("--quiet", action="store_true", help=QUIET_HELP)
+    _add_memory_limit(ins)
 
     demo = sub.add_parser("demo", help="write a synthetic dump")
     demo.add_argument("out_dir", metavar="OUT_DIR")
@@ -142,7 +166,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _is_refusal(err: Exception) -> bool:
-    """Is this the dump being refused (one sentence for the user), not a bug?"""
+    """Is this the dump being refused, or a memory limit too small for it (one sentence for
+    the user), not a bug?"""
+    if isinstance(err, MemoryLimitTooSmall):
+        return True
     try:
         from sparkdesk.dump.model import DumpRefused
     except ImportError:  # the dump package itself cannot load: not a refusal
@@ -179,15 +206,52 @@ def _gui(args: argparse.Namespace) -> int:
         screenshot=getattr(args, "screenshot", None),
         export_type=getattr(args, "export_type", None),
         tz=getattr(args, "tz", None),
+        memory_limit=_explicit_memory_limit(args),
     )
+
+
+# ----- memory limit and progress (export, inspect, gui) ---------------------------------------
+
+
+def _explicit_memory_limit(args: argparse.Namespace) -> int | None:
+    """--memory-limit, else SPARKDESK_MEMORY_LIMIT, in bytes; None when neither is given.
+    An environment value that is not a size is a wrong command line (exit status 2)."""
+    import os
+
+    try:
+        return explicit_memory_limit(getattr(args, "memory_limit", None), os.environ)
+    except ValueError as err:
+        raise UsageError(str(err)) from None
+
+
+def _memory_limit(args: argparse.Namespace) -> int:
+    """The budget in force (cli.md): the flag, else the environment, else half the memory."""
+    import os
+
+    try:
+        return resolve_memory_limit(getattr(args, "memory_limit", None), os.environ)
+    except ValueError as err:
+        raise UsageError(str(err)) from None
+
+
+def _progress_line(args: argparse.Namespace):
+    """The command's progress line on standard error (nothing with --quiet or off a terminal)."""
+    from sparkdesk.progress_line import progress_line
+
+    return progress_line(quiet=getattr(args, "quiet", False))
 
 
 # ----- export ----------------------------------------------------------------------------------
 
 
 def _export(args: argparse.Namespace) -> int:
+    with _progress_line(args) as line:  # erased before any sentence that follows
+        return _export_steps(args, line)
+
+
+def _export_steps(args: argparse.Namespace, line) -> int:
     from sparkdesk.dump import load_dumps
-    from sparkdesk.exports import ExportParams, UnknownChannel, compute
+    from sparkdesk.exports import ExportParams
     from sparkdesk.writers import WriteOptions
 
     types = _export_types(args.type)
@@ -203,7 +267,9 @@ def _export(args: argparse.Namespace) -> int:
         if not parent.is_dir():
             raise UsageError(f"the folder {parent} does not exist.")
     tz = args.tz or local_zone_name()
-    dump = load_dumps(args.dumps, cache=not args.no_cache)
+    memory_limit = _memory_limit(args)
+    dump = load_dumps(args.dumps, progress=line.stage("Import"), cache=not args.no_cache)
+    line.clear()
     _summarise_report(dump)
     if args.report:
         from sparkdesk.dump.report import write_report_csv
@@ -217,7 +283,7 @@ def _export(args: argparse.Namespace) -> int:
         formula_guard=not args.no_formula_guard,
     )
     tables = {}
-    for type_id in types:
+    for i, type_id in enumerate(types):
         params = ExportParams(
             type_id,
             tz,
@@ -226,12 +292,22 @@ def _export(args: argparse.Namespace) -> int:
             tuple(args.channel),
             include_content=not args.no_content,
         )
-        try:
-            tables[type_id] = compute(dump, params)
-        except UnknownChannel as err:
-            raise UsageError(str(err)) from None
-    _write(tables, args.out, options, fmt)
+        step = f"Compute {type_id}" if len(types) == 1 else f"Compute {i + 1}/{len(types)} {type_id}"
+        tables[type_id] = _compute(dump, params, line.stage(step), memory_limit)
+    if args.out == "-" and sys.stdout.isatty():
+        line.close()  # the CSV goes to the same screen: the line would cut into it
+    _write(tables, args.out, options, fmt, line.stage("Write"))
     return EXIT_OK
+
+
+def _compute(dump, params, progress, memory_limit: int):
+    """One export's table within the memory budget; an unknown channel is a wrong command line."""
+    from sparkdesk.exports import UnknownChannel, compute
+
+    try:
+        return compute(dump, params, progress, memory_limit=memory_limit)
+    except UnknownChannel as err:
+        raise UsageError(str(err)) from None
 
 
 def _export_types(value: str) -> list[str]:
@@ -251,14 +327,14 @@ def _format_of(args: argparse.Namespace) -> str | None:
     return fmt
 
 
-def _write(tables: dict, out: str, options, fmt: str | None) -> None:
+def _write(tables: dict, out: str, options, fmt: str | None, progress=None) -> None:
     from sparkdesk.writers import write_all, write_export
 
     if len(tables) == 1:
         ((type_id, table),) = tables.items()
-        write_export(table, export_type(type_id), out, options, fmt=fmt or "csv")
+        write_export(table, export_type(type_id), out, options, fmt=fmt or "csv", progress=progress)
     else:
-        write_all(tables, out, options, fmt=fmt)
+        write_all(tables, out, options, fmt=fmt, progress=progress)
 
 
 def _summarise_report(dump) -> None:
@@ -271,9 +347,10 @@ def _summarise_report(dump) -> None:
 # ----- inspect ---------------------------------------------------------------------------------
 
 
-def inspect_summary(dump) -> dict:
+def inspect_summary(dump, progress=None) -> dict:
     """What `inspect` prints, as plain data (also its --json form); its problems are those
-    of the window's import report (``sparkdesk.inspection``)."""
+    of the window's import report (``sparkdesk.inspection``), whose lock sessions report
+    to ``progress``."""
     from sparkdesk.inspection import dump_report
 
     rep = dump.report
@@ -302,7 +379,7 @@ def inspect_summary(dump) -> dict:
         "ignored_files": list(rep.ignored_files),
         "problems": [
             {"table": r.table, "kind": r.kind, "reason": r.reason, "count": int(r.count)}
-            for r in dump_report(dump).problems().itertuples(index=False)
+            for r in dump_report(dump, progress).problems().itertuples(index=False)
         ],
     }
 
@@ -317,7 +394,10 @@ def _none(value):
 def _inspect(args: argparse.Namespace) -> int:
     from sparkdesk.dump import load_dumps
 
-    summary = inspect_summary(load_dumps(args.dumps, cache=not args.no_cache))
+    _memory_limit(args)  # checked now (exit status 2); reading a dump takes no budget yet (issue 14)
+    with _progress_line(args) as line:  # erased before the summary is printed
+        dump = load_dumps(args.dumps, progress=line.stage("Import"), cache=not args.no_cache)
+        summary = inspect_summary(dump, line.stage("Check lock sessions"))
     if args.json:
         print(json.dumps(summary, indent=2, ensure_ascii=False))
         return EXIT_OK

@@ -439,6 +439,18 @@
         <source>Could not save %1: %2</source>
         <translation>No se pudo guardar %1: %2</translation>
     </message>
+    <message>
+        <source>The memory limit is too small for this dump: use at least %1.</source>
+        <translation>El límite de memoria es demasiado pequeño para este volcado: use al menos %1.</translation>
+    </message>
+    <message>
+        <source>A memory limit of %1 is too small for this dump: use at least %2.</source>
+        <translation>Un límite de memoria de %1 es demasiado pequeño para este volcado: use al menos %2.</translation>
+    </message>
+    <message>
+        <source>&amp;Preferences…</source>
+        <translation>&amp;Preferencias…</translation>
+    </message>
 </context>
 <context>
     <name>Menus</name>
@@ -537,6 +549,14 @@
     <message>
         <source>&amp;Filter Rows</source>
         <translation>&amp;Filtrar filas</translation>
+    </message>
+    <message>
+        <source>&amp;Preferences…</source>
+        <translation>&amp;Preferencias…</translation>
+    </message>
+    <message>
+        <source>The memory an export may hold</source>
+        <translation>La memoria que puede ocupar una exportación</translation>
     </message>
     <message>
         <source>&amp;View</source>
@@ -767,6 +787,37 @@
     <message>
         <source>Compute the export (Ctrl+E)</source>
         <translation>Calcular la exportación (Ctrl+E)</translation>
+    </message>
+</context>
+<context>
+    <name>PreferencesDialog</name>
+    <message>
+        <source>Preferences</source>
+        <translation>Preferencias</translation>
+    </message>
+    <message>
+        <source>Memory</source>
+        <translation>Memoria</translation>
+    </message>
+    <message>
+        <source>&amp;Automatic: half of this computer&apos;s memory (%1)</source>
+        <translation>&amp;Automático: la mitad de la memoria de este equipo (%1)</translation>
+    </message>
+    <message>
+        <source>&amp;Limit:</source>
+        <translation>&amp;Límite:</translation>
+    </message>
+    <message>
+        <source>The most memory an export may hold</source>
+        <translation>La memoria máxima que puede ocupar una exportación</translation>
+    </message>
+    <message>
+        <source>The most memory SparkDesk may hold to compute an export. A dump that does not fit is processed in parts, with the same result.</source>
+        <translation>La memoria máxima que SparkDesk puede ocupar para calcular una exportación. Un volcado que no cabe se procesa por partes, con el mismo resultado.</translation>
+    </message>
+    <message>
+        <source>For this session, the command line set the limit to %1.</source>
+        <translation>Para esta sesión, la línea de comandos fijó el límite en %1.</translation>
     </message>
 </context>
 <context>

@@ -152,10 +152,16 @@ class Menus(QObject):
             act.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             w.preview.view.addAction(act)
             w.removeAction(act)
+        w.act_preferences = self._action(
+            "actPreferences", w.preferences, QKeySequence.StandardKey.Preferences
+        )
+        w.act_preferences.setMenuRole(QAction.MenuRole.PreferencesRole)  # macOS: in the application menu
         w.menu_edit = w.menuBar().addMenu("")
         w.menu_edit.addAction(w.act_copy)
         w.menu_edit.addAction(w.act_select_all)
         w.menu_edit.addAction(w.act_filter)
+        w.menu_edit.addSeparator()
+        w.menu_edit.addAction(w.act_preferences)
 
     def _edit_texts(self) -> None:
         w = self.w
@@ -163,6 +169,8 @@ class Menus(QObject):
         w.act_copy.setText(self.tr("&Copy"))
         w.act_select_all.setText(self.tr("Select &All"))
         w.act_filter.setText(self.tr("&Filter Rows"))
+        w.act_preferences.setText(self.tr("&Preferences…"))
+        w.act_preferences.setToolTip(self.tr("The memory an export may hold"))
 
     # -- View ------------------------------------------------------------------------
     def _view_menu(self) -> None:

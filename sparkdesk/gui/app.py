@@ -1,4 +1,4 @@
-"""Start the window: ``run(dumps, screenshot=..., export_type=..., tz=...)``.
+"""Start the window: ``run(dumps, screenshot=..., export_type=..., tz=..., memory_limit=...)``.
 
 ``sparkdesk`` and ``sparkdesk gui [DUMP...]`` call ``run``. With no dumps the window opens
 on the bundled demo dump with a note saying so. With ``screenshot`` it loads the dumps,
@@ -106,8 +106,12 @@ def run(
     screenshot: str | None = None,
     export_type: str | None = None,
     tz: str | None = None,
+    memory_limit: int | None = None,
 ) -> int:
-    """Open the window (``sparkdesk gui``). Returns the process exit status."""
+    """Open the window (``sparkdesk gui``). Returns the process exit status.
+
+    ``memory_limit`` (bytes; from ``--memory-limit`` or ``SPARKDESK_MEMORY_LIMIT``) is the
+    budget for this session, preselected in Preferences instead of the saved setting."""
     _setup_logging()
     app = _make_app(sys.argv[:1])
     sys.excepthook = excepthook
@@ -120,7 +124,7 @@ def run(
     translations = Translations.for_app(app)
     translations.set_language(settings.ui_lang or system_language())
 
-    window = MainWindow(settings, translations)
+    window = MainWindow(settings, translations, memory_limit=memory_limit)
     if export_type:
         if not window.options.set_type(export_type):
             print(f"sparkdesk gui: unknown export type {export_type!r}", file=sys.stderr)

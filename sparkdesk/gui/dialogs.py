@@ -1,20 +1,25 @@
-"""Dialogs: errors (one sentence, details on demand), the import report, About."""
+"""Dialogs: errors (one sentence, details on demand), the import report, Preferences, About."""
 
 from __future__ import annotations
 
 import platform
 
 from PySide6 import __version__ as pyside_version
-from PySide6.QtCore import QCoreApplication, Qt, qVersion
+from PySide6.QtCore import QCoreApplication, QLocale, Qt, qVersion
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
+    QDoubleSpinBox,
+    QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QMessageBox,
     QPushButton,
+    QRadioButton,
     QTableView,
     QTabWidget,
     QVBoxLayout,
@@ -23,6 +28,14 @@ from PySide6.QtWidgets import (
 
 import sparkdesk
 from sparkdesk.gui.models import FrameModel
+from sparkdesk.memory import format_size
+
+MIB, GIB = 1024**2, 1024**3
+
+
+def size_text(n: int, *, at_least: bool = False) -> str:
+    """``sparkdesk.memory.format_size`` with the user's decimal point ("1,5 GiB" in Spanish)."""
+    return format_size(n, at_least=at_least).replace(".", QLocale().decimalPoint())
 
 
 def show_error(parent: QWidget | None, sentence: str, details: str = "") -> QMessageBox:
@@ -179,6 +192,106 @@ class ReportDialog(QDialog):
         self.save_button.setText(self.tr("&Save report…"))
         self.save_button.setToolTip(self.tr("Save every rejected row with its reason as a CSV file"))
         self._headers()
+
+
+class PreferencesDialog(QDialog):
+    """Edit ▸ Preferences: the memory limit (cli.md's ``--memory-limit``), automatic (half
+    of this computer's memory) or a size in MiB or GiB.
+
+    ``limit`` is the limit to show (bytes; 0: automatic), ``default`` what automatic means
+    here, ``from_command_line`` whether ``limit`` came from the command line for this session
+    (a note says so). ``memory_limit()`` is the user's choice once accepted.
+    """
+
+    def __init__(
+        self, limit: int, default: int, *, from_command_line: bool = False, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("preferencesDialog")
+        self._default = default
+        layout = QVBoxLayout(self)
+        self.memory_box = QGroupBox()
+        box = QVBoxLayout(self.memory_box)
+        self.auto_radio = QRadioButton()
+        self.auto_radio.setObjectName("memoryAuto")
+        self.custom_radio = QRadioButton()
+        self.custom_radio.setObjectName("memoryCustom")
+        group = QButtonGroup(self)
+        group.addButton(self.auto_radio)
+        group.addButton(self.custom_radio)
+        self.size_spin = QDoubleSpinBox()
+        self.size_spin.setObjectName("memorySize")
+        self.size_spin.setDecimals(1)
+        self.size_spin.setRange(0.1, 999_999.0)
+        self.unit_combo = QComboBox()
+        self.unit_combo.setObjectName("memoryUnit")
+        self.unit_combo.addItem("MiB", MIB)
+        self.unit_combo.addItem("GiB", GIB)
+        row = QHBoxLayout()
+        row.addWidget(self.custom_radio)
+        row.addWidget(self.size_spin, 1)
+        row.addWidget(self.unit_combo)
+        self.memory_note = QLabel()
+        self.memory_note.setWordWrap(True)
+        self.session_note = QLabel()
+        self.session_note.setObjectName("memorySessionNote")
+        self.session_note.setWordWrap(True)
+        self.session_note.setVisible(from_command_line)
+        box.addWidget(self.auto_radio)
+        box.addLayout(row)
+        box.addWidget(self.memory_note)
+        box.addWidget(self.session_note)
+        layout.addWidget(self.memory_box)
+        layout.addStretch(1)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+        self.custom_radio.toggled.connect(self._custom_toggled)
+        self._show_limit(limit)
+        self.retranslate(limit if from_command_line else 0)
+        self.setMinimumWidth(480)
+
+    def _show_limit(self, limit: int) -> None:
+        shown = limit if limit > 0 else self._default
+        unit = GIB if shown >= GIB else MIB
+        self.unit_combo.setCurrentIndex(self.unit_combo.findData(unit))
+        self.size_spin.setValue(round(shown / unit, 1))
+        (self.custom_radio if limit > 0 else self.auto_radio).setChecked(True)
+        self._custom_toggled(limit > 0)
+
+    def _custom_toggled(self, on: bool) -> None:
+        self.size_spin.setEnabled(on)
+        self.unit_combo.setEnabled(on)
+
+    def memory_limit(self) -> int:
+        """The chosen limit in bytes; 0 for automatic."""
+        if self.auto_radio.isChecked():
+            return 0
+        return max(int(round(self.size_spin.value() * self.unit_combo.currentData())), 1)
+
+    def retranslate(self, session_limit: int = 0) -> None:
+        self.setWindowTitle(self.tr("Preferences"))
+        self.memory_box.setTitle(self.tr("Memory"))
+        self.auto_radio.setText(
+            self.tr("&Automatic: half of this computer's memory (%1)").replace("%1", size_text(self._default))
+        )
+        self.custom_radio.setText(self.tr("&Limit:"))
+        self.size_spin.setToolTip(self.tr("The most memory an export may hold"))
+        self.memory_note.setText(
+            self.tr(
+                "The most memory SparkDesk may hold to compute an export. A dump that does not fit "
+                "is processed in parts, with the same result."
+            )
+        )
+        if session_limit:
+            self.session_note.setText(
+                self.tr("For this session, the command line set the limit to %1.").replace(
+                    "%1", size_text(session_limit)
+                )
+            )
 
 
 class AboutDialog(QDialog):

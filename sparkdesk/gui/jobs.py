@@ -94,13 +94,21 @@ def clear_saved_dumps(progress: ProgressFn | None = None, cancel: CancelToken | 
     return cache.clear()
 
 
-def compute(dump, params, progress: ProgressFn | None = None, cancel: CancelToken | None = None) -> Computed:
+def compute(
+    dump,
+    params,
+    progress: ProgressFn | None = None,
+    cancel: CancelToken | None = None,
+    *,
+    memory_limit: int | None = None,
+) -> Computed:
+    """The export's table (``sparkdesk.exports.compute``) within ``memory_limit`` bytes."""
     from sparkdesk.exports import compute as compute_export
     from sparkdesk.tasks import as_progress
 
     start = time.perf_counter()
     prog = as_progress(progress, cancel)
-    frame = compute_export(dump, params, progress=prog)
+    frame = compute_export(dump, params, progress=prog, memory_limit=memory_limit)
     prog.step(1.0, "Done", force=True)
     return Computed(frame, params, time.perf_counter() - start)
 
@@ -129,8 +137,11 @@ def export_all(
     fmt: str | None,
     progress: ProgressFn | None = None,
     cancel: CancelToken | None = None,
+    *,
+    memory_limit: int | None = None,
 ) -> str:
-    """Compute every export, then write them together (a folder, or one workbook)."""
+    """Compute every export within ``memory_limit`` bytes, then write them together (a
+    folder, or one workbook)."""
     from sparkdesk.exports import compute as compute_export
     from sparkdesk.writers import write_all
 
@@ -140,7 +151,9 @@ def export_all(
     for i, (type_id, params) in enumerate(params_by_type.items()):
         sub = p.sub(0.8 * i / n, 0.8 * (i + 1) / n)
         sub.step(0.0, type_id, force=True)
-        tables[type_id] = compute_export(dump, params, progress=sub, cancel=p.cancel)
+        tables[type_id] = compute_export(
+            dump, params, progress=sub, cancel=p.cancel, memory_limit=memory_limit
+        )
     write_all(tables, out, options, fmt=fmt, progress=p.sub(0.8, 1.0), cancel=p.cancel)
     return out
 

@@ -41,6 +41,7 @@ class Settings:
     bom: bool = True
     formula_guard: bool = True
     keep_dump_copies: bool = True  # save imported dumps in the user cache folder (quick re-open)
+    memory_limit: int = 0  # bytes the computation may hold (cli.md's --memory-limit); 0: automatic
     ui_lang: str = ""  # empty: from the system locale
     geometry: str = ""  # base64 of QWidget.saveGeometry()
     window_state: str = ""  # base64 of QMainWindow.saveState()

@@ -34,12 +34,13 @@ from sparkdesk.gui import jobs
 from sparkdesk.gui import settings as settings_mod
 from sparkdesk.gui.actions import Menus
 from sparkdesk.gui.busy import BusyIndicator, Slot
-from sparkdesk.gui.dialogs import AboutDialog, ReportDialog, show_error
+from sparkdesk.gui.dialogs import AboutDialog, PreferencesDialog, ReportDialog, show_error, size_text
 from sparkdesk.gui.help import kind_help
 from sparkdesk.gui.i18n import Translations
 from sparkdesk.gui.options import OptionsPanel, write_options_for
 from sparkdesk.gui.panels import DumpEntry, DumpPanel, MessageBar, PreviewPanel, fmt_float, fmt_int
 from sparkdesk.gui.runner import TaskRunner
+from sparkdesk.memory import MemoryLimitTooSmall, default_memory_limit
 
 log = logging.getLogger(__name__)
 
@@ -59,8 +60,14 @@ class MainWindow(QMainWindow):
     copies_cleared = Signal(int)  # the saved copies of dumps were deleted: bytes freed
 
     def __init__(
-        self, settings: settings_mod.Settings | None = None, translations: Translations | None = None
+        self,
+        settings: settings_mod.Settings | None = None,
+        translations: Translations | None = None,
+        *,
+        memory_limit: int | None = None,
     ):
+        """``memory_limit`` (bytes) is this session's, from the command line; without it,
+        the one in Preferences (``settings.memory_limit``) holds."""
         super().__init__()
         self.setObjectName("mainWindow")
         self.settings = settings if settings is not None else settings_mod.load()
@@ -77,6 +84,8 @@ class MainWindow(QMainWindow):
         self._cancelled_note = False
         self._span_tz: str | None = None  # the zone the range edits' span was worked out in
         self._saved_path: str | None = None  # the last file saved (its folder opens from the note)
+        self._session_memory_limit = memory_limit  # from the command line, until Preferences changes it
+        self.preferences_dialog: PreferencesDialog | None = None
 
         from sparkdesk.gui.paths import icon_path
 
@@ -528,6 +537,7 @@ class MainWindow(QMainWindow):
             jobs.compute,
             self.dump,
             params,
+            memory_limit=self.memory_limit(),
             on_done=self._computed,
             on_error=self._compute_failed,
             on_cancelled=self._compute_cancelled,
@@ -561,6 +571,10 @@ class MainWindow(QMainWindow):
     def _compute_failed(self, exc: BaseException, details: str) -> None:
         from sparkdesk.exports import UnknownChannel
 
+        if isinstance(exc, MemoryLimitTooSmall):
+            sentence = self._refuse_memory_limit(exc)
+            self.generate_failed.emit(sentence)
+            return
         if isinstance(exc, UnknownChannel | ValueError):
             sentence = _one_line(exc)
         else:
@@ -809,6 +823,7 @@ class MainWindow(QMainWindow):
             out,
             write_options_for(None, choices),
             fmt,
+            memory_limit=self.memory_limit(),
             on_done=self._saved,
             on_error=lambda exc, details: self._save_failed(out, exc, details),
             label=self.tr("Writing all twelve exports…"),
@@ -822,12 +837,17 @@ class MainWindow(QMainWindow):
         self.saved.emit(str(path))
 
     def _save_failed(self, path: str, exc: BaseException, details: str) -> None:
+        if isinstance(exc, MemoryLimitTooSmall):  # "Export all" computes too
+            self._refuse_memory_limit(exc)
+            return
         log.error("Saving %s failed:\n%s", path, details)
         sentence = self.tr("Could not save %1: %2").replace("%1", str(path)).replace("%2", _one_line(exc))
         self._last_error_box = show_error(self, sentence, details)
 
     def _message_action(self, action_id: str) -> None:
-        if action_id == "open-folder" and self._saved_path:
+        if action_id == "preferences":
+            self.preferences()
+        elif action_id == "open-folder" and self._saved_path:
             p = Path(self._saved_path)
             folder = p if p.is_dir() else p.parent
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
@@ -860,6 +880,45 @@ class MainWindow(QMainWindow):
 
     def about(self) -> None:
         AboutDialog(self, self.windowIcon()).exec()
+
+    # ---------------------------------------------------------------------------------
+    # memory limit (cli.md's --memory-limit): Edit ▸ Preferences
+    def memory_limit(self) -> int:
+        """Bytes an export may hold: this session's from the command line, else the one in
+        Preferences, else half of this computer's memory."""
+        if self._session_memory_limit is not None:
+            return self._session_memory_limit
+        return self.settings.memory_limit if self.settings.memory_limit > 0 else default_memory_limit()
+
+    def preferences(self) -> None:
+        """Open Preferences on the limit in force; OK keeps the choice (and saves it)."""
+        session = self._session_memory_limit
+        dialog = self.preferences_dialog = PreferencesDialog(
+            session if session is not None else self.settings.memory_limit,
+            default_memory_limit(),
+            from_command_line=session is not None,
+            parent=self,
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self._preferences_chosen(dialog.memory_limit()))
+        dialog.open()
+
+    def _preferences_chosen(self, memory_limit: int) -> None:
+        self.settings.memory_limit = memory_limit
+        self._session_memory_limit = None
+        settings_mod.save(self.settings)
+
+    def _refuse_memory_limit(self, exc: MemoryLimitTooSmall) -> str:
+        """The limit cannot hold one part: say so in the message bar, with the way to change it."""
+        at_least = size_text(exc.needed_bytes, at_least=True)
+        if exc.limit_bytes is None:
+            sentence = self.tr("The memory limit is too small for this dump: use at least %1.")
+            sentence = sentence.replace("%1", at_least)
+        else:
+            sentence = self.tr("A memory limit of %1 is too small for this dump: use at least %2.")
+            sentence = sentence.replace("%1", size_text(exc.limit_bytes)).replace("%2", at_least)
+        self.message_bar.show_message("error", sentence, self.tr("&Preferences…"), "preferences")
+        return sentence
 
 
 def _sort_job(series, ascending: bool, progress=None, cancel=None):
