@@ -172,7 +172,7 @@ WRONG = [
     ("summary", '"yes"', "must be true or false"),
     ("out_dir", '""', "is empty"),
     ("out_dir", '"{month}"', "{month}, which is not a field"),
-    ("out_dir", '"../up/{to}"', "climbs out"),
+    ("name_pattern", '"../{type}.csv"', "climbs out of out_dir"),
     ("name_pattern", '"{type}_{from:%Y}.csv"', "with a format"),
     ("name_pattern", '"/abs/{type}.csv"', "not an absolute path"),
     ("name_pattern", '"{type}/"', "names no file"),

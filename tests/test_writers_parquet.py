@@ -3,9 +3,9 @@ compared with the CSV of the same export, cell by cell."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
-import subprocess
-import sys
+import io
 from pathlib import Path
 
 import pandas as pd
@@ -15,6 +15,7 @@ import pytest
 from parquetkit import as_csv_text, read_parquet
 
 from sparkdesk.catalogue import EXPORT_IDS, export_type
+from sparkdesk.cli import main
 from sparkdesk.demo import write_demo
 from sparkdesk.dump import load_dumps
 from sparkdesk.exports import ExportParams, compute
@@ -147,10 +148,15 @@ def test_parquet_is_a_format_and_an_extension():
 # ----- the command line --------------------------------------------------------------------------
 
 
-def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "sparkdesk", *args], capture_output=True, text=True, check=False
-    )
+def cli(*args: str) -> tuple[int, str]:
+    """(exit status, standard error) of `sparkdesk ARGS`, run in this process."""
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        try:
+            status = main(list(args))
+        except SystemExit as exit_:
+            status = exit_.code
+    return status, err.getvalue()
 
 
 DEMO = str(Path(__file__).parent.parent / "resources" / "demo")
@@ -159,21 +165,23 @@ DEMO = str(Path(__file__).parent.parent / "resources" / "demo")
 def test_export_writes_parquet_from_the_extension_or_format(tmp_path):
     by_ext = tmp_path / "team.parquet"
     by_flag = tmp_path / "team.out"
-    assert cli("export", DEMO, "--type", "team", "--tz", TZ, "--out", str(by_ext)).returncode == 0
-    r = cli("export", DEMO, "--type", "team", "--tz", TZ, "--format", "parquet", "--out", str(by_flag))
-    assert r.returncode == 0, r.stderr
+    assert cli("export", DEMO, "--type", "team", "--tz", TZ, "--out", str(by_ext))[0] == 0
+    status, err = cli(
+        "export", DEMO, "--type", "team", "--tz", TZ, "--format", "parquet", "--out", str(by_flag)
+    )
+    assert status == 0, err
     assert by_ext.read_bytes() == by_flag.read_bytes()
     assert pq.read_table(by_ext).column_names == export_type("team").headers("en")
 
 
 def test_export_all_to_a_folder_of_parquet_and_the_refusals(tmp_path):
-    r = cli(
+    status, err = cli(
         "export", DEMO, "--type", "all", "--tz", TZ, "--format", "parquet", "--out", str(tmp_path / "all")
     )
-    assert r.returncode == 0, r.stderr
+    assert status == 0, err
     assert sorted(p.name for p in (tmp_path / "all").iterdir()) == sorted(f"{t}.parquet" for t in EXPORT_IDS)
-    r = cli("export", DEMO, "--type", "team", "--format", "parquet")
-    assert r.returncode == 2 and "PARQUET cannot be written to standard output" in r.stderr
-    r = cli("export", DEMO, "--type", "all", "--out", str(tmp_path / "all.parquet"))
-    assert r.returncode == 2 and "one Parquet file per export" in r.stderr
+    status, err = cli("export", DEMO, "--type", "team", "--format", "parquet")
+    assert status == 2 and "PARQUET cannot be written to standard output" in err
+    status, err = cli("export", DEMO, "--type", "all", "--out", str(tmp_path / "all.parquet"))
+    assert status == 2 and "one Parquet file per export" in err
     assert not (tmp_path / "all.parquet").exists()

@@ -6,8 +6,8 @@ choose at the time the job is written (an organisation called ``Acme/EU``, a zon
 Each ``/``, ``\\`` or ``:``, and each control character, in a field's value becomes ``-``,
 which is also how ``{tz}`` spells the zone's slash (``Europe-Madrid``). The pattern's
 own text is the user's: a ``/`` written in ``name_pattern`` makes a subfolder of
-``out_dir``, and ``out_dir`` may be any path (``D:/reports``); only ``..`` steps, which
-would climb out of ``out_dir``, are refused.
+``out_dir``, and ``out_dir`` may be any path (``D:/reports``, ``../reports``); only ``..`` steps in ``name_pattern``, which would
+climb out of ``out_dir``, are refused.
 
 ``name_pattern = "sparkcentral"`` is Sparkcentral's scheduled-export layout,
 ``export/{type}/[{org}][{type}][{from}][{to}][{uuid}].{ext}`` under ``out_dir``, the
@@ -65,8 +65,8 @@ def pattern_problem(pattern: str, *, is_name: bool) -> str | None:
     except ValueError as err:
         return str(err)
     parts = re.split(r"[/\\]", text)
-    if ".." in parts:
-        return "climbs out of its folder with '..'"
+    if is_name and ".." in parts:
+        return "climbs out of out_dir with '..'"
     if is_name and (text.startswith(("/", "\\")) or re.match(r"[A-Za-z]:", text)):
         return "must be a name inside out_dir, not an absolute path"
     if is_name and not parts[-1].strip():

@@ -252,7 +252,7 @@ def dump_paths(job: Job) -> list[Path]:
 
 def _from_job(job: Job, text: str) -> Path:
     path = Path(os.path.expanduser(text))
-    return path if path.is_absolute() else job.folder / path
+    return Path(os.path.normpath(path if path.is_absolute() else job.folder / path))
 
 
 def input_files(paths: list[Path], prog: Progress) -> list[dict]:
