@@ -265,3 +265,13 @@ def test_a_date_is_not_a_range_but_a_fixed_range_text_is(tmp_path):
     job = load_job(write(tmp_path, job_text(range='"2025-03-30..2025-04-05"')))
     assert job.range == "2025-03-30..2025-04-05"
     assert dt.date(2025, 3, 30)  # (the range is resolved in test_jobs_ranges.py)
+
+
+def test_the_readme_job_file_is_a_valid_job(tmp_path):
+    """README's "Scheduled exports" shows a complete job file: it must read as one."""
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Scheduled exports", 1)[1]
+    text = section.split("```toml\n", 1)[1].split("```", 1)[0]
+    job = load_job(write(tmp_path, text))
+    assert job.range == "last-week" and job.format == "xlsx" and job.one_workbook
+    assert job.dumps_glob == "D:/drops/acme-*.zip" and job.dumps == ()
