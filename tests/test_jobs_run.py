@@ -520,3 +520,26 @@ def test_sparkdesk_run_exit_statuses(tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_:
         cli.main(["run", str(refused), "--as-of", "18/06/2025"])
     assert exit_.value.code == 2
+
+
+def test_an_unknown_channel_fails_the_run_with_the_exports_sentence(tmp_path):
+    receipt = run_job(make_job(tmp_path, channels=("ch-nowhere",)), now=NOW)
+    assert not receipt.ok and "ch-nowhere" in receipt.error and "\n" not in receipt.error
+    assert files_in(tmp_path / "out") == ["run-20250701T070000.json"]
+
+
+def test_the_receipt_holds_every_key_of_the_job(tmp_path):
+    job = make_job(tmp_path, tz=None, types=("team",))
+    data = run_job(job, now=NOW).as_dict()["job"]
+    from sparkdesk.localzone import local_zone_name
+
+    assert data["tz"] == local_zone_name()  # the zone it ran in
+    assert data["week_starts"] == "monday" and data["format"] == "csv" and data["summary"] is False
+    assert data["options"] == {"time_format": "local", "content": True, "bom": True, "formula_guard": True}
+    assert data["name_pattern"] == "{type}_{from}_{to}.{ext}" and data["dumps_glob"] is None
+
+
+def test_progress_goes_forward_to_the_end(tmp_path):
+    seen: list[float] = []
+    assert run_job(make_job(tmp_path), now=NOW, progress=lambda f, _text: seen.append(f)).ok
+    assert seen and seen == sorted(seen) and seen[-1] == 1.0

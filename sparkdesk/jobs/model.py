@@ -83,8 +83,8 @@ class Job:
                 object.__setattr__(self, key, tuple(value))
         if isinstance(self.options, dict):
             object.__setattr__(self, "options", JobOptions(**self.options))
-        if self.path is not None and not isinstance(self.path, Path):
-            object.__setattr__(self, "path", Path(self.path))
+        if self.path is not None:  # absolute, so a receipt's job path is the same text every run
+            object.__setattr__(self, "path", Path(os.path.abspath(self.path)))
         for key in _CHECKS:
             value = getattr(self, key)
             if value is None or (key in ("dumps", "types", "out_dir") and not value):
@@ -129,8 +129,13 @@ class Job:
         used = set(names.fields_of(self.pattern)) | set(names.fields_of(self.out_dir))
         return not (used & {"type", "name"})
 
-    def to_dict(self) -> dict:
-        """The job's keys as a job file holds them (defaults left out, ``path`` too)."""
+    def to_dict(self, *, full: bool = False) -> dict:
+        """The job's keys as a job file holds them: defaults left out (``full``: every key,
+        ``tz`` the zone it runs in), ``path`` never."""
+        if full:
+            out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "path"}
+            out = {k: list(v) if isinstance(v, tuple) else v for k, v in out.items()}
+            return {**out, "tz": self.zone, "options": dataclasses.asdict(self.options)}
         out: dict = {}
         for f in dataclasses.fields(self):
             if f.name == "path":
@@ -315,7 +320,7 @@ def _job_from(data: dict, text: str, path: Path) -> Job:
     for key in REQUIRED:
         if key not in data:
             raise JobFileError(f"{path.name}: {key} is missing (required).", key=key)
-    job = Job(**{**data, "path": path.resolve()})
+    job = Job(**{**data, "path": path})
     try:
         check_job(job)
     except JobFileError as err:

@@ -108,7 +108,7 @@ class Receipt:
             "sparkdesk_version": __version__,
             "ok": self.ok,
             "error": self.error,
-            "job": {"path": str(self.job.path) if self.job.path else None, **self.job.to_dict()},
+            "job": {"path": str(self.job.path) if self.job.path else None, **self.job.to_dict(full=True)},
             "run": self.run,
             "as_of": self.as_of.isoformat(),
             "range": {
