@@ -101,7 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--to", dest="last_day", type=_date, help="last day (inclusive), YYYY-MM-DD")
     exp.add_argument("--channel", action="append", default=[], help="keep this channel id (repeatable)")
     exp.add_argument("--lang", choices=list(HEADER_LANGS), default="en")
-    exp.add_argument("--format", dest="fmt", choices=["csv", "xlsx"])
+    exp.add_argument("--format", dest="fmt", choices=["csv", "xlsx", "parquet"])
     exp.add_argument("--out", default="-", help="file to write ('-': CSV on standard output)")
     exp.add_argument("--time-format", choices=["local", "iso"], default="local")
     exp.add_argument("--no-content", action="store_true")
@@ -118,6 +118,12 @@ def build_parser() -> argparse.ArgumentParser:
     ins.add_argument("--no-cache", action="store_true", help=NO_CACHE_HELP)
     ins.add_argument("--quiet", action="store_true", help=QUIET_HELP)
     _add_memory_limit(ins)
+
+    run = sub.add_parser("run", help="run a saved export job (a TOML job file)")
+    run.add_argument("job", metavar="JOB.toml")
+    run.add_argument("--as-of", type=_date, help="the run day, YYYY-MM-DD (default: today in the job's zone)")
+    run.add_argument("--dry-run", action="store_true", help="print the range and the files; write nothing")
+    run.add_argument("--quiet", action="store_true", help="no progress line")
 
     demo = sub.add_parser("demo", help="write a synthetic dump")
     demo.add_argument("out_dir", metavar="OUT_DIR")
@@ -139,6 +145,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _inspect(args)
         if args.command == "demo":
             return _demo(args)
+        if args.command == "run":
+            return _run_job(args)
     except UsageError as err:
         print(f"sparkdesk: {err}", file=sys.stderr)
         return EXIT_USAGE
@@ -260,8 +268,10 @@ def _export_steps(args: argparse.Namespace, line) -> int:
     fmt = _format_of(args)
     if len(types) > 1 and args.out == "-":
         raise UsageError("--type all needs --out: a folder, or an .xlsx file.")
-    if fmt == "xlsx" and args.out == "-":
-        raise UsageError("XLSX cannot be written to standard output; give --out FILE.xlsx.")
+    if fmt in ("xlsx", "parquet") and args.out == "-":
+        raise UsageError(f"{fmt.upper()} cannot be written to standard output; give --out FILE.{fmt}.")
+    if len(types) > 1 and args.out != "-" and Path(args.out).suffix.lower() == ".parquet":
+        raise UsageError("--type all writes one Parquet file per export: give --out a folder.")
     if args.out != "-":
         parent = Path(args.out).resolve().parent
         if not parent.is_dir():
@@ -428,6 +438,45 @@ def _inspect(args: argparse.Namespace) -> int:
         print("Warnings and rejections:")
         for p in summary["problems"]:
             print(f"  {p['table']}: {p['count']} {p['kind']}: {p['reason']}")
+    return EXIT_OK
+
+
+# ----- run -------------------------------------------------------------------------------------
+
+
+def _run_job(args: argparse.Namespace) -> int:
+    """`sparkdesk run JOB.toml`: 0 every file written, 1 refused or not written (the receipt
+    says which), 2 a wrong job file (one sentence with the key and its line)."""
+    from sparkdesk.jobs import JobFileError, load_job, run_job
+
+    try:
+        job = load_job(args.job)
+        with _progress_line(args) as line:  # erased before the receipt's lines
+            receipt = run_job(job, as_of=args.as_of, dry_run=args.dry_run, progress=line.stage("Run"))
+    except JobFileError as err:
+        raise UsageError(str(err)) from None
+    for warning in receipt.warnings:
+        print(f"sparkdesk: {warning}", file=sys.stderr)
+    first, last = receipt.range
+    if args.dry_run:
+        print(f"{job.title}: {job.range} is {first} to {last} ({job.zone}), run day {receipt.as_of}")
+        for output in receipt.outputs:
+            print(output.path)
+        return EXIT_OK
+    if receipt.report is not None:
+        for problem in receipt.report["problems"]:
+            print(
+                f"sparkdesk: {problem['table']}: {problem['count']} {problem['kind']}: {problem['reason']}",
+                file=sys.stderr,
+            )
+    if not receipt.ok:
+        print(f"sparkdesk: {receipt.error}", file=sys.stderr)
+        if receipt.receipt_path:
+            print(f"sparkdesk: receipt: {receipt.receipt_path}", file=sys.stderr)
+        return EXIT_REFUSED
+    for output in receipt.outputs:
+        print(output.path)
+    print(receipt.receipt_path)
     return EXIT_OK
 
 

@@ -11,10 +11,12 @@
   a carriage return, ``_x005F_`` an underscore, as Excel reads them): every text, control
   characters included, reads back whole.
 
-TODO(parquet): when ``--format parquet`` exists (cli.md: text as strings, counts int64,
-durations and percentages float64, timestamps ``timestamp[ms, tz]`` in the export's zone,
-booleans), add it to ``test_csv_and_xlsx_hold_the_same_values`` as a third reading of the
-same tables, compared through ``xlsx_text``'s rules; there is no Parquet writer to test yet.
+- CSV and Parquet hold the same values, in the types of cli.md (text as strings, counts
+  int64, durations and percentages float64, timestamps ``timestamp[ms, tz]`` in the
+  export's zone, booleans): every Parquet cell, spelled the CSV's way
+  (``parquetkit.as_csv_text``: no formula-guard apostrophe in a typed cell, a timestamp
+  the same instant as the iso text or the same local clock to the second), is the CSV's
+  text, and a missing value is null.
 
 Profiles and the long run: see tests/test_properties_exports.py.
 """
@@ -32,6 +34,7 @@ from zoneinfo import ZoneInfo
 import openpyxl
 from hypothesis import given
 from hypothesis import strategies as st
+from parquetkit import as_csv_text, read_parquet
 from strategies import compute_all, dump_specs, load_or_reject, ranges, write_spec
 
 from sparkdesk.catalogue import EXPORT_IDS, export_type
@@ -144,7 +147,6 @@ def test_csv_and_xlsx_hold_the_same_values(case, engine):
             (unique_sheet_name(export_type(t).name(options.lang), taken), tables[t], t) for t in EXPORT_IDS
         ]
         write_xlsx(sheets, book, options, engine_factory=engine_named(engine))
-        # TODO(parquet): write the same tables as Parquet here and compare them too (module docstring)
         wb = openpyxl.load_workbook(book, read_only=True)
         try:
             sheets = wb.worksheets
@@ -163,3 +165,21 @@ def test_csv_and_xlsx_hold_the_same_values(case, engine):
                         assert got == want, f"{type_id} row {i} {col.key}: XLSX {got!r}, CSV {text!r}"
         finally:
             wb.close()
+
+
+@given(case=written_cases())
+def test_csv_and_parquet_hold_the_same_values(case):
+    tables, options = case
+    with tempfile.TemporaryDirectory() as tmp:
+        csv_paths = write_all(tables, Path(tmp) / "csv", options, fmt="csv")
+        pq_paths = write_all(tables, Path(tmp) / "parquet", options, fmt="parquet")
+        for type_id, c_path, p_path in zip(EXPORT_IDS, csv_paths, pq_paths, strict=True):
+            export = export_type(type_id)
+            header, *csv_rows = read_csv(c_path)
+            names, pq_rows = read_parquet(p_path, export, options)
+            assert names == header == export.headers(options.lang)
+            assert len(pq_rows) == len(csv_rows), type_id
+            for i, (prow, crow) in enumerate(zip(pq_rows, csv_rows, strict=True), 1):
+                for col, value, text in zip(export.columns, prow, crow, strict=True):
+                    got = as_csv_text(value, col.kind, options, text)
+                    assert got == text, f"{type_id} row {i} {col.key}: Parquet {value!r}, CSV {text!r}"

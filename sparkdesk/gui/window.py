@@ -44,6 +44,8 @@ from sparkdesk.memory import MemoryLimitTooSmall, default_memory_limit
 
 log = logging.getLogger(__name__)
 
+# "Apache Parquet" is the format's name in every language: no translation needed
+PARQUET_FILTER = "Apache Parquet (*.parquet)"
 SORT_INLINE_ROWS = 50_000  # smaller tables sort and filter on the UI thread
 
 
@@ -747,17 +749,22 @@ class MainWindow(QMainWindow):
         if self.result is None:
             self.message_bar.show_message("warning", self.tr("Generate an export first (Ctrl+E)."))
             return
-        csv_filter, xlsx_filter = self.tr("CSV file (*.csv)"), self.tr("Excel workbook (*.xlsx)")
+        filters = {
+            "csv": self.tr("CSV file (*.csv)"),
+            "xlsx": self.tr("Excel workbook (*.xlsx)"),
+            "parquet": PARQUET_FILTER,
+        }
         start = str(Path(self.settings.last_dir or str(Path.home())) / self.suggested_name())
         path, chosen = QFileDialog.getSaveFileName(
-            self, self.tr("Save export"), start, f"{csv_filter};;{xlsx_filter}", csv_filter
+            self, self.tr("Save export"), start, ";;".join(filters.values()), filters["csv"]
         )
         if not path:
             return
         from sparkdesk.writers import format_for
 
-        fmt = format_for(path, default="xlsx" if chosen == xlsx_filter else "csv")
-        if Path(path).suffix.lower() != f".{fmt}":  # no .csv or .xlsx: the chosen type's
+        chosen_fmt = next((f for f, text in filters.items() if text == chosen), "csv")
+        fmt = format_for(path, default=chosen_fmt)
+        if Path(path).suffix.lower() != f".{fmt}":  # no .csv, .xlsx or .parquet: the chosen type's
             path += f".{fmt}"
         self.settings.last_dir = str(Path(path).parent)
         self.save_to(path, fmt)

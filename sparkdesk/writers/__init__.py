@@ -1,4 +1,4 @@
-"""Writers: computed export tables to CSV and XLSX files. No Qt here, ever.
+"""Writers: computed export tables to CSV, XLSX and Parquet files. No Qt here, ever.
 
 ``format_column`` is also the preview grid's cell formatter, so the window shows the
 same text the CSV will hold. Every file is written whole or not at all (a temporary
@@ -20,6 +20,7 @@ from sparkdesk.tasks import CancelToken, Progress, ProgressFn, as_progress
 from ._table import resolve_type
 from .cells import WriteOptions, format_column
 from .csv import write_csv
+from .parquet import write_parquet
 from .xlsx import unique_sheet_name, write_xlsx
 
 __all__ = [
@@ -30,22 +31,27 @@ __all__ = [
     "write_all",
     "write_csv",
     "write_export",
+    "write_parquet",
     "write_xlsx",
 ]
 
-FORMATS = ("csv", "xlsx")
+FORMATS = ("csv", "xlsx", "parquet")
+# the file name's extension of each format (and the format of each extension)
+EXTENSIONS = {"csv": ".csv", "xlsx": ".xlsx", "parquet": ".parquet"}
 PathArg = str | os.PathLike[str]
 
 
 def format_for(path: PathArg, fmt: str | None = None, default: str = "csv") -> str:
-    """``fmt`` when given, else from the file name: ``.xlsx`` is XLSX, ``.csv`` CSV, anything
-    else ``default``. The one rule of the command line and the window."""
+    """``fmt`` when given, else from the file name: ``.xlsx`` is XLSX, ``.csv`` CSV,
+    ``.parquet`` Parquet, anything else ``default``. The one rule of the command line and
+    the window."""
     for f in (fmt, default):
         if f is not None and f not in FORMATS:
-            raise ValueError(f"unknown format {f!r} (expected 'csv' or 'xlsx')")
+            raise ValueError(f"unknown format {f!r} (expected one of {', '.join(map(repr, FORMATS))})")
     if fmt is not None:
         return fmt
-    return {".xlsx": "xlsx", ".csv": "csv"}.get(Path(os.fspath(path)).suffix.lower(), default)
+    by_extension = {ext: f for f, ext in EXTENSIONS.items()}
+    return by_extension.get(Path(os.fspath(path)).suffix.lower(), default)
 
 
 def write_export(
@@ -57,10 +63,14 @@ def write_export(
     progress: Progress | ProgressFn | None = None,
     cancel: CancelToken | None = None,
 ) -> None:
-    """Write one export as CSV or XLSX (one sheet, named by the export in ``options.lang``)."""
+    """Write one export as CSV, XLSX (one sheet, named by the export in ``options.lang``) or
+    Parquet."""
     etype = resolve_type(export_type)
-    if format_for(path, fmt) == "xlsx":
+    chosen = format_for(path, fmt)
+    if chosen == "xlsx":
         write_xlsx([(etype.name(options.lang), table, etype)], path, options, progress, cancel)
+    elif chosen == "parquet":
+        write_parquet(table, etype, path, options, progress, cancel)
     else:
         write_csv(table, etype, path, options, progress, cancel)
 
@@ -77,7 +87,7 @@ def write_all(
 
     ``out`` ending in ``.xlsx`` is one workbook with a sheet per export (named by the
     export in the header language, cut to 31 characters, unique). Anything else is a
-    folder, created if needed, holding ``<type>.<csv|xlsx>`` per export; each file is
+    folder, created if needed, holding ``<type>.<csv|xlsx|parquet>`` per export; each file is
     whole, but a cancel part-way leaves the files already finished.
     """
     ordered = [(catalogue.export_type(t), tables[t]) for t in catalogue.EXPORT_IDS if t in tables]
