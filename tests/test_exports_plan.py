@@ -21,10 +21,22 @@ from hypothesis import strategies as st
 from strategies import channel_subsets, dump_specs, load_or_reject, params, ranges, write_spec
 
 from sparkdesk.catalogue import EXPORT_IDS
+from sparkdesk.cli import main
 from sparkdesk.dump import load_dumps
 from sparkdesk.exports import ExportParams, compute
-from sparkdesk.exports.plan import lock_context, make_plan, relevant_conversations, split_by_contact
+from sparkdesk.exports.plan import (
+    BY_CONVERSATION,
+    FACTS_FACTOR,
+    MAX_PARTS,
+    dump_bytes,
+    lock_context,
+    make_plan,
+    parts_for,
+    relevant_conversations,
+    split_by_contact,
+)
 from sparkdesk.exports.scope import make_scope
+from sparkdesk.memory import MemoryLimitTooSmall
 from sparkdesk.resources import bundled_demo_path
 
 CONFORMANCE = Path(__file__).resolve().parents[2] / "shared" / "conformance"
@@ -184,3 +196,45 @@ def test_parts_of_drawn_dumps_give_the_whole_result(data):
     for type_id in EXPORT_IDS:
         p = params(type_id, spec.tz, rng, channels)
         same(compute(dump, p, parts=n), compute(dump, p), f"{type_id} in {n} parts")
+
+
+# ----- the memory budget ---------------------------------------------------------------------------
+
+
+def test_the_budget_sets_the_number_of_parts_and_the_result_does_not_change(demo_dump):
+    p = ExportParams("user", "UTC")
+    scope = make_scope(demo_dump, p)
+    held = dump_bytes(demo_dump)
+    need = FACTS_FACTOR * dump_bytes(demo_dump, (*BY_CONVERSATION, "message_tags"))
+    total = len(demo_dump.tables["conversations"])
+    assert parts_for(demo_dump, total, None) == 1
+    assert parts_for(demo_dump, total, int(held + need) + 1) == 1
+    limit = int(held + need / 3) + 1  # room for a third: three parts
+    assert parts_for(demo_dump, total, limit) == 3
+    assert len(make_plan(demo_dump, scope, "user", memory_limit=limit).parts) == 3
+    whole = compute(demo_dump, p)
+    same(compute(demo_dump, p, memory_limit=limit), whole, "user in three parts by the budget")
+
+
+def test_a_budget_too_small_for_one_part_names_the_limit_that_would_do(demo_dump):
+    held = dump_bytes(demo_dump)
+    total = len(demo_dump.tables["conversations"])
+    with pytest.raises(MemoryLimitTooSmall) as caught:
+        parts_for(demo_dump, total, held)
+    needed = caught.value.needed_bytes
+    assert needed > held
+    assert parts_for(demo_dump, total, needed) == MAX_PARTS  # the named limit is enough
+    assert "use at least" in str(caught.value)
+
+
+def test_the_command_line_says_the_budget_is_too_small_and_writes_nothing(tmp_path, capsys):
+    out = tmp_path / "u.csv"
+    argv = ["export", str(bundled_demo_path()), "--type", "user", "--tz", "UTC", "--out", str(out)]
+    assert main([*argv, "--memory-limit", "1MiB"]) == 1
+    err = capsys.readouterr().err
+    assert "A memory limit of 1 MiB is too small for this dump: use at least" in err
+    assert not out.exists()
+    assert main([*argv, "--memory-limit", "3MiB"]) == 0  # a few parts: the same file
+    parted = out.read_bytes()
+    assert main(argv) == 0
+    assert out.read_bytes() == parted

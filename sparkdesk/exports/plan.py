@@ -42,6 +42,7 @@ import pyarrow.compute as pc
 from sparkdesk.dump.model import Dump
 from sparkdesk.exports.grouping import ms_ints, whole
 from sparkdesk.exports.scope import CORE, Scope
+from sparkdesk.memory import MemoryLimitTooSmall
 
 # The tables whose rows belong to one conversation, by their conversation id column.
 BY_CONVERSATION = ("conversations", "messages", "conversation_events", "csat_surveys")
@@ -296,26 +297,28 @@ def _all_ids(dump: Dump) -> pa.Array:
     return _ids(dump.tables["conversations"]["conversation_id"])
 
 
-def conversation_bytes(dump: Dump) -> int:
-    """Bytes held by the rows that belong to conversations (Arrow buffers, not Python)."""
-    names = (*BY_CONVERSATION, "message_tags")
-    return int(sum(dump.tables[n].memory_usage(index=False, deep=False).sum() for n in names))
+def dump_bytes(dump: Dump, names: tuple[str, ...] | None = None) -> int:
+    """Bytes held by the dump's tables (or ``names``): Arrow buffers and numpy arrays."""
+    tables = dump.tables if names is None else {n: dump.tables[n] for n in names}
+    return int(sum(t.memory_usage(index=False, deep=False).sum() for t in tables.values()))
 
 
 def parts_for(dump: Dump, conversations: int, memory_limit: int | None) -> int:
     """How many parts keep the computation of ``conversations`` inside ``memory_limit``
-    besides the dump itself; 1 without a limit."""
+    besides the dump itself; 1 without a limit. MemoryLimitTooSmall when even the smallest
+    part (a ``MAX_PARTS``th) would not fit: its sentence names the limit that would."""
     if memory_limit is None:
         return 1
     total = max(len(dump.tables["conversations"]), 1)
-    held = conversation_bytes(dump)
-    need = FACTS_FACTOR * held * conversations / total
-    room = memory_limit - held
+    rows = dump_bytes(dump, (*BY_CONVERSATION, "message_tags"))
+    need = FACTS_FACTOR * rows * conversations / total
+    room = memory_limit - dump_bytes(dump)
     if need <= room:
         return 1
-    if room <= 0:
-        return MAX_PARTS
-    return int(min(MAX_PARTS, np.ceil(need / room)))
+    smallest = need / MAX_PARTS
+    if room < smallest:
+        raise MemoryLimitTooSmall(int(np.ceil(memory_limit - room + smallest)), memory_limit)
+    return int(np.ceil(need / room))
 
 
 MAX_PARTS = 256
