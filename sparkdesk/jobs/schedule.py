@@ -221,7 +221,8 @@ class Scheduler:
     def install(self, job_path: Path, schedule: Schedule, description: str = "") -> Installed:
         raise NotImplementedError
 
-    def list(self) -> list[Scheduled]:
+    def list(self, next_run: bool = True) -> list[Scheduled]:
+        """The scheduled jobs; ``next_run``: ask the scheduler when each runs next (if it can tell)."""
         raise NotImplementedError
 
     def unload(self, entry: Scheduled) -> None:
@@ -230,7 +231,7 @@ class Scheduler:
     def find(self, job: str | Path) -> Scheduled | None:
         """The scheduled entry of a job file (by its absolute path), or of a listed name."""
         path = os.path.abspath(job)
-        for entry in self.list():
+        for entry in self.list(next_run=False):
             if entry.job_path == path or entry.name == str(job):
                 return entry
         return None
@@ -303,7 +304,7 @@ class SystemdScheduler(Scheduler):
         link.symlink_to(timer_path)
         return link
 
-    def list(self) -> list[Scheduled]:
+    def list(self, next_run: bool = True) -> list[Scheduled]:
         found = []
         for timer_path in sorted(self.folder.glob(f"{NAME_PREFIX}*.timer")):
             name = timer_path.stem
@@ -311,9 +312,8 @@ class SystemdScheduler(Scheduler):
             text = timer_path.read_text(encoding="utf-8", errors="replace")
             link = self.folder / "timers.target.wants" / timer_path.name
             files = tuple(p for p in (timer_path, service_path, link) if p.is_symlink() or p.exists())
-            found.append(
-                Scheduled(name, _job_comment(text), _from_on_calendar(text), files, self._next_run(name))
-            )
+            when = self._next_run(name) if next_run else None
+            found.append(Scheduled(name, _job_comment(text), _from_on_calendar(text), files, when))
         return found
 
     def _next_run(self, name: str) -> str | None:
@@ -438,7 +438,7 @@ class LaunchdScheduler(Scheduler):
             raise SchedulerError(f"launchctl did not load {label}: {_failure(done)}.")
         return Installed(label, (path,), True)
 
-    def list(self) -> list[Scheduled]:
+    def list(self, next_run: bool = True) -> list[Scheduled]:
         import plistlib
 
         found = []
@@ -506,7 +506,7 @@ class TaskScheduler(Scheduler):
             raise SchedulerError(f"Task Scheduler did not take the task: {_failure(done)}.")
         return Installed(self.task_name(job_path), (path,), True)
 
-    def list(self) -> list[Scheduled]:
+    def list(self, next_run: bool = True) -> list[Scheduled]:
         found = []
         for path in sorted(self.folder.glob(f"{NAME_PREFIX}*.xml")):
             job, schedule = _read_task(path)
