@@ -470,3 +470,26 @@ def test_scheduler_folders(tmp_path):
         )
     with pytest.raises(SchedulerError, match="cannot schedule jobs on this system"):
         schedule.scheduler_for("plan9", home=home)
+
+
+def test_the_scheduled_command_runs_the_job(tmp_path):
+    """What systemd would start, run from another folder: the job's file is written."""
+    from sparkdesk.demo import write_demo
+
+    dump = write_demo(tmp_path / "acme", conversations=40, seed=2)
+    job = tmp_path / "jobs" / "team.toml"
+    job.parent.mkdir()
+    job.write_text(
+        f'dumps = ["{dump}"]\ntypes = ["team"]\ntz = "UTC"\nrange = "2000-01-01..2030-12-31"\n'
+        'out_dir = "out"\nname_pattern = "{type}.{ext}"\n',
+        encoding="utf-8",
+    )
+    installed = SystemdScheduler(units_dir(), unreachable()).install(job, Schedule("daily"))
+    service = installed.files[1].read_text()
+    exec_start = next(line for line in service.splitlines() if line.startswith("ExecStart="))
+    args = schedule.systemd_unquote(exec_start.removeprefix("ExecStart="))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    done = subprocess.run(args, cwd=elsewhere, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert (job.parent / "out" / "team.csv").is_file()  # relative to the job, not the folder it ran in
