@@ -504,9 +504,11 @@ def _add_schedule_parser(sub) -> None:
     what = sched.add_subparsers(dest="schedule_command", metavar="install|list|remove", required=True)
     inst = what.add_parser("install", help="run a job file on time")
     inst.add_argument("job", metavar="JOB")
-    inst.add_argument("--every", required=True, help="hourly, daily or weekly")
-    inst.add_argument("--at", help="HH:MM (daily, weekly; default 07:00), :MM (hourly; default :00)")
-    inst.add_argument("--day", help="with --every weekly: the day (default monday)")
+    inst.add_argument("--every", required=True, metavar="hourly|daily|weekly")
+    inst.add_argument(
+        "--at", metavar="HH:MM", help="the time (default 07:00); with hourly, :MM (default :00)"
+    )
+    inst.add_argument("--day", metavar="DAY", help="with --every weekly: the day (default monday)")
     what.add_parser("list", help="the scheduled jobs")
     rem = what.add_parser("remove", help="stop running a job on time")
     rem.add_argument("job", metavar="JOB")
