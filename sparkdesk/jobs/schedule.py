@@ -208,7 +208,6 @@ class Scheduler:
     """One platform's scheduler: writes, loads, lists and removes job definitions."""
 
     platform = ""
-    kind = ""  # how the scheduler is called, for the user
 
     def __init__(self, folder: Path, run: Runner | None = None) -> None:
         self.folder = Path(folder)
@@ -251,7 +250,6 @@ class SystemdScheduler(Scheduler):
     """A systemd user timer and service in ``$XDG_CONFIG_HOME/systemd/user``."""
 
     platform = "linux"
-    kind = "systemd"
 
     def __init__(self, folder: Path, run: Runner | None = None, systemctl: str = "systemctl") -> None:
         super().__init__(folder, run)
@@ -396,7 +394,6 @@ class LaunchdScheduler(Scheduler):
     """A LaunchAgent in ``~/Library/LaunchAgents``, loaded with ``launchctl bootstrap``."""
 
     platform = "darwin"
-    kind = "launchd"
 
     def __init__(
         self, folder: Path, run: Runner | None = None, uid: int | None = None, logs: Path | None = None
@@ -480,7 +477,6 @@ class TaskScheduler(Scheduler):
     kept in SparkDesk's data folder, which ``list`` reads."""
 
     platform = "win32"
-    kind = "Task Scheduler"
 
     def task_name(self, job_path: Path) -> str:
         return f"{TASK_FOLDER}\\{job_name(job_path)}"
