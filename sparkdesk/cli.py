@@ -130,6 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--conversations", type=int, default=500)
     demo.add_argument("--seed", type=int, default=1)
     demo.add_argument("--zip", action="store_true")
+    _add_schedule_parser(sub)
     return parser
 
 
@@ -147,6 +148,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _demo(args)
         if args.command == "run":
             return _run_job(args)
+        if args.command == "schedule":
+            return _schedule(args)
     except UsageError as err:
         print(f"sparkdesk: {err}", file=sys.stderr)
         return EXIT_USAGE
@@ -491,6 +494,58 @@ def _demo(args: argparse.Namespace) -> int:
     path = write_demo(args.out_dir, conversations=args.conversations, seed=args.seed, as_zip=args.zip)
     print(path)
     return EXIT_OK
+
+
+# ----- schedule --------------------------------------------------------------------------------
+
+
+def _add_schedule_parser(sub) -> None:
+    sched = sub.add_parser("schedule", help="run jobs on time with the computer's own scheduler")
+    what = sched.add_subparsers(dest="schedule_command", metavar="install|list|remove", required=True)
+    inst = what.add_parser("install", help="run a job file on time")
+    inst.add_argument("job", metavar="JOB")
+    inst.add_argument("--every", required=True, metavar="hourly|daily|weekly")
+    inst.add_argument(
+        "--at", metavar="HH:MM", help="the time (default 07:00); with hourly, :MM (default :00)"
+    )
+    inst.add_argument("--day", metavar="DAY", help="with --every weekly: the day (default monday)")
+    what.add_parser("list", help="the scheduled jobs")
+    rem = what.add_parser("remove", help="stop running a job on time")
+    rem.add_argument("job", metavar="JOB")
+
+
+def _schedule(args: argparse.Namespace) -> int:
+    from sparkdesk.jobs import schedule
+
+    try:
+        if args.schedule_command == "install":
+            when = schedule.parse_schedule(args.every, args.at, args.day)
+            done = schedule.install(args.job, when)
+            print(f"Scheduled {done.name}: {Path(args.job).absolute()} {when.describe()}.")
+            if not done.active:
+                print(f"sparkdesk: {done.note}", file=sys.stderr)
+            return EXIT_OK
+        scheduler = schedule.scheduler_for()
+        if args.schedule_command == "remove":
+            entry = scheduler.remove(args.job)
+            print(f"Removed the schedule {entry.name} of {entry.job_path or args.job}.")
+            return EXIT_OK
+        _print_schedules(scheduler.list())
+        return EXIT_OK
+    except schedule.ScheduleError as err:
+        raise UsageError(str(err)) from None
+    except schedule.SchedulerError as err:
+        print(f"sparkdesk: {err}", file=sys.stderr)
+        return EXIT_REFUSED
+
+
+def _print_schedules(entries) -> None:
+    if not entries:
+        print("No job is scheduled.")
+    for e in entries:
+        when = e.schedule.describe() if e.schedule else "(a schedule this version cannot read)"
+        following = f"; next run {e.next_run}" if e.next_run else ""
+        print(f"{e.job_path or '?'}: {when}{following} [{e.name}]")
 
 
 if __name__ == "__main__":

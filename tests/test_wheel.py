@@ -32,7 +32,13 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 VERSION = PYPROJECT["project"]["version"]
-RESOURCES = ("demo/manifest.json", "demo/conversations.csv", "i18n/sparkdesk_es.qm", "icons/sparkdesk.svg")
+RESOURCES = (
+    "demo/manifest.json",
+    "demo/conversations.csv",
+    "i18n/sparkdesk_es.qm",
+    "icons/sparkdesk.svg",
+    "schedule/sparkdesk-job.timer",
+)
 TIMEOUT = 300
 
 

@@ -254,6 +254,219 @@
     </message>
 </context>
 <context>
+    <name>JobTexts</name>
+    <message>
+        <source>Monday</source>
+        <translation>lunes</translation>
+    </message>
+    <message>
+        <source>Tuesday</source>
+        <translation>martes</translation>
+    </message>
+    <message>
+        <source>Wednesday</source>
+        <translation>miércoles</translation>
+    </message>
+    <message>
+        <source>Thursday</source>
+        <translation>jueves</translation>
+    </message>
+    <message>
+        <source>Friday</source>
+        <translation>viernes</translation>
+    </message>
+    <message>
+        <source>Saturday</source>
+        <translation>sábado</translation>
+    </message>
+    <message>
+        <source>Sunday</source>
+        <translation>domingo</translation>
+    </message>
+    <message>
+        <source>Yesterday</source>
+        <translation>Ayer</translation>
+    </message>
+    <message>
+        <source>Today</source>
+        <translation>Hoy</translation>
+    </message>
+    <message>
+        <source>The last 7 days</source>
+        <translation>Los últimos 7 días</translation>
+    </message>
+    <message>
+        <source>The last 30 days</source>
+        <translation>Los últimos 30 días</translation>
+    </message>
+    <message>
+        <source>Last week</source>
+        <translation>La semana pasada</translation>
+    </message>
+    <message>
+        <source>This week</source>
+        <translation>Esta semana</translation>
+    </message>
+    <message>
+        <source>Last month</source>
+        <translation>El mes pasado</translation>
+    </message>
+    <message>
+        <source>Month to date</source>
+        <translation>Lo que va de mes</translation>
+    </message>
+    <message>
+        <source>Since the last run</source>
+        <translation>Desde la última ejecución</translation>
+    </message>
+    <message>
+        <source>scheduled (unreadable)</source>
+        <translation>programada (ilegible)</translation>
+    </message>
+    <message>
+        <source>every hour at :%1</source>
+        <translation>cada hora en el minuto %1</translation>
+    </message>
+    <message>
+        <source>every day at %1</source>
+        <translation>cada día a las %1</translation>
+    </message>
+    <message>
+        <source>every %1 at %2</source>
+        <translation>cada %1 a las %2</translation>
+    </message>
+</context>
+<context>
+    <name>JobsDialog</name>
+    <message>
+        <source>Jobs</source>
+        <translation>Tareas</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Nombre</translation>
+    </message>
+    <message>
+        <source>Range</source>
+        <translation>Período</translation>
+    </message>
+    <message>
+        <source>Exports</source>
+        <translation>Exportaciones</translation>
+    </message>
+    <message>
+        <source>Schedule</source>
+        <translation>Programación</translation>
+    </message>
+    <message>
+        <source>Last run</source>
+        <translation>Última ejecución</translation>
+    </message>
+    <message>
+        <source>&amp;Run Now</source>
+        <translation>&amp;Ejecutar ahora</translation>
+    </message>
+    <message>
+        <source>&amp;Schedule…</source>
+        <translation>&amp;Programar…</translation>
+    </message>
+    <message>
+        <source>Re&amp;move Schedule</source>
+        <translation>&amp;Quitar la programación</translation>
+    </message>
+    <message>
+        <source>Open &amp;Folder</source>
+        <translation>Abrir &amp;carpeta</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Cancelar</translation>
+    </message>
+    <message>
+        <source>No job yet. Choose an export in the window, then File ▸ Save as Job….</source>
+        <translation>Todavía no hay tareas. Elija una exportación en la ventana y luego Archivo ▸ Guardar como tarea….</translation>
+    </message>
+    <message>
+        <source>Job files in %1</source>
+        <translation>Archivos de tarea en %1</translation>
+    </message>
+    <message>
+        <source>not scheduled</source>
+        <translation>sin programar</translation>
+    </message>
+    <message>
+        <source>cannot be read: %1</source>
+        <translation>no se puede leer: %1</translation>
+    </message>
+    <message>
+        <source>All twelve exports</source>
+        <translation>Las doce exportaciones</translation>
+    </message>
+    <message>
+        <source>never run</source>
+        <translation>nunca ejecutada</translation>
+    </message>
+    <message>
+        <source>ok, %1</source>
+        <translation>correcta, %1</translation>
+    </message>
+    <message>
+        <source>failed, %1: %2</source>
+        <translation>fallida, %1: %2</translation>
+    </message>
+    <message>
+        <source>The run was cancelled.</source>
+        <translation>Se canceló la ejecución.</translation>
+    </message>
+    <message>
+        <source>Running the job %1…</source>
+        <translation>Ejecutando la tarea %1…</translation>
+    </message>
+    <message>
+        <source>Running %1…</source>
+        <translation>Ejecutando %1…</translation>
+    </message>
+    <message>
+        <source>Done: %1 file(s) written in %2.</source>
+        <translation>Hecho: %1 archivo(s) escritos en %2.</translation>
+    </message>
+    <message>
+        <source>The run failed: %1</source>
+        <translation>La ejecución falló: %1</translation>
+    </message>
+    <message>
+        <source>Scheduling…</source>
+        <translation>Programando…</translation>
+    </message>
+    <message>
+        <source>Scheduled: %1.</source>
+        <translation>Programada: %1.</translation>
+    </message>
+    <message>
+        <source>The scheduler cannot be reached now: the schedule is written, and starts at your next login.</source>
+        <translation>No se puede contactar ahora con el programador: la programación está escrita y empezará en su próximo inicio de sesión.</translation>
+    </message>
+    <message>
+        <source>Removing the schedule…</source>
+        <translation>Quitando la programación…</translation>
+    </message>
+    <message>
+        <source>The schedule was removed.</source>
+        <translation>Se quitó la programación.</translation>
+    </message>
+</context>
+<context>
+    <name>JobsUi</name>
+    <message>
+        <source>Open a dump first: a job names the dumps it reads.</source>
+        <translation>Abra primero un volcado: una tarea nombra los volcados que lee.</translation>
+    </message>
+    <message>
+        <source>Saved the job %1</source>
+        <translation>Tarea guardada en %1</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
         <source>%1 — SparkDesk</source>
@@ -485,6 +698,18 @@
     <message>
         <source>Export &amp;All…</source>
         <translation>Exportar &amp;todo…</translation>
+    </message>
+    <message>
+        <source>Save as &amp;Job…</source>
+        <translation>Guardar co&amp;mo tarea…</translation>
+    </message>
+    <message>
+        <source>Save these choices as a job that runs again, now or on time</source>
+        <translation>Guardar estas opciones como una tarea que se vuelve a ejecutar, ahora o a su hora</translation>
+    </message>
+    <message>
+        <source>Jo&amp;bs…</source>
+        <translation>Tar&amp;eas…</translation>
     </message>
     <message>
         <source>&amp;View Import Report…</source>
@@ -926,6 +1151,160 @@ El resultado aparece en esta cuadrícula: pulse un encabezado para ordenar, escr
     <message>
         <source>Save every rejected row with its reason as a CSV file</source>
         <translation>Guardar cada fila rechazada con su motivo en un archivo CSV</translation>
+    </message>
+</context>
+<context>
+    <name>SaveJobDialog</name>
+    <message>
+        <source>Save as Job</source>
+        <translation>Guardar como tarea</translation>
+    </message>
+    <message>
+        <source>&amp;Name:</source>
+        <translation>&amp;Nombre:</translation>
+    </message>
+    <message>
+        <source>Exports:</source>
+        <translation>Exportaciones:</translation>
+    </message>
+    <message>
+        <source>&amp;Range:</source>
+        <translation>&amp;Período:</translation>
+    </message>
+    <message>
+        <source>&amp;Weeks start on:</source>
+        <translation>La &amp;semana empieza el:</translation>
+    </message>
+    <message>
+        <source>&amp;Format:</source>
+        <translation>&amp;Formato:</translation>
+    </message>
+    <message>
+        <source>Save files &amp;in:</source>
+        <translation>Guardar los archivos &amp;en:</translation>
+    </message>
+    <message>
+        <source>&amp;Job file:</source>
+        <translation>Archivo de la &amp;tarea:</translation>
+    </message>
+    <message>
+        <source>All twelve exports</source>
+        <translation>Las doce exportaciones</translation>
+    </message>
+    <message>
+        <source>Browse…</source>
+        <translation>Examinar…</translation>
+    </message>
+    <message>
+        <source>CSV files</source>
+        <translation>Archivos CSV</translation>
+    </message>
+    <message>
+        <source>Excel workbook</source>
+        <translation>Libro de Excel</translation>
+    </message>
+    <message>
+        <source>Parquet files</source>
+        <translation>Archivos Parquet</translation>
+    </message>
+    <message>
+        <source>&amp;Save Job</source>
+        <translation>&amp;Guardar tarea</translation>
+    </message>
+    <message>
+        <source>The days chosen now (%1 to %2)</source>
+        <translation>Los días elegidos ahora (del %1 al %2)</translation>
+    </message>
+    <message>
+        <source>every channel</source>
+        <translation>todos los canales</translation>
+    </message>
+    <message>
+        <source>%1 channels</source>
+        <translation>%1 canales</translation>
+    </message>
+    <message>
+        <source>From the window: the zone %1, %2, headers in %3, and the file options.</source>
+        <translation>De la ventana: la zona %1, %2, encabezados en %3 y las opciones de archivo.</translation>
+    </message>
+    <message>
+        <source>Spanish</source>
+        <translation>español</translation>
+    </message>
+    <message>
+        <source>English</source>
+        <translation>inglés</translation>
+    </message>
+    <message>
+        <source>A job file of that name exists: saving replaces it.</source>
+        <translation>Ya existe un archivo de tarea con ese nombre: guardar lo reemplaza.</translation>
+    </message>
+    <message>
+        <source>%1 report</source>
+        <translation>Informe de %1</translation>
+    </message>
+    <message>
+        <source>Folder for the job&apos;s files</source>
+        <translation>Carpeta para los archivos de la tarea</translation>
+    </message>
+    <message>
+        <source>Save job file</source>
+        <translation>Guardar el archivo de tarea</translation>
+    </message>
+    <message>
+        <source>Job file (*.toml)</source>
+        <translation>Archivo de tarea (*.toml)</translation>
+    </message>
+    <message>
+        <source>Give the job file a name.</source>
+        <translation>Dé un nombre al archivo de la tarea.</translation>
+    </message>
+</context>
+<context>
+    <name>ScheduleDialog</name>
+    <message>
+        <source>Schedule Job</source>
+        <translation>Programar tarea</translation>
+    </message>
+    <message>
+        <source>Run “%1” on time with the computer&apos;s own scheduler, even when SparkDesk is closed.</source>
+        <translation>Ejecutar «%1» a su hora con el programador del propio equipo, aunque SparkDesk esté cerrado.</translation>
+    </message>
+    <message>
+        <source>&amp;Every:</source>
+        <translation>&amp;Cada:</translation>
+    </message>
+    <message>
+        <source>&amp;Day:</source>
+        <translation>&amp;Día:</translation>
+    </message>
+    <message>
+        <source>&amp;At:</source>
+        <translation>&amp;Hora:</translation>
+    </message>
+    <message>
+        <source>Hour</source>
+        <translation>hora</translation>
+    </message>
+    <message>
+        <source>Day</source>
+        <translation>día</translation>
+    </message>
+    <message>
+        <source>Week</source>
+        <translation>semana</translation>
+    </message>
+    <message>
+        <source>&amp;Schedule</source>
+        <translation>&amp;Programar</translation>
+    </message>
+    <message>
+        <source>Every hour at this many minutes past the hour.</source>
+        <translation>Cada hora, en este minuto.</translation>
+    </message>
+    <message>
+        <source>In this computer&apos;s time. A run missed while it was off happens when it next starts.</source>
+        <translation>En la hora de este equipo. Una ejecución perdida mientras estaba apagado se hace al volver a encenderlo.</translation>
     </message>
 </context>
 </TS>

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QApplication
 
 from sparkdesk.gui import settings as settings_mod
 from sparkdesk.gui.i18n import LANGUAGE_NAMES, LANGUAGES
+from sparkdesk.gui.jobs_dialog import JobsUi
 
 if TYPE_CHECKING:
     from sparkdesk.gui.window import MainWindow
@@ -59,6 +60,9 @@ class Menus(QObject):
         w.act_demo = self._action("actDemo", w.open_demo)
         w.act_save = self._action("actSave", w.save_dialog, QKeySequence.StandardKey.Save)
         w.act_export_all = self._action("actExportAll", w.export_all_dialog, "Ctrl+Shift+S")
+        w.jobs_ui = JobsUi(w)  # saved export jobs (jobs_dialog.py)
+        w.act_save_job = self._action("actSaveJob", w.jobs_ui.save_as_job)
+        w.act_jobs = self._action("actJobs", w.jobs_ui.show_jobs, "Ctrl+J")
         w.act_view_report = self._action("actViewReport", lambda: w.show_report())
         w.act_save_report = self._action("actSaveReport", w.save_report_dialog)
         w.act_keep_copies = self._action("actKeepCopies", self._set_keep_copies)
@@ -76,6 +80,8 @@ class Menus(QObject):
         menu.addSeparator()
         menu.addAction(w.act_save)
         menu.addAction(w.act_export_all)
+        menu.addAction(w.act_save_job)
+        menu.addAction(w.act_jobs)
         menu.addAction(w.act_view_report)
         menu.addAction(w.act_save_report)
         menu.addSeparator()
@@ -94,6 +100,9 @@ class Menus(QObject):
         w.act_demo.setText(self.tr("Open the &Demo Dump"))
         w.act_save.setText(self.tr("&Save Export…"))
         w.act_export_all.setText(self.tr("Export &All…"))
+        w.act_save_job.setText(self.tr("Save as &Job…"))
+        w.act_save_job.setToolTip(self.tr("Save these choices as a job that runs again, now or on time"))
+        w.act_jobs.setText(self.tr("Jo&bs…"))
         w.act_view_report.setText(self.tr("&View Import Report…"))
         w.act_save_report.setText(self.tr("Save Import Re&port…"))
         w.act_quit.setText(self.tr("&Quit"))

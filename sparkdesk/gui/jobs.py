@@ -174,3 +174,28 @@ def save_report(
 
     write_report_csv(report, path)
     return path
+
+
+# ----- saved export jobs (the Jobs dialog) ------------------------------------------------------
+
+
+def run_job_file(path: str, progress: ProgressFn | None = None, cancel: CancelToken | None = None):
+    """Run the job file at ``path`` once, as ``sparkdesk run`` does: its ``Receipt``."""
+    from sparkdesk.jobs import load_job, run_job
+
+    return run_job(load_job(path), progress=progress, cancel=cancel)
+
+
+def schedule_job(path: str, schedule, progress: ProgressFn | None = None, cancel: CancelToken | None = None):
+    """Register the job file with the computer's scheduler, as ``sparkdesk schedule install``
+    (it may wait on ``systemctl``/``launchctl``/``schtasks``): the ``Installed``."""
+    from sparkdesk.jobs.schedule import install
+
+    return install(path, schedule)
+
+
+def unschedule_job(path: str, progress: ProgressFn | None = None, cancel: CancelToken | None = None):
+    """Unload and delete the job file's schedule, as ``sparkdesk schedule remove``."""
+    from sparkdesk.jobs.schedule import scheduler_for
+
+    return scheduler_for().remove(path)

@@ -878,6 +878,7 @@ class MainWindow(QMainWindow):
         self.act_generate.setEnabled(has_dump)
         self.act_save.setEnabled(self.result is not None and not self.busy.active(Slot.SAVE))
         self.act_export_all.setEnabled(has_dump and not self.busy.active(Slot.SAVE))
+        self.act_save_job.setEnabled(has_dump)
         entry = self.dump_panel.current_entry()
         self.act_save_report.setEnabled(entry is not None and entry.dump is not None)
         self.act_view_report.setEnabled(entry is not None and entry.dump is not None)
