@@ -211,7 +211,7 @@ def test_the_budget_sets_the_number_of_parts_and_the_result_does_not_change(demo
     assert parts_for(demo_dump, total, int(held + need) + 1) == 1
     limit = int(held + need / 3) + 1  # room for a third: three parts
     assert parts_for(demo_dump, total, limit) == 3
-    assert len(make_plan(demo_dump, scope, "user", memory_limit=limit).parts) == 3
+    assert make_plan(demo_dump, scope, "user", memory_limit=limit).parts.n == 3
     whole = compute(demo_dump, p)
     same(compute(demo_dump, p, memory_limit=limit), whole, "user in three parts by the budget")
 
@@ -238,3 +238,12 @@ def test_the_command_line_says_the_budget_is_too_small_and_writes_nothing(tmp_pa
     parted = out.read_bytes()
     assert main(argv) == 0
     assert out.read_bytes() == parted
+
+
+@pytest.mark.parametrize("type_id", ["team", "message", "contact"])
+def test_parts_on_two_threads_give_the_same_rows_and_one_bar(demo_dump, type_id):
+    p = ExportParams(type_id, "Europe/Madrid")
+    seen: list[float] = []
+    got = compute(demo_dump, p, lambda fraction, text: seen.append(fraction), parts=5, workers=2)
+    same(got, compute(demo_dump, p), f"{type_id} in 5 parts on 2 threads")
+    assert seen[-1] == 1.0 and all(0.0 <= f <= 1.0 for f in seen)

@@ -40,7 +40,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sparkdesk.dump.model import Dump
-from sparkdesk.exports.grouping import ms_ints, whole
+from sparkdesk.exports.grouping import ms_ints, positions, whole
 from sparkdesk.exports.scope import CORE, Scope
 from sparkdesk.memory import MemoryLimitTooSmall
 
@@ -122,24 +122,118 @@ def _whole_contacts(dump: Dump, ids: pa.Array) -> pa.Array:
     return cid.filter(pc.is_in(_ids(conv["contact_id"]), value_set=contacts))
 
 
-def split_by_contact(dump: Dump, ids: pa.Array | None, parts: int) -> list[pa.Array]:
-    """``ids`` (None: every conversation) in ``parts`` groups of whole contacts.
+class Parts:
+    """The conversations of a question cut into ``n`` parts of whole contacts, and each
+    part's sub-dump.
 
-    A contact goes to part ``code % parts``, its code numbering the contacts in order of
-    their first conversation: the parts come out about equal, and the same every run.
+    Everything that looks at every row is done once, here: each row's conversation (a
+    position in the conversations table, by one hash lookup per table), each
+    conversation's part, and each lock's neighbours (``lock_context``). A part's sub-dump is
+    then numpy masks and Arrow filters, so that ``n`` parts cost about one pass, not ``n``.
+    A contact goes to part ``code % n``, its code numbering the contacts in order of their
+    first conversation: the parts come out about equal, and the same every run.
     """
-    conv = dump.tables["conversations"]
-    cid = _ids(conv["conversation_id"])
-    keep = (
-        np.ones(len(cid), bool)
-        if ids is None
-        else pc.is_in(cid, value_set=ids).to_numpy(zero_copy_only=False)
+
+    def __init__(self, dump: Dump, ids: pa.Array | None, n: int) -> None:
+        self.dump, self.n = dump, max(n, 1)
+        t = dump.tables
+        cid = _ids(t["conversations"]["conversation_id"])
+        keep = np.ones(len(cid), bool) if ids is None else _is_in(cid, ids)
+        contact = pc.dictionary_encode(_ids(t["conversations"]["contact_id"]))
+        self._contact_codes = contact.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+        self._contacts = contact.dictionary
+        self.part_of = np.where(keep, np.maximum(self._contact_codes, 0) % self.n, -1)
+        self._row_conv = {"conversations": np.arange(len(cid))}
+        for name in BY_CONVERSATION[1:]:
+            self._row_conv[name] = _positions(t[name]["conversation_id"], cid)
+        message_row = _positions(t["message_tags"]["message_id"], t["messages"]["message_id"])
+        of_message = self._row_conv["messages"]
+        self._row_conv["message_tags"] = np.where(
+            message_row >= 0, of_message[np.maximum(message_row, 0)], -1
+        )
+        self._locks = _lock_neighbours(dump, cid)
+
+    def ids(self, p: int) -> pa.Array:
+        """The core conversation ids of part ``p``."""
+        cid = _ids(self.dump.tables["conversations"]["conversation_id"])
+        return cid.filter(pa.array(self.part_of == p))
+
+    def context(self, core: np.ndarray) -> np.ndarray:
+        """The conversations the lock sessions of ``core`` need besides it (``lock_context``)."""
+        conv, prev, nxt = self._locks
+        mine = core[conv]
+        wanted = np.zeros(len(core), bool)
+        wanted[prev[mine & (prev >= 0)]] = True
+        wanted[nxt[mine & (nxt >= 0)]] = True
+        return wanted & ~core
+
+    def sub_dump(self, p: int) -> Dump:
+        """Part ``p``'s conversations, whole, with their lock context and every reference table;
+        the conversations table marks the core ones in ``_core``."""
+        core = self.part_of == p
+        keep = core | self.context(core)
+        t = dict(self.dump.tables)
+        for name, row_conv in self._row_conv.items():
+            rows = (row_conv >= 0) & keep[np.maximum(row_conv, 0)]
+            t[name] = filter_rows(t[name], rows)
+        t["conversations"] = t["conversations"].assign(**{CORE: core[keep]})
+        contacts = self._contacts.filter(
+            pa.array(
+                np.bincount(
+                    self._contact_codes[keep & (self._contact_codes >= 0)], minlength=len(self._contacts)
+                )
+                > 0
+            )
+        )
+        for name in ("contacts", "contact_attributes"):
+            t[name] = filter_rows(t[name], _is_in(_ids(t[name]["contact_id"]), contacts))
+        return replace(self.dump, tables=t)
+
+
+def _is_in(values: pa.Array, value_set: pa.Array) -> np.ndarray:
+    return pc.is_in(values, value_set=value_set).to_numpy(zero_copy_only=False)
+
+
+def _positions(keys: pd.Series, universe: pa.Array | pd.Series) -> np.ndarray:
+    """Position of each key in ``universe`` (unique), -1 where absent (``grouping.positions``:
+    400,000 tags against ten million messages probe the messages once, not hash them all)."""
+    if isinstance(universe, pa.Array):
+        universe = pd.Series(pd.arrays.ArrowStringArray(universe.cast(pa.large_string())), dtype="str")
+    return positions(keys, universe).astype(np.int64)
+
+
+def _lock_neighbours(dump: Dump, cid: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per ``LOCKED`` event: its conversation, that of the agent's previous lock, and that of
+    the agent's next lock on another conversation (positions in the conversations table,
+    -1: none), in the order of ``Facts.lock_sessions``: the agent's locks by time, then
+    reading order. Locks without an agent form one group, as they do there."""
+    events = dump.tables["conversation_events"]
+    locked = (events["type"] == "LOCKED").fillna(False).to_numpy(bool)
+    locks = filter_rows(events[["conversation_id", "user_id", "at", "_seq"]], locked)
+    conv = _positions(locks["conversation_id"], cid)
+    user = pc.dictionary_encode(_ids(locks["user_id"])).indices.fill_null(-1).to_numpy(zero_copy_only=False)
+    order = np.lexsort((locks["_seq"].to_numpy(np.int64), ms_ints(locks["at"]), user))
+    u, c = user[order], conv[order]
+    n = len(order)
+    same_user_prev = np.zeros(n, bool)
+    same_user_prev[1:] = u[1:] == u[:-1]
+    prev = np.full(n, -1)
+    prev[1:] = np.where(same_user_prev[1:], c[:-1], -1)
+    run_start = ~same_user_prev | (c != np.roll(c, 1))
+    starts = np.flatnonzero(run_start)
+    nxt_i = (
+        starts[np.minimum(np.searchsorted(starts, np.arange(n), side="right"), max(len(starts) - 1, 0))]
+        if n
+        else starts
     )
-    codes = (
-        pc.dictionary_encode(_ids(conv["contact_id"])).indices.fill_null(-1).to_numpy(zero_copy_only=False)
-    )
-    part = np.where(codes < 0, 0, codes) % max(parts, 1)
-    return [cid.filter(pa.array(keep & (part == p))) for p in range(max(parts, 1))]
+    nxt = np.where((nxt_i > np.arange(n)) & (u[nxt_i] == u), c[nxt_i], -1) if n else np.full(0, -1)
+    return c, prev, nxt
+
+
+def split_by_contact(dump: Dump, ids: pa.Array | None, parts: int) -> list[pa.Array]:
+    """``ids`` (None: every conversation) in ``parts`` groups of whole contacts (``Parts``)."""
+    cut = Parts(dump, ids, parts)
+    return [cut.ids(p) for p in range(cut.n)]
 
 
 def lock_context(dump: Dump, core: pa.Array) -> pa.Array:
@@ -147,58 +241,11 @@ def lock_context(dump: Dump, core: pa.Array) -> pa.Array:
 
     For each ``LOCKED`` event of a core conversation, in the agent's locks ordered by time
     and reading order (the order of ``Facts.lock_sessions``): the conversation of the
-    previous lock, and that of the next lock on another conversation. Locks without an
-    agent form one group, as they do there.
+    previous lock, and that of the next lock on another conversation.
     """
-    events = dump.tables["conversation_events"]
-    locked = (events["type"] == "LOCKED").fillna(False).to_numpy(bool)
-    if not locked.any():
-        return pa.array([], pa.large_string())
-    locks = filter_rows(events[["conversation_id", "user_id", "at", "_seq"]], locked)
-    conv = pc.dictionary_encode(_ids(locks["conversation_id"]))
-    cx = conv.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    user = pc.dictionary_encode(_ids(locks["user_id"])).indices.fill_null(-1).to_numpy(zero_copy_only=False)
-    order = np.lexsort((locks["_seq"].to_numpy(np.int64), ms_ints(locks["at"]), user))
-    u, c = user[order], cx[order]
-    n = len(order)
-    same_user_prev = np.zeros(n, bool)
-    same_user_prev[1:] = u[1:] == u[:-1]
-    run_start = ~same_user_prev | (c != np.roll(c, 1))
-    starts = np.flatnonzero(run_start)
-    nxt = starts[np.minimum(np.searchsorted(starts, np.arange(n), side="right"), len(starts) - 1)]
-    has_next = (nxt > np.arange(n)) & (u[nxt] == u)
-    is_core = pc.is_in(conv.dictionary, value_set=core).to_numpy(zero_copy_only=False)[c]
-    wanted = np.zeros(len(conv.dictionary), bool)
-    prev = np.flatnonzero(is_core & same_user_prev)
-    wanted[c[prev - 1]] = True
-    wanted[c[nxt[is_core & has_next]]] = True
-    wanted[c[is_core]] = False
-    return conv.dictionary.filter(pa.array(wanted))
-
-
-def sub_dump(dump: Dump, core: pa.Array, context: pa.Array | None = None) -> Dump:
-    """The dump cut to the ``core`` and ``context`` conversations, whole, with every
-    reference table; the conversations table marks the core ones in ``_core``."""
-    t = dict(dump.tables)
-    keep = core if context is None or len(context) == 0 else pa.concat_arrays([core, context])
-    for name in BY_CONVERSATION:
-        table = t[name]
-        rows = pc.is_in(_ids(table["conversation_id"]), value_set=keep).to_numpy(zero_copy_only=False)
-        t[name] = filter_rows(table, rows)
-    conv = t["conversations"]
-    t["conversations"] = conv.assign(
-        **{CORE: pc.is_in(_ids(conv["conversation_id"]), value_set=core).to_numpy(zero_copy_only=False)}
-    )
-    messages = _ids(t["messages"]["message_id"])
-    tags = t["message_tags"]
-    tagged = pc.is_in(_ids(tags["message_id"]), value_set=messages).to_numpy(zero_copy_only=False)
-    t["message_tags"] = filter_rows(tags, tagged)
-    contacts = pc.unique(_ids(conv["contact_id"]))
-    for name in ("contacts", "contact_attributes"):
-        table = t[name]
-        rows = pc.is_in(_ids(table["contact_id"]), value_set=contacts).to_numpy(zero_copy_only=False)
-        t[name] = filter_rows(table, rows)
-    return replace(dump, tables=t)
+    cut = Parts(dump, core, 1)
+    cid = _ids(dump.tables["conversations"]["conversation_id"])
+    return cid.filter(pa.array(cut.context(cut.part_of == 0)))
 
 
 # ----- putting parts together ------------------------------------------------------------------
@@ -265,9 +312,10 @@ FACTS_FACTOR = 3.0
 @dataclass(frozen=True)
 class Plan:
     """How ``registry.compute`` runs one export: on the dump as it is (``parts`` None), or on
-    one sub-dump per part, each a list of core conversation ids."""
+    the sub-dumps of ``parts``, ``workers`` of them at once."""
 
-    parts: list[pa.Array] | None
+    parts: Parts | None
+    workers: int = 1
 
     @property
     def whole(self) -> bool:
@@ -288,13 +336,7 @@ def make_plan(
         parts = parts_for(dump, total if ids is None else len(ids), memory_limit)
         if parts <= 1 and (ids is None or len(ids) > NARROW_SHARE * total):
             return Plan(None)
-    if parts <= 1:
-        return Plan([_all_ids(dump) if ids is None else ids])
-    return Plan(split_by_contact(dump, ids, parts))
-
-
-def _all_ids(dump: Dump) -> pa.Array:
-    return _ids(dump.tables["conversations"]["conversation_id"])
+    return Plan(Parts(dump, ids, parts))
 
 
 def dump_bytes(dump: Dump, names: tuple[str, ...] | None = None) -> int:
