@@ -105,6 +105,10 @@ def test_no_range_means_every_conversation_and_presence_never_narrows(demo_dump)
     assert relevant_conversations(demo_dump, scope, "open-conversation") is None
     scope = make_scope(demo_dump, ExportParams("user-presence", "UTC"))
     assert make_plan(demo_dump, scope, "user-presence", parts=5).whole
+    # the default range holds every conversation's creation: no scan, the whole dump
+    assert (
+        relevant_conversations(demo_dump, make_scope(demo_dump, ExportParams("user", "UTC")), "user") is None
+    )
 
 
 def test_parts_hold_whole_contacts_and_every_conversation_once(demo_dump):
