@@ -169,6 +169,30 @@ def test_a_session_ends_at_the_agents_next_lock_on_a_conversation_outside_the_da
     same(compute(dump, p, parts=1), compute(dump, p), "narrowed user export")
 
 
+def test_a_lock_after_a_lock_elsewhere_opens_a_session_though_that_lock_is_outside_the_day(tmp_path):
+    """Ann locks A on the 1st, B on the 2nd, A again on the 3rd. On the 3rd she does not
+    hold A (her lock on B released it), so the lock opens a session: 09:00 to the
+    snapshot, 7 days minus 9 hours. Without B in the sub-dump, the lock of the 3rd would
+    follow the lock of the 1st on the same conversation and be ignored (exports.md: "A
+    LOCKED by U on the conversation U already holds is ignored")."""
+    folder = _write(
+        tmp_path / "d",
+        "A,ch,k1,2025-01-01T08:00:00Z\nB,ch,k2,2025-01-02T08:00:00Z\n",
+        "m1,A,2025-01-01T08:00:00Z,INBOUND,\nm2,B,2025-01-02T08:00:00Z,INBOUND,\n",
+        "A,2025-01-01T09:00:00Z,LOCKED,u1,\nB,2025-01-02T09:00:00Z,LOCKED,u1,\n"
+        "A,2025-01-03T09:00:00Z,LOCKED,u1,\n",
+    )
+    dump = load_dumps([folder], cache=False)
+    p = ExportParams("user", "UTC", dt.date(2025, 1, 3), dt.date(2025, 1, 3))
+    scope = make_scope(dump, p)
+    ids = relevant_conversations(dump, scope, "user")
+    assert ids.to_pylist() == ["A"]
+    assert lock_context(dump, ids).to_pylist() == ["B"]
+    row = compute(dump, p, parts=1).iloc[0]
+    assert row["cherry_picking_time"] == 7 * 86_400_000 - 9 * 3_600_000  # to the snapshot, the 10th
+    same(compute(dump, p, parts=1), compute(dump, p), "narrowed user export")
+
+
 def test_contact_last_updated_reads_the_contacts_conversation_outside_the_day(tmp_path):
     """k1 writes in A on the 2nd and in B on the 6th: its Last Updated (no updated_at) is the
     6th, the latest message of any of its conversations, whatever the range."""
