@@ -37,6 +37,7 @@ from every such file present (one section per dump), and the run's tables are pr
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import gc
 import json
 import linecache
@@ -479,6 +480,8 @@ class Bench:
         w = self.w
         w.options.set_type(type_id)
         w.options.apply_preset("all")
+        if self.args.first_day:  # a narrower question: the plan reads its days only (issue 14)
+            w.options.set_range(self.args.first_day, self.args.last_day or self.args.first_day)
         self._marks.clear()
         self.paint_watch.armed = False
         w.result_ready.connect(self._arm_paint)
@@ -530,6 +533,8 @@ class Bench:
             self.fresh_facts()
         w.options.set_type(type_id)
         w.options.apply_preset("all")
+        if self.args.first_day:  # a narrower question: the plan reads its days only (issue 14)
+            w.options.set_range(self.args.first_day, self.args.last_day or self.args.first_day)
         self._marks.clear()
         n_before = len(STATE.runs)
         pressed: list[float] = []
@@ -857,6 +862,8 @@ def main() -> int:
         "--save", default="all", help="exports to save as CSV through the window ('all', 'none', a list)"
     )
     ap.add_argument("--tz", default="Europe/Madrid")
+    ap.add_argument("--from", dest="first_day", type=dt.date.fromisoformat, help="first day (default: all)")
+    ap.add_argument("--to", dest="last_day", type=dt.date.fromisoformat, help="last day (default: --from)")
     ap.add_argument("--stall-ms", type=float, default=50)
     ap.add_argument("--timeout", type=float, default=900)
     ap.add_argument("--out", default=str(HERE / "WINDOW.md"))
