@@ -24,8 +24,8 @@ Two uses:
   the conversations with a timestamp in R (created, a message, an event, a tag, a CSAT
   answer); a one-day export of a year's archive computes the facts of that day's
   conversations, not the year's.
-- **Parts** (``split_by_contact``): a question too big for the memory budget is computed
-  in parts of whole contacts; ``merge`` puts the parts' rows together in the spec's order
+- **Parts** (``Parts``, sized by ``parts_for``): a question too big for the memory budget
+  is computed in parts of whole contacts; ``merge`` puts the parts' rows together in the spec's order
   (rows of conversations and messages) or adds up their figures (agents, teams, topics,
   tags, virtual agents) and derives the averages again from the sums.
 """
