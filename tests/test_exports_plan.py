@@ -275,3 +275,21 @@ def test_parts_on_two_threads_give_the_same_rows_and_one_bar(demo_dump, type_id)
     got = compute(demo_dump, p, lambda fraction, text: seen.append(fraction), parts=5, workers=2)
     same(got, compute(demo_dump, p), f"{type_id} in 5 parts on 2 threads")
     assert seen[-1] == 1.0 and all(0.0 <= f <= 1.0 for f in seen)
+
+
+def test_the_next_export_over_the_same_days_reuses_the_narrowed_dump(conformance_dump):
+    """The window's next Generate, or --type all: one narrowing, and its shared definitions."""
+    dump = load_dumps([CONFORMANCE / "dump"], cache=False)  # its own memo
+    day = dt.date(2025, 5, 13)
+    first = ExportParams("resolved-conversation", "UTC", day, day)
+    compute(dump, first)
+    narrowed = dump._narrowed[1]
+    assert len(narrowed.tables["conversations"]) < len(dump.tables["conversations"]) / 2
+    for type_id in ("team", "user", "message"):
+        p = ExportParams(type_id, "UTC", day, day)
+        same(compute(dump, p), compute(conformance_dump, p, parts=3), f"{type_id} after the memo")
+        assert dump._narrowed[1] is narrowed  # reused, with its facts
+    compute(dump, ExportParams("contact", "UTC", day, day))  # whole contacts: another narrowing
+    assert dump._narrowed[1] is not narrowed
+    compute(dump, ExportParams("team", "UTC", day, day), memory_limit=1 << 40)  # another budget
+    assert dump._narrowed[0][3] == 1 << 40

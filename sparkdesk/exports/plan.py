@@ -32,6 +32,7 @@ Two uses:
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -43,6 +44,7 @@ from sparkdesk.dump.model import Dump
 from sparkdesk.exports.grouping import ms_ints, positions, whole
 from sparkdesk.exports.scope import CORE, Scope
 from sparkdesk.memory import MemoryLimitTooSmall
+from sparkdesk.tasks import checkpoint
 
 # The tables whose rows belong to one conversation, by their conversation id column.
 BY_CONVERSATION = ("conversations", "messages", "conversation_events", "csat_surveys")
@@ -148,6 +150,7 @@ class Parts:
         self._row_conv = {"conversations": np.arange(len(cid))}
         for name in BY_CONVERSATION[1:]:
             self._row_conv[name] = _positions(t[name]["conversation_id"], cid)
+            checkpoint()  # Cancel, between whole-table passes
         message_row = _positions(t["message_tags"]["message_id"], t["messages"]["message_id"])
         of_message = self._row_conv["messages"]
         self._row_conv["message_tags"] = np.where(
@@ -178,6 +181,7 @@ class Parts:
         for name, row_conv in self._row_conv.items():
             rows = (row_conv >= 0) & keep[np.maximum(row_conv, 0)]
             t[name] = filter_rows(t[name], rows)
+            checkpoint()
         t["conversations"] = t["conversations"].assign(**{CORE: core[keep]})
         contacts = self._contacts.filter(
             pa.array(
@@ -313,15 +317,17 @@ FACTS_FACTOR = 3.0
 
 @dataclass(frozen=True)
 class Plan:
-    """How ``registry.compute`` runs one export: on the dump as it is (``parts`` None), or on
-    the sub-dumps of ``parts``, ``workers`` of them at once."""
+    """How ``registry.compute`` runs one export: on the dump as it is, on the ``narrowed``
+    dump of the question's conversations, or on the sub-dumps of ``parts``, ``workers`` of
+    them at once."""
 
-    parts: Parts | None
+    parts: Parts | None = None
     workers: int = 1
+    narrowed: Dump | None = None
 
     @property
     def whole(self) -> bool:
-        return self.parts is None
+        return self.parts is None and self.narrowed is None
 
 
 def make_plan(
@@ -329,16 +335,46 @@ def make_plan(
 ) -> Plan:
     """Narrow to the conversations the question reads, and cut them into as many parts as
     the memory budget needs. ``parts`` forces sub-dumps, that many (the tests: 1 is the
-    narrowed dump alone, more are tiny parts)."""
+    narrowed dump alone, more are tiny parts).
+
+    The narrowed dump is kept with the dump, the last one only (``_remembered``): the next
+    export over the same days (the window's next Generate, ``--type all``) reuses it and the
+    shared definitions computed on it.
+    """
     if export_id == "user-presence":  # the presence table only
-        return Plan(None)
+        return Plan()
+    key = (scope.start, scope.end, export_id in WHOLE_CONTACTS, memory_limit)
+    if parts is None and (known := _remembered(dump, key)) is not None:
+        return Plan(narrowed=known)
     ids = relevant_conversations(dump, scope, export_id)
+    checkpoint(0.4)
     total = len(dump.tables["conversations"])
-    if parts is None:
-        parts = parts_for(dump, total if ids is None else len(ids), memory_limit)
-        if parts <= 1 and (ids is None or len(ids) > NARROW_SHARE * total):
-            return Plan(None)
-    return Plan(Parts(dump, ids, parts))
+    if parts is not None:
+        return Plan(Parts(dump, ids, parts))
+    parts = parts_for(dump, total if ids is None else len(ids), memory_limit)
+    if parts > 1:
+        return Plan(Parts(dump, ids, parts))
+    if ids is None or len(ids) > NARROW_SHARE * total:
+        return Plan()
+    cut = Parts(dump, ids, 1)
+    checkpoint(0.7)
+    narrowed = cut.sub_dump(0)
+    _remember(dump, key, narrowed)
+    return Plan(narrowed=narrowed)
+
+
+_MEMO_LOCK = threading.Lock()
+
+
+def _remembered(dump: Dump, key: tuple) -> Dump | None:
+    with _MEMO_LOCK:
+        memo = getattr(dump, "_narrowed", None)
+        return memo[1] if memo is not None and memo[0] == key else None
+
+
+def _remember(dump: Dump, key: tuple, narrowed: Dump) -> None:
+    with _MEMO_LOCK:
+        dump._narrowed = (key, narrowed)  # type: ignore[attr-defined]
 
 
 def dump_bytes(dump: Dump, names: tuple[str, ...] | None = None) -> int:

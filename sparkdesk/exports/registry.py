@@ -103,10 +103,10 @@ def compute(
     if not export.uses_channels:
         scope = replace(scope, channels=None)
     with running(prog):  # checkpoint() inside the definitions sees this task's Cancel
-        plan = replace(
-            make_plan(dump, scope, export.id, memory_limit=memory_limit, parts=parts), workers=workers
-        )
-        result = _compute(dump, params, export, scope, prog, plan)
+        prog.step(0.0, "Selecting the conversations of the range", force=True)
+        with running(prog.sub(0.0, 0.1)):
+            plan = make_plan(dump, scope, export.id, memory_limit=memory_limit, parts=parts)
+        result = _compute(dump, params, export, scope, prog.sub(0.1, 1.0), replace(plan, workers=workers))
     prog.step(1.0, "Done", force=True)
     return result
 
@@ -114,8 +114,9 @@ def compute(
 def _compute(
     dump: Dump, params: ExportParams, export, scope: Scope, prog: Progress, plan: Plan
 ) -> pd.DataFrame:
-    if plan.whole:
-        frame = _build(dump, params, export, scope, prog.sub(0.0, 0.9))
+    if plan.whole or plan.narrowed is not None:
+        source = dump if plan.narrowed is None else plan.narrowed
+        frame = _build(source, params, export, scope, prog.sub(0.0, 0.9))
     else:
         frame = _build_in_parts(dump, params, export, scope, prog.sub(0.0, 0.9), plan.parts, plan.workers)
     prog.step(0.9, "Shaping the table", force=True)
