@@ -337,9 +337,9 @@ def make_plan(
     the memory budget needs. ``parts`` forces sub-dumps, that many (the tests: 1 is the
     narrowed dump alone, more are tiny parts).
 
-    The narrowed dump is kept with the dump, the last one only (``_remembered``): the next
-    export over the same days (the window's next Generate, ``--type all``) reuses it and the
-    shared definitions computed on it.
+    The narrowed dumps are kept with the dump, the last ``MEMO_SIZE`` (``_remembered``): the
+    next export over the same days (the window's next Generate, ``--type all``) reuses one
+    and the shared definitions computed on it.
     """
     if export_id == "user-presence":  # the presence table only
         return Plan()
@@ -364,17 +364,20 @@ def make_plan(
 
 
 _MEMO_LOCK = threading.Lock()
+MEMO_SIZE = 2  # narrowed dumps kept: the contact export's (whole contacts) beside the others'
 
 
 def _remembered(dump: Dump, key: tuple) -> Dump | None:
     with _MEMO_LOCK:
-        memo = getattr(dump, "_narrowed", None)
-        return memo[1] if memo is not None and memo[0] == key else None
+        return getattr(dump, "_narrowed", {}).get(key)
 
 
 def _remember(dump: Dump, key: tuple, narrowed: Dump) -> None:
     with _MEMO_LOCK:
-        dump._narrowed = (key, narrowed)  # type: ignore[attr-defined]
+        memo = dict(getattr(dump, "_narrowed", {}))
+        memo.pop(key, None)
+        memo[key] = narrowed
+        dump._narrowed = dict(list(memo.items())[-MEMO_SIZE:])  # type: ignore[attr-defined]
 
 
 def dump_bytes(dump: Dump, names: tuple[str, ...] | None = None) -> int:
