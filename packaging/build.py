@@ -320,8 +320,8 @@ Files: *
 Copyright: SparkDesk developers
 License: Proprietary
  All rights reserved. The bundled third-party components (Python, Qt/PySide6, pandas,
- NumPy, Apache Arrow, openpyxl, platformdirs, tzdata) keep their own licenses; their
- license files are in /opt/sparkdesk/_internal.
+ NumPy, Apache Arrow, openpyxl, rustpy-xlsxwriter, platformdirs, tzdata, tqdm) keep their
+ own licenses; their license files are in /opt/sparkdesk/_internal.
 """
 
 
