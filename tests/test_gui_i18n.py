@@ -114,7 +114,9 @@ def test_switching_to_spanish_in_the_menu_translates_the_window(qtbot):
         assert w.menu_file.title() == "&Archivo"
         assert w.options.generate_button.text() == "&Generar"
         assert w.options.type_combo.itemText(0) == EXPORTS[0].name("es")
-        assert w.options.type_desc.text() == "Una fila por conversación resuelta por primera vez en el período."
+        assert (
+            w.options.type_desc.text() == "Una fila por conversación resuelta por primera vez en el período."
+        )
         left_english = [t for t in visible_texts(w) if t in english and spanish[t] != t]
         assert left_english == [], f"still in English after switching: {left_english}"
         w.lang_actions["en"].trigger()
