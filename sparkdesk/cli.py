@@ -124,6 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--as-of", type=_date, help="the run day, YYYY-MM-DD (default: today in the job's zone)")
     run.add_argument("--dry-run", action="store_true", help="print the range and the files; write nothing")
     run.add_argument("--quiet", action="store_true", help="no progress line")
+    _add_memory_limit(run)
 
     demo = sub.add_parser("demo", help="write a synthetic dump")
     demo.add_argument("out_dir", metavar="OUT_DIR")
@@ -454,8 +455,15 @@ def _run_job(args: argparse.Namespace) -> int:
 
     try:
         job = load_job(args.job)
+        memory_limit = _memory_limit(args)
         with _progress_line(args) as line:  # erased before the receipt's lines
-            receipt = run_job(job, as_of=args.as_of, dry_run=args.dry_run, progress=line.stage("Run"))
+            receipt = run_job(
+                job,
+                as_of=args.as_of,
+                dry_run=args.dry_run,
+                progress=line.stage("Run"),
+                memory_limit=memory_limit,
+            )
     except JobFileError as err:
         raise UsageError(str(err)) from None
     for warning in receipt.warnings:

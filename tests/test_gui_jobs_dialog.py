@@ -193,8 +193,10 @@ def test_a_failed_run_shows_its_sentence(qtbot, window, demo_dir, tmp_path):
 
 def test_cancel_stops_a_run(qtbot, window, monkeypatch):
     started = threading.Event()
+    limits = []
 
-    def slow_run(path, progress=None, cancel=None):
+    def slow_run(path, progress=None, cancel=None, memory_limit=None):
+        limits.append(memory_limit)  # the window's, from Preferences
         started.set()
         progress(0.25, "reading")
         while not cancel.cancelled:
@@ -216,6 +218,7 @@ def test_cancel_stops_a_run(qtbot, window, monkeypatch):
         qtbot.mouseClick(jobs.cancel_button, Qt.MouseButton.LeftButton)
     assert failed.args == ["The run was cancelled."]
     assert not jobs.cancel_button.isVisible() and jobs.run_button.isEnabled()
+    assert limits == [window.memory_limit()] and limits[0] > 0
 
 
 def test_open_folder_opens_the_jobs_folder(window, monkeypatch):

@@ -543,3 +543,28 @@ def test_progress_goes_forward_to_the_end(tmp_path):
     seen: list[float] = []
     assert run_job(make_job(tmp_path), now=NOW, progress=lambda f, _text: seen.append(f)).ok
     assert seen and seen == sorted(seen) and seen[-1] == 1.0
+
+
+# ----- the memory budget (cli.md --memory-limit, issue 14) -----------------------------------------
+
+
+def test_a_run_within_a_small_budget_writes_the_same_files(tmp_path):
+    """A few parts (3 MiB beside the 1.9 MB demo): the files of a run without a limit."""
+    whole = run_job(make_job(tmp_path / "a"), now=NOW)
+    parted = run_job(make_job(tmp_path / "b"), now=NOW, memory_limit=3 << 20)
+    assert whole.ok and parted.ok, (whole.error, parted.error)
+    for a, b in zip(whole.outputs, parted.outputs, strict=True):
+        assert a.sha256 == b.sha256 and a.rows == b.rows
+
+
+def test_a_budget_too_small_fails_the_run_with_its_sentence_and_no_file(tmp_path, capsys):
+    job = make_job(tmp_path)
+    assert cli.main(["run", str(job.path), "--memory-limit", "1MiB", "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert "A memory limit of 1 MiB is too small for this dump: use at least" in err
+    assert files_in(tmp_path / "out") == [
+        name for name in files_in(tmp_path / "out") if name.startswith("run-")
+    ]
+    with pytest.raises(SystemExit) as wrong:  # not a size: argparse's usage and exit 2
+        cli.main(["run", str(job.path), "--memory-limit", "4G"])
+    assert wrong.value.code == 2

@@ -179,11 +179,17 @@ def save_report(
 # ----- saved export jobs (the Jobs dialog) ------------------------------------------------------
 
 
-def run_job_file(path: str, progress: ProgressFn | None = None, cancel: CancelToken | None = None):
-    """Run the job file at ``path`` once, as ``sparkdesk run`` does: its ``Receipt``."""
+def run_job_file(
+    path: str,
+    progress: ProgressFn | None = None,
+    cancel: CancelToken | None = None,
+    memory_limit: int | None = None,
+):
+    """Run the job file at ``path`` once, as ``sparkdesk run`` does, within the window's
+    memory limit: its ``Receipt``."""
     from sparkdesk.jobs import load_job, run_job
 
-    return run_job(load_job(path), progress=progress, cancel=cancel)
+    return run_job(load_job(path), progress=progress, cancel=cancel, memory_limit=memory_limit)
 
 
 def schedule_job(path: str, schedule, progress: ProgressFn | None = None, cancel: CancelToken | None = None):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -422,10 +423,17 @@ class JobsDialog(QDialog):
 
     COLUMNS = 5  # name, range, exports, schedule, last run
 
-    def __init__(self, runner: TaskRunner, ui_lang: str = "en", parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        runner: TaskRunner,
+        ui_lang: str = "en",
+        parent: QWidget | None = None,
+        memory_limit: Callable[[], int | None] = lambda: None,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("jobsDialog")
         self.runner = runner
+        self.memory_limit = memory_limit  # the window's (Preferences), read at each run
         self.ui_lang = ui_lang
         self.folder_label = QLabel()
         self.folder_label.setWordWrap(True)
@@ -610,6 +618,7 @@ class JobsDialog(QDialog):
             RUN_SLOT,
             gui_jobs.run_job_file,
             path,
+            memory_limit=self.memory_limit(),
             on_done=self._ran,
             on_error=lambda exc, _details: self._run_failed(_sentence(exc)),
             on_cancelled=lambda: self._run_failed(self.tr("The run was cancelled.")),
@@ -765,7 +774,9 @@ class JobsUi(QObject):
 
     def show_jobs(self) -> None:
         if self.jobs_dialog is None:
-            self.jobs_dialog = JobsDialog(self.w.runner, self.w.translations.lang, self.w)
+            self.jobs_dialog = JobsDialog(
+                self.w.runner, self.w.translations.lang, self.w, self.w.memory_limit
+            )
         else:
             self.jobs_dialog.ui_lang = self.w.translations.lang
             self.jobs_dialog.refresh()

@@ -139,12 +139,14 @@ def run_job(
     progress: Progress | ProgressFn | None = None,
     cancel: CancelToken | None = None,
     now: dt.datetime | None = None,
+    memory_limit: int | None = None,
 ) -> Receipt:
     """Run ``job`` once; the receipt says how it went (``ok``, ``error``) and is also written
     as ``run-<run>.json`` beside the files (not with ``dry_run``, which writes nothing).
 
     ``as_of`` is the run day (default: today in the job's zone); ``now`` the run's start
-    (default: the clock), for ``{run}`` and the receipt. A wrong job raises
+    (default: the clock), for ``{run}`` and the receipt; ``memory_limit`` the budget of every
+    export's computation (cli.md ``--memory-limit``; None: none). A wrong job raises
     ``JobFileError``; everything that goes wrong after that is in the receipt, except a
     cancel, which raises ``Cancelled`` after the receipt is written.
     """
@@ -161,7 +163,7 @@ def run_job(
     if job.range == "since-last-run" and job.path is None:
         receipt.warnings.append("since-last-run keeps no state for a job that is not saved to a file.")
     try:
-        _run(job, receipt, prog)
+        _run(job, receipt, prog, memory_limit)
         receipt.ok = True
     except Cancelled:
         receipt.error = "The run was cancelled."
@@ -173,7 +175,7 @@ def run_job(
     return receipt
 
 
-def _run(job: Job, receipt: Receipt, prog: Progress) -> None:
+def _run(job: Job, receipt: Receipt, prog: Progress, memory_limit: int | None = None) -> None:
     if receipt.nothing_new:
         receipt.warnings.append(
             f"Nothing new: the last run already covered every day up to {receipt.last_day}; no file written."
@@ -191,7 +193,7 @@ def _run(job: Job, receipt: Receipt, prog: Progress) -> None:
 
     dump = load_dumps(paths, prog.sub(0.05, 0.45))
     receipt.report = report_counts(dump)
-    tables = _compute(job, dump, receipt, prog.sub(0.45, 0.8))
+    tables = _compute(job, dump, receipt, prog.sub(0.45, 0.8), memory_limit)
     values["org"] = dump.organization or ""
     planned = plan_files(job, values)
     written = write_outputs(job, tables, planned, prog.sub(0.8, 0.97))
@@ -290,7 +292,7 @@ def report_counts(dump) -> dict:
     }
 
 
-def _compute(job: Job, dump, receipt: Receipt, prog: Progress) -> dict:
+def _compute(job: Job, dump, receipt: Receipt, prog: Progress, memory_limit: int | None) -> dict:
     from sparkdesk.exports import ExportParams, compute
 
     types = job.export_types
@@ -306,7 +308,7 @@ def _compute(job: Job, dump, receipt: Receipt, prog: Progress) -> dict:
         )
         sub = prog.sub(i / len(types), (i + 1) / len(types))
         sub.step(0.0, f"Computing {type_id}", force=True)
-        tables[type_id] = compute(dump, params, progress=sub)
+        tables[type_id] = compute(dump, params, progress=sub, memory_limit=memory_limit)
     return tables
 
 
