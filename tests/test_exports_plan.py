@@ -147,6 +147,19 @@ def _write(folder: Path, conversations: str, messages: str, events: str) -> Path
     return folder
 
 
+def _ann_on_one_day(folder: Path, day: dt.date) -> pd.Series:
+    """Ann's row of the user export of ``day``, narrowed to conversation A with B as its
+    lock context, after checking that it equals the export of the whole dump."""
+    dump = load_dumps([folder], cache=False)
+    p = ExportParams("user", "UTC", day, day)
+    ids = relevant_conversations(dump, make_scope(dump, p), "user")
+    assert ids.to_pylist() == ["A"]
+    assert lock_context(dump, ids).to_pylist() == ["B"]
+    narrowed = compute(dump, p, parts=1)
+    same(narrowed, compute(dump, p), "narrowed user export")
+    return narrowed.iloc[0]
+
+
 def test_a_session_ends_at_the_agents_next_lock_on_a_conversation_outside_the_day(tmp_path):
     """Ann locks A on the 2nd and B on the 5th: A's session opened on the 2nd ends on the 5th
     (the next lock on another conversation), though B has nothing on the 2nd. One day's
@@ -158,15 +171,8 @@ def test_a_session_ends_at_the_agents_next_lock_on_a_conversation_outside_the_da
         "m3,B,2025-01-05T09:00:00Z,INBOUND,\n",
         "A,2025-01-02T09:30:00Z,LOCKED,u1,\nB,2025-01-05T09:30:00Z,LOCKED,u1,\n",
     )
-    dump = load_dumps([folder], cache=False)
-    p = ExportParams("user", "UTC", dt.date(2025, 1, 2), dt.date(2025, 1, 2))
-    scope = make_scope(dump, p)
-    ids = relevant_conversations(dump, scope, "user")
-    assert ids.to_pylist() == ["A"]
-    assert lock_context(dump, ids).to_pylist() == ["B"]
-    row = compute(dump, p, parts=1).iloc[0]
+    row = _ann_on_one_day(folder, dt.date(2025, 1, 2))
     assert row["handle_time"] == 3 * 86_400_000  # 2nd 09:30 to 5th 09:30, hand-computed
-    same(compute(dump, p, parts=1), compute(dump, p), "narrowed user export")
 
 
 def test_a_lock_after_a_lock_elsewhere_opens_a_session_though_that_lock_is_outside_the_day(tmp_path):
@@ -182,15 +188,8 @@ def test_a_lock_after_a_lock_elsewhere_opens_a_session_though_that_lock_is_outsi
         "A,2025-01-01T09:00:00Z,LOCKED,u1,\nB,2025-01-02T09:00:00Z,LOCKED,u1,\n"
         "A,2025-01-03T09:00:00Z,LOCKED,u1,\n",
     )
-    dump = load_dumps([folder], cache=False)
-    p = ExportParams("user", "UTC", dt.date(2025, 1, 3), dt.date(2025, 1, 3))
-    scope = make_scope(dump, p)
-    ids = relevant_conversations(dump, scope, "user")
-    assert ids.to_pylist() == ["A"]
-    assert lock_context(dump, ids).to_pylist() == ["B"]
-    row = compute(dump, p, parts=1).iloc[0]
+    row = _ann_on_one_day(folder, dt.date(2025, 1, 3))
     assert row["cherry_picking_time"] == 7 * 86_400_000 - 9 * 3_600_000  # to the snapshot, the 10th
-    same(compute(dump, p, parts=1), compute(dump, p), "narrowed user export")
 
 
 def test_contact_last_updated_reads_the_contacts_conversation_outside_the_day(tmp_path):
