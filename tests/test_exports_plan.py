@@ -26,12 +26,13 @@ from sparkdesk.dump import load_dumps
 from sparkdesk.exports import ExportParams, compute
 from sparkdesk.exports.plan import (
     BY_CONVERSATION,
-    FACTS_FACTOR,
-    MAX_PARTS,
+    NARROW_OVERHEAD,
+    NARROW_SHARE,
+    WHOLE_FACTOR,
     dump_bytes,
+    estimate_peak,
     lock_context,
     make_plan,
-    parts_for,
     relevant_conversations,
     split_by_contact,
 )
@@ -228,30 +229,45 @@ def test_parts_of_drawn_dumps_give_the_whole_result(data):
 # ----- the memory budget ---------------------------------------------------------------------------
 
 
-def test_the_budget_sets_the_number_of_parts_and_the_result_does_not_change(demo_dump):
+def test_the_estimate_is_the_dump_plus_the_questions_rows(demo_dump):
+    """Hand-computed from the dump's bytes: WHOLE_FACTOR x the rows of the question's share
+    of the conversations, and NARROW_OVERHEAD x every conversation's rows when narrowed."""
+    held = dump_bytes(demo_dump)
+    rows = dump_bytes(demo_dump, (*BY_CONVERSATION, "message_tags"))
+    total = len(demo_dump.tables["conversations"])
+    assert estimate_peak(demo_dump, total, narrowed=False) == int(held + WHOLE_FACTOR * rows)
+    tenth = estimate_peak(demo_dump, total // 10, narrowed=True)
+    assert tenth == int(held + WHOLE_FACTOR * rows / 10 + NARROW_OVERHEAD * rows)
+
+
+def test_a_budget_too_small_names_the_limit_that_would_do_and_that_limit_does(demo_dump):
     p = ExportParams("user", "UTC")
     scope = make_scope(demo_dump, p)
-    held = dump_bytes(demo_dump)
-    need = FACTS_FACTOR * dump_bytes(demo_dump, (*BY_CONVERSATION, "message_tags"))
-    total = len(demo_dump.tables["conversations"])
-    assert parts_for(demo_dump, total, None) == 1
-    assert parts_for(demo_dump, total, int(held + need) + 1) == 1
-    limit = int(held + need / 3) + 1  # room for a third: three parts
-    assert parts_for(demo_dump, total, limit) == 3
-    assert make_plan(demo_dump, scope, "user", memory_limit=limit).parts.n == 3
-    whole = compute(demo_dump, p)
-    same(compute(demo_dump, p, memory_limit=limit), whole, "user in three parts by the budget")
-
-
-def test_a_budget_too_small_for_one_part_names_the_limit_that_would_do(demo_dump):
-    held = dump_bytes(demo_dump)
-    total = len(demo_dump.tables["conversations"])
+    whole = estimate_peak(demo_dump, len(demo_dump.tables["conversations"]), narrowed=False)
     with pytest.raises(MemoryLimitTooSmall) as caught:
-        parts_for(demo_dump, total, held)
-    needed = caught.value.needed_bytes
-    assert needed > held
-    assert parts_for(demo_dump, total, needed) == MAX_PARTS  # the named limit is enough
-    assert "use at least" in str(caught.value)
+        make_plan(demo_dump, scope, "user", memory_limit=whole - 1)
+    assert caught.value.needed_bytes == whole and "use at least" in str(caught.value)
+    assert make_plan(demo_dump, scope, "user", memory_limit=whole).whole
+    same(compute(demo_dump, p, memory_limit=whole), compute(demo_dump, p), "user at the named limit")
+
+
+def test_a_question_too_big_whole_but_small_enough_narrowed_is_narrowed(demo_dump):
+    """Two thirds of the demo's days: above NARROW_SHARE, so the dump stays whole, unless
+    the budget holds the narrowed question and not the whole dump."""
+    span = demo_dump.time_span()
+    first, last = span[0].date(), span[1].date()
+    p = ExportParams("team", "UTC", first, first + (last - first) * 2 // 3)
+    scope = make_scope(demo_dump, p)
+    ids = relevant_conversations(demo_dump, scope, "team")
+    total = len(demo_dump.tables["conversations"])
+    assert NARROW_SHARE * total < len(ids) < total
+    assert make_plan(demo_dump, scope, "team").whole
+    narrowed = estimate_peak(demo_dump, len(ids), narrowed=True)
+    whole = estimate_peak(demo_dump, total, narrowed=False)
+    assert narrowed < whole
+    plan = make_plan(demo_dump, scope, "team", memory_limit=narrowed)
+    assert plan.narrowed is not None
+    same(compute(demo_dump, p, memory_limit=narrowed), compute(demo_dump, p), "team narrowed by the budget")
 
 
 def test_the_command_line_says_the_budget_is_too_small_and_writes_nothing(tmp_path, capsys):
@@ -261,10 +277,10 @@ def test_the_command_line_says_the_budget_is_too_small_and_writes_nothing(tmp_pa
     err = capsys.readouterr().err
     assert "A memory limit of 1 MiB is too small for this dump: use at least" in err
     assert not out.exists()
-    assert main([*argv, "--memory-limit", "3MiB"]) == 0  # a few parts: the same file
-    parted = out.read_bytes()
+    assert main([*argv, "--memory-limit", "8MiB"]) == 0  # room enough: the same file
+    within = out.read_bytes()
     assert main(argv) == 0
-    assert out.read_bytes() == parted
+    assert out.read_bytes() == within
 
 
 @pytest.mark.parametrize("type_id", ["team", "message", "contact"])
@@ -288,6 +304,8 @@ def test_the_next_export_over_the_same_days_reuses_the_narrowed_dump(conformance
         p = ExportParams(type_id, "UTC", day, day)
         same(compute(dump, p), compute(conformance_dump, p, parts=3), f"{type_id} after the memo")
         assert dump._narrowed[key] is narrowed  # reused, with its facts
-    assert len(dump._narrowed) == 2  # the contact export's own, with whole contacts
+    assert list(dump._narrowed) == [key]  # the contact export reads the whole dump
     compute(dump, ExportParams("team", "UTC", day, day), memory_limit=1 << 40)  # another budget
+    assert len(dump._narrowed) == 2
+    compute(dump, ExportParams("team", "UTC", day, day + dt.timedelta(days=1)))  # another range
     assert key not in dump._narrowed and len(dump._narrowed) == 2

@@ -24,10 +24,11 @@ Two uses:
   the conversations with a timestamp in R (created, a message, an event, a tag, a CSAT
   answer); a one-day export of a year's archive computes the facts of that day's
   conversations, not the year's.
-- **Parts** (``Parts``, sized by ``parts_for``): a question too big for the memory budget
-  is computed in parts of whole contacts; ``merge`` puts the parts' rows together in the spec's order
-  (rows of conversations and messages) or adds up their figures (agents, teams, topics,
-  tags, virtual agents) and derives the averages again from the sums.
+- **Parts** (``Parts``): the conversations cut into parts of whole contacts; ``merge`` puts
+  the parts' rows together in the spec's order (rows of conversations and messages) or adds
+  up their figures (agents, teams, topics, tags, virtual agents) and derives the averages
+  again from the sums. Exact, and tested with tiny parts; not yet chosen by the memory
+  budget, which parts do not keep today (``make_plan``).
 """
 
 from __future__ import annotations
@@ -55,7 +56,10 @@ RANGE_TIMES = {
     "conversation_events": ("at",),
     "csat_surveys": ("responded_at",),
 }
-# Exports whose rows read a contact's other conversations (Contact "Last Updated").
+# Exports whose rows read a contact's other conversations (Contact "Last Updated"). Their
+# narrowed dump holds every conversation of the day's contacts: at 1M, a one-day contact
+# export took as long narrowed as whole (5.6 s) and 0.7 GiB more, so make_plan narrows it
+# only when the memory budget asks.
 WHOLE_CONTACTS = frozenset({"contact"})
 
 
@@ -165,12 +169,7 @@ class Parts:
 
     def context(self, core: np.ndarray) -> np.ndarray:
         """The conversations the lock sessions of ``core`` need besides it (``lock_context``)."""
-        conv, prev, nxt = self._locks
-        mine = core[conv]
-        wanted = np.zeros(len(core), bool)
-        wanted[prev[mine & (prev >= 0)]] = True
-        wanted[nxt[mine & (nxt >= 0)]] = True
-        return wanted & ~core
+        return _context(self._locks, core)
 
     def sub_dump(self, p: int) -> Dump:
         """Part ``p``'s conversations, whole, with their lock context and every reference table;
@@ -194,6 +193,44 @@ class Parts:
         for name in ("contacts", "contact_attributes"):
             t[name] = filter_rows(t[name], _is_in(_ids(t[name]["contact_id"]), contacts))
         return replace(self.dump, tables=t)
+
+
+def narrow_dump(dump: Dump, ids: pa.Array) -> Dump:
+    """The dump cut to the conversations ``ids``, whole, with their lock context and every
+    reference table; the conversations table marks ``ids`` in ``_core``.
+
+    One part of ``Parts`` without its whole-dump maps: each table is probed against the
+    few ids kept (a hash of a day's conversations, not of the whole dump's), which is what a
+    question over a few days of a long archive wants.
+    """
+    t = dict(dump.tables)
+    cid = _ids(t["conversations"]["conversation_id"])
+    core = _is_in(cid, ids)
+    keep = core | _context(_lock_neighbours(dump, cid), core)
+    kept = cid.filter(pa.array(keep))
+    checkpoint()
+    for name in BY_CONVERSATION[1:]:
+        t[name] = filter_rows(t[name], _is_in(_ids(t[name]["conversation_id"]), kept))
+        checkpoint()
+    conversations = filter_rows(t["conversations"], keep)
+    t["conversations"] = conversations.assign(**{CORE: core[keep]})
+    tags = t["message_tags"]
+    t["message_tags"] = filter_rows(tags, _is_in(_ids(tags["message_id"]), _ids(t["messages"]["message_id"])))
+    contacts = pc.unique(_ids(conversations["contact_id"]))
+    for name in ("contacts", "contact_attributes"):
+        t[name] = filter_rows(t[name], _is_in(_ids(t[name]["contact_id"]), contacts))
+    return replace(dump, tables=t)
+
+
+def _context(locks: tuple[np.ndarray, np.ndarray, np.ndarray], core: np.ndarray) -> np.ndarray:
+    """Per conversation: is it the previous or the next lock's conversation of a lock of a
+    ``core`` conversation, and not core itself (``_lock_neighbours``)?"""
+    conv, prev, nxt = locks
+    mine = core[conv]
+    wanted = np.zeros(len(core), bool)
+    wanted[prev[mine & (prev >= 0)]] = True
+    wanted[nxt[mine & (nxt >= 0)]] = True
+    return wanted & ~core
 
 
 def _is_in(values: pa.Array, value_set: pa.Array) -> np.ndarray:
@@ -249,9 +286,8 @@ def lock_context(dump: Dump, core: pa.Array) -> pa.Array:
     and reading order (the order of ``Facts.lock_sessions``): the conversation of the
     previous lock, and that of the next lock on another conversation.
     """
-    cut = Parts(dump, core, 1)
     cid = _ids(dump.tables["conversations"]["conversation_id"])
-    return cid.filter(pa.array(cut.context(cut.part_of == 0)))
+    return cid.filter(pa.array(_context(_lock_neighbours(dump, cid), _is_in(cid, core))))
 
 
 # ----- putting parts together ------------------------------------------------------------------
@@ -310,9 +346,6 @@ def _add_up(frame: pd.DataFrame, keys: tuple[str, ...], export) -> pd.DataFrame:
 # Narrow to the question's conversations when they are at most this share of the dump: above
 # it, the copy costs more than it saves, and the whole dump's facts may be cached already.
 NARROW_SHARE = 0.5
-# Peak memory of computing an export, as a multiple of the bytes of its conversations'
-# rows (messages, events, tags, surveys): measured at 1,000,000 conversations (benchmarks/).
-FACTS_FACTOR = 3.0
 
 
 @dataclass(frozen=True)
@@ -333,9 +366,13 @@ class Plan:
 def make_plan(
     dump: Dump, scope: Scope, export_id: str, *, memory_limit: int | None = None, parts: int | None = None
 ) -> Plan:
-    """Narrow to the conversations the question reads, and cut them into as many parts as
-    the memory budget needs. ``parts`` forces sub-dumps, that many (the tests: 1 is the
-    narrowed dump alone, more are tiny parts).
+    """Narrow to the conversations the question reads, within the memory budget.
+
+    The budget is checked, not yet kept by parts: at 1M conversations, parts cost more
+    memory than the whole dump (every part's filter maps the whole cache in, and a per-row
+    export holds every part's rows, their concatenation and its sort; benchmarks/ISSUE14.md),
+    so a question that does not fit says so (MemoryLimitTooSmall) instead. ``parts`` forces
+    sub-dumps, that many: the tests' tiny parts, and the unit a cluster will run.
 
     The narrowed dumps are kept with the dump, the last ``MEMO_SIZE`` (``_remembered``): the
     next export over the same days (the window's next Generate, ``--type all``) reuses one
@@ -348,23 +385,27 @@ def make_plan(
         return Plan(narrowed=known)
     ids = relevant_conversations(dump, scope, export_id)
     checkpoint(0.4)
-    total = len(dump.tables["conversations"])
     if parts is not None:
         return Plan(Parts(dump, ids, parts))
-    parts = parts_for(dump, total if ids is None else len(ids), memory_limit)
-    if parts > 1:
-        return Plan(Parts(dump, ids, parts))
-    if ids is None or len(ids) > NARROW_SHARE * total:
+    total = len(dump.tables["conversations"])
+    whole_need = estimate_peak(dump, total, narrowed=False)
+    worth_it = ids is not None and len(ids) <= NARROW_SHARE * total and export_id not in WHOLE_CONTACTS
+    needed = (  # the whole dump does not fit the budget, the narrowed question does
+        ids is not None
+        and memory_limit is not None
+        and whole_need > memory_limit >= estimate_peak(dump, len(ids), True)
+    )
+    narrow = worth_it or needed
+    check_budget(dump, len(ids) if narrow else total, narrow, memory_limit)
+    if not narrow:
         return Plan()
-    cut = Parts(dump, ids, 1)
-    checkpoint(0.7)
-    narrowed = cut.sub_dump(0)
+    narrowed = narrow_dump(dump, ids)
     _remember(dump, key, narrowed)
     return Plan(narrowed=narrowed)
 
 
 _MEMO_LOCK = threading.Lock()
-MEMO_SIZE = 2  # narrowed dumps kept: the contact export's (whole contacts) beside the others'
+MEMO_SIZE = 2  # narrowed dumps kept: going back and forth between two ranges costs nothing
 
 
 def _remembered(dump: Dump, key: tuple) -> Dump | None:
@@ -386,22 +427,27 @@ def dump_bytes(dump: Dump, names: tuple[str, ...] | None = None) -> int:
     return int(sum(t.memory_usage(index=False, deep=False).sum() for t in tables.values()))
 
 
-def parts_for(dump: Dump, conversations: int, memory_limit: int | None) -> int:
-    """How many parts keep the computation of ``conversations`` inside ``memory_limit``
-    besides the dump itself; 1 without a limit. MemoryLimitTooSmall when even the smallest
-    part (a ``MAX_PARTS``th) would not fit: its sentence names the limit that would."""
-    if memory_limit is None:
-        return 1
+def estimate_peak(dump: Dump, conversations: int, narrowed: bool) -> int:
+    """The peak memory of an export over ``conversations`` of the dump's, the dump included:
+    the dump's tables, ``WHOLE_FACTOR`` × those conversations' rows, and when narrowed the
+    passes over the whole dump (``NARROW_OVERHEAD`` × every conversation's rows)."""
     total = max(len(dump.tables["conversations"]), 1)
     rows = dump_bytes(dump, (*BY_CONVERSATION, "message_tags"))
-    need = FACTS_FACTOR * rows * conversations / total
-    room = memory_limit - dump_bytes(dump)
-    if need <= room:
-        return 1
-    smallest = need / MAX_PARTS
-    if room < smallest:
-        raise MemoryLimitTooSmall(int(np.ceil(memory_limit - room + smallest)), memory_limit)
-    return int(np.ceil(need / room))
+    need = dump_bytes(dump) + WHOLE_FACTOR * rows * conversations / total
+    return int(need + (NARROW_OVERHEAD * rows if narrowed else 0))
 
 
-MAX_PARTS = 256
+def check_budget(dump: Dump, conversations: int, narrowed: bool, memory_limit: int | None) -> None:
+    """MemoryLimitTooSmall, naming the limit that would do, when the estimate exceeds it."""
+    if memory_limit is None:
+        return
+    need = estimate_peak(dump, conversations, narrowed)
+    if need > memory_limit:
+        raise MemoryLimitTooSmall(need, memory_limit)
+
+
+# Measured at 1,000,000 conversations (benchmarks/ISSUE14.md): 3.3 GiB of dump tables, of
+# which 3.0 GiB conversation rows; the whole-range exports peaked at 5.4-5.9 GiB, one-day
+# exports at 3.8-3.9 GiB.
+WHOLE_FACTOR = 1.0
+NARROW_OVERHEAD = 0.2
