@@ -88,9 +88,10 @@ def compute(
     """The export's table: catalogue keys as columns, typed by kind, sorted as the spec says.
 
     ``memory_limit`` (bytes, None: no limit) is the budget of cli.md's ``--memory-limit``:
-    a dump that does not fit is computed in parts, with the same result. ``parts`` forces
-    their number (the tests' tiny parts). A question over a few days of a long archive
-    reads only the conversations those days need (plan.py). ``workers`` parts are computed
+    an export whose estimated peak exceeds it raises MemoryLimitTooSmall (plan.make_plan).
+    ``parts`` forces the computation in that many parts of whole contacts, with the same
+    result (the tests' tiny parts). A question over a few days of a long archive reads only
+    the conversations those days need (plan.py). ``workers`` parts are computed
     at once, on threads: at 1M conversations two threads took 12.7 s where two parts one
     after the other took 15.4 s, for twice the memory in flight, so the default is one.
 
