@@ -39,6 +39,7 @@ from sparkdesk.exports.plan import (
 from sparkdesk.exports.scope import make_scope
 from sparkdesk.memory import MemoryLimitTooSmall
 from sparkdesk.resources import bundled_demo_path
+from sparkdesk.tasks import Progress
 
 CONFORMANCE = Path(__file__).resolve().parents[2] / "shared" / "conformance"
 
@@ -309,3 +310,17 @@ def test_the_next_export_over_the_same_days_reuses_the_narrowed_dump(conformance
     assert len(dump._narrowed) == 2
     compute(dump, ExportParams("team", "UTC", day, day + dt.timedelta(days=1)))  # another range
     assert key not in dump._narrowed and len(dump._narrowed) == 2
+
+
+def test_narrowing_moves_the_bar_forward_table_by_table(monkeypatch):
+    """Selecting a day's conversations takes seconds at 1M: the bar moves at each table and
+    never goes back (the window's "longest without progress")."""
+    monkeypatch.setattr(Progress, "MIN_INTERVAL", 0.0)  # every report, not ten a second
+    dump = load_dumps([bundled_demo_path()], cache=False)  # no narrowed dump remembered yet
+    day = dump.time_span()[0].date() + dt.timedelta(days=10)
+    seen: list[tuple[float, str]] = []
+    compute(dump, ExportParams("user", "UTC", day, day), lambda fraction, text: seen.append((fraction, text)))
+    selecting = [f for f, text in seen if text == "Selecting the conversations of the range"]
+    assert len(selecting) >= 8  # a step per table
+    fractions = [f for f, _ in seen]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0
