@@ -387,11 +387,15 @@ def make_plan(
     key = (scope.start, scope.end, export_id in WHOLE_CONTACTS, memory_limit)
     if parts is None and (known := _remembered(dump, key)) is not None:
         return Plan(narrowed=known)
+    total = len(dump.tables["conversations"])
+    if parts is None and export_id in WHOLE_CONTACTS:  # narrowed only when the budget asks
+        whole = estimate_peak(dump, total, narrowed=False)
+        if memory_limit is None or whole <= memory_limit:
+            return Plan()
     ids = relevant_conversations(dump, scope, export_id)
     checkpoint(0.4)
     if parts is not None:
         return Plan(Parts(dump, ids, parts))
-    total = len(dump.tables["conversations"])
     whole_need = estimate_peak(dump, total, narrowed=False)
     worth_it = ids is not None and len(ids) <= NARROW_SHARE * total and export_id not in WHOLE_CONTACTS
     needed = (  # the whole dump does not fit the budget, the narrowed question does
