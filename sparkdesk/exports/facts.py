@@ -323,30 +323,21 @@ class Facts:
     def first_resolution(self) -> pd.DataFrame:
         """The earliest STATUS_CHANGED to RESOLVED (exports.md "Status timeline"): its time,
         agent and team, index cx."""
-        tick = checkpoints(2)
-        first = self.resolutions.drop_duplicates("cx", keep="first").set_index("cx")
-        tick()
-        return _reindexed(
-            first,
-            pd.RangeIndex(len(self.conversations)),
+        return self._one_resolution(
+            "first",
             {
                 "first_resolution_at": "at",
                 "first_resolution_user_id": "user_id",
                 "first_resolution_team_id": "team_id",
             },
-            tick.part(),
         )
 
     @fact
     def latest_resolution(self) -> pd.DataFrame:
         """The last STATUS_CHANGED to RESOLVED at or before the snapshot (exports.md "Status
         timeline"): its resolved_by, reason, comment, trigger, time and agent, index cx."""
-        tick = checkpoints(2)
-        latest = self.resolutions.drop_duplicates("cx", keep="last").set_index("cx")
-        tick()
-        return _reindexed(
-            latest,
-            pd.RangeIndex(len(self.conversations)),
+        return self._one_resolution(
+            "last",
             {
                 "latest_resolution_resolved_by": "resolved_by",
                 "latest_resolution_reason": "reason",
@@ -355,8 +346,15 @@ class Facts:
                 "latest_resolution_at": "at",
                 "latest_resolution_user_id": "user_id",
             },
-            tick.part(),
         )
+
+    def _one_resolution(self, keep: str, columns: dict[str, str]) -> pd.DataFrame:
+        """One resolution per conversation (``keep``: "first" or "last" in timeline order),
+        ``columns`` (name: resolution column) on every cx, empty where none."""
+        tick = checkpoints(2)
+        one = self.resolutions.drop_duplicates("cx", keep=keep).set_index("cx")
+        tick()
+        return _reindexed(one, pd.RangeIndex(len(self.conversations)), columns, tick.part())
 
     @fact
     def message_counts(self) -> pd.DataFrame:

@@ -42,8 +42,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sparkdesk.dump.model import Dump
+from sparkdesk.exports import tables
 from sparkdesk.exports.grouping import ms_ints, positions, whole
 from sparkdesk.exports.scope import CORE, Scope
+from sparkdesk.exports.shape import sort_rows
 from sparkdesk.memory import MemoryLimitTooSmall
 from sparkdesk.tasks import checkpoint, checkpoints, current_progress, running
 
@@ -56,6 +58,8 @@ RANGE_TIMES = {
     "conversation_events": ("at",),
     "csat_surveys": ("responded_at",),
 }
+# Per LOCKED event: its conversation, the agent's previous lock's, the next other lock's.
+LockNeighbours = tuple[np.ndarray, np.ndarray, np.ndarray]
 # Exports whose rows read a contact's other conversations (Contact "Last Updated"). Their
 # narrowed dump holds every conversation of the day's contacts: at 1M, a one-day contact
 # export took as long narrowed as whole (5.6 s) and 0.7 GiB more, so make_plan narrows it
@@ -132,82 +136,45 @@ def _whole_contacts(dump: Dump, ids: pa.Array) -> pa.Array:
 
 class Parts:
     """The conversations of a question cut into ``n`` parts of whole contacts, and each
-    part's sub-dump.
+    part's sub-dump (``narrow_dump`` of its conversations).
 
-    Everything that looks at every row is done once, here: each row's conversation (a
-    position in the conversations table, by one hash lookup per table), each
-    conversation's part, and each lock's neighbours (``lock_context``). A part's sub-dump is
-    then numpy masks and Arrow filters, so that ``n`` parts cost about one pass, not ``n``.
     A contact goes to part ``code % n``, its code numbering the contacts in order of their
-    first conversation: the parts come out about equal, and the same every run.
+    first conversation: the parts come out about equal, and the same every run. The lock
+    neighbours, a pass over every lock of the dump, are found once for all the parts.
     """
 
     def __init__(self, dump: Dump, ids: pa.Array | None, n: int) -> None:
         self.dump, self.n = dump, max(n, 1)
-        t = dump.tables
-        cid = _ids(t["conversations"]["conversation_id"])
+        conv = dump.tables["conversations"]
+        cid = _ids(conv["conversation_id"])
         keep = np.ones(len(cid), bool) if ids is None else _is_in(cid, ids)
-        contact = pc.dictionary_encode(_ids(t["conversations"]["contact_id"]))
-        self._contact_codes = contact.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
-        self._contacts = contact.dictionary
-        self.part_of = np.where(keep, np.maximum(self._contact_codes, 0) % self.n, -1)
-        self._row_conv = {"conversations": np.arange(len(cid))}
-        for name in BY_CONVERSATION[1:]:
-            self._row_conv[name] = _positions(t[name]["conversation_id"], cid)
-            checkpoint()  # Cancel, between whole-table passes
-        message_row = _positions(t["message_tags"]["message_id"], t["messages"]["message_id"])
-        of_message = self._row_conv["messages"]
-        self._row_conv["message_tags"] = np.where(
-            message_row >= 0, of_message[np.maximum(message_row, 0)], -1
-        )
-        self._locks = _lock_neighbours(dump, cid)
+        contact = pc.dictionary_encode(_ids(conv["contact_id"])).indices.fill_null(-1)
+        codes = contact.to_numpy(zero_copy_only=False).astype(np.int64)
+        self.part_of = np.where(keep, np.maximum(codes, 0) % self.n, -1)
+        self._locks = _lock_neighbours(dump)
 
     def ids(self, p: int) -> pa.Array:
         """The core conversation ids of part ``p``."""
         cid = _ids(self.dump.tables["conversations"]["conversation_id"])
         return cid.filter(pa.array(self.part_of == p))
 
-    def context(self, core: np.ndarray) -> np.ndarray:
-        """The conversations the lock sessions of ``core`` need besides it (``lock_context``)."""
-        return _context(self._locks, core)
-
     def sub_dump(self, p: int) -> Dump:
-        """Part ``p``'s conversations, whole, with their lock context and every reference table;
-        the conversations table marks the core ones in ``_core``."""
-        core = self.part_of == p
-        keep = core | self.context(core)
-        t = dict(self.dump.tables)
-        for name, row_conv in self._row_conv.items():
-            rows = (row_conv >= 0) & keep[np.maximum(row_conv, 0)]
-            t[name] = filter_rows(t[name], rows)
-            checkpoint()
-        t["conversations"] = t["conversations"].assign(**{CORE: core[keep]})
-        contacts = self._contacts.filter(
-            pa.array(
-                np.bincount(
-                    self._contact_codes[keep & (self._contact_codes >= 0)], minlength=len(self._contacts)
-                )
-                > 0
-            )
-        )
-        for name in ("contacts", "contact_attributes"):
-            t[name] = filter_rows(t[name], _is_in(_ids(t[name]["contact_id"]), contacts))
-        return replace(self.dump, tables=t)
+        """Part ``p``'s conversations, whole, with their lock context and every reference table."""
+        return narrow_dump(self.dump, self.ids(p), self._locks)
 
 
-def narrow_dump(dump: Dump, ids: pa.Array) -> Dump:
+def narrow_dump(dump: Dump, ids: pa.Array, locks: LockNeighbours | None = None) -> Dump:
     """The dump cut to the conversations ``ids``, whole, with their lock context and every
     reference table; the conversations table marks ``ids`` in ``_core``.
 
-    One part of ``Parts`` without its whole-dump maps: each table is probed against the
-    few ids kept (a hash of a day's conversations, not of the whole dump's), which is what a
-    question over a few days of a long archive wants.
+    Each table is probed against the few ids kept (a hash of a day's conversations, not of
+    the whole dump's). ``locks``: the dump's ``_lock_neighbours``, when already found.
     """
     tick = checkpoints(8)  # the bar moves at each table: a long one takes a second at 1M
     t = dict(dump.tables)
     cid = _ids(t["conversations"]["conversation_id"])
     core = _is_in(cid, ids)
-    keep = core | _context(_lock_neighbours(dump, cid), core)
+    keep = core | _context(locks or _lock_neighbours(dump), core)
     kept = cid.filter(pa.array(keep))
     tick()
     for name in BY_CONVERSATION[1:]:
@@ -226,7 +193,7 @@ def narrow_dump(dump: Dump, ids: pa.Array) -> Dump:
     return replace(dump, tables=t)
 
 
-def _context(locks: tuple[np.ndarray, np.ndarray, np.ndarray], core: np.ndarray) -> np.ndarray:
+def _context(locks: LockNeighbours, core: np.ndarray) -> np.ndarray:
     """Per conversation: is it the previous or the next lock's conversation of a lock of a
     ``core`` conversation, and not core itself (``_lock_neighbours``)?"""
     conv, prev, nxt = locks
@@ -241,15 +208,7 @@ def _is_in(values: pa.Array, value_set: pa.Array) -> np.ndarray:
     return pc.is_in(values, value_set=value_set).to_numpy(zero_copy_only=False)
 
 
-def _positions(keys: pd.Series, universe: pa.Array | pd.Series) -> np.ndarray:
-    """Position of each key in ``universe`` (unique), -1 where absent (``grouping.positions``:
-    400,000 tags against ten million messages probe the messages once, not hash them all)."""
-    if isinstance(universe, pa.Array):
-        universe = pd.Series(pd.arrays.ArrowStringArray(universe.cast(pa.large_string())), dtype="str")
-    return positions(keys, universe).astype(np.int64)
-
-
-def _lock_neighbours(dump: Dump, cid: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _lock_neighbours(dump: Dump) -> LockNeighbours:
     """Per ``LOCKED`` event: its conversation, that of the agent's previous lock, and that of
     the agent's next lock on another conversation (positions in the conversations table,
     -1: none), in the order of ``Facts.lock_sessions``: the agent's locks by time, then
@@ -257,7 +216,9 @@ def _lock_neighbours(dump: Dump, cid: pa.Array) -> tuple[np.ndarray, np.ndarray,
     events = dump.tables["conversation_events"]
     locked = (events["type"] == "LOCKED").fillna(False).to_numpy(bool)
     locks = filter_rows(events[["conversation_id", "user_id", "at", "_seq"]], locked)
-    conv = _positions(locks["conversation_id"], cid)
+    conv = positions(locks["conversation_id"], dump.tables["conversations"]["conversation_id"]).astype(
+        np.int64
+    )
     user = pc.dictionary_encode(_ids(locks["user_id"])).indices.fill_null(-1).to_numpy(zero_copy_only=False)
     order = np.lexsort((locks["_seq"].to_numpy(np.int64), ms_ints(locks["at"]), user))
     u, c = user[order], conv[order]
@@ -291,7 +252,7 @@ def lock_context(dump: Dump, core: pa.Array) -> pa.Array:
     previous lock, and that of the next lock on another conversation.
     """
     cid = _ids(dump.tables["conversations"]["conversation_id"])
-    return cid.filter(pa.array(_context(_lock_neighbours(dump, cid), _is_in(cid, core))))
+    return cid.filter(pa.array(_context(_lock_neighbours(dump), _is_in(cid, core))))
 
 
 # ----- putting parts together ------------------------------------------------------------------
@@ -314,9 +275,6 @@ _SUMMED_KINDS = frozenset({"count", "duration"})
 
 def merge(frames: list[pd.DataFrame], export) -> pd.DataFrame:
     """The parts' rows as one export (before ``shape.conform``), sorted as the spec says."""
-    from sparkdesk.exports import tables
-    from sparkdesk.exports.shape import sort_rows
-
     frames = [f for f in frames if len(f)] or frames[:1]
     merged = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     keys = AGGREGATE_KEYS.get(export.id)
