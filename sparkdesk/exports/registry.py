@@ -115,7 +115,7 @@ def compute(
 def _compute(
     dump: Dump, params: ExportParams, export, scope: Scope, prog: Progress, plan: Plan
 ) -> pd.DataFrame:
-    if plan.whole or plan.narrowed is not None:
+    if plan.parts is None:  # the dump as it is, or the question's narrowed dump
         source = dump if plan.narrowed is None else plan.narrowed
         frame = _build(source, params, export, scope, prog.sub(0.0, 0.9))
     else:
