@@ -114,7 +114,19 @@ def job_from_choices(
     )
 
 
-class SaveJobDialog(QDialog):
+class _Dialog(QDialog):
+    """A dialog that renames its texts on Qt's language change (its ``retranslate``)."""
+
+    def retranslate(self) -> None:
+        raise NotImplementedError
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+
+class SaveJobDialog(_Dialog):
     """Name, exports, range, format and folders of a new job; the rest comes from the window."""
 
     def __init__(
@@ -322,13 +334,8 @@ class SaveJobDialog(QDialog):
             return
         self.accept()
 
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
 
-
-class ScheduleDialog(QDialog):
+class ScheduleDialog(_Dialog):
     """Every hour, day or week, at a time: the same choices as ``sparkdesk schedule install``."""
 
     def __init__(self, job_title: str, parent: QWidget | None = None) -> None:
@@ -408,13 +415,8 @@ class ScheduleDialog(QDialog):
         at = f":{t.minute():02d}" if every == "hourly" else f"{t.hour():02d}:{t.minute():02d}"
         return parse_schedule(every, at, self.day_combo.currentData() if every == "weekly" else None)
 
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
 
-
-class JobsDialog(QDialog):
+class JobsDialog(_Dialog):
     """The job files in the user's jobs folder, each with its schedule and last run."""
 
     run_finished = Signal(object)  # the Receipt of a run started here
@@ -719,11 +721,6 @@ class JobsDialog(QDialog):
         folder = user_jobs_dir()
         folder.mkdir(parents=True, exist_ok=True)
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
-
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
 
 
 class JobsUi(QObject):
