@@ -50,7 +50,7 @@ import threading
 import time
 import uuid
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict
 from functools import lru_cache
 from pathlib import Path
@@ -60,13 +60,13 @@ import pandas as pd
 import pyarrow as pa
 
 import sparkdesk
-from sparkdesk.dump import model
+from sparkdesk.dump import model, store
 from sparkdesk.dump.model import Dump, ImportReport, TableStats
 from sparkdesk.tasks import Cancelled, CancelToken, Progress, as_progress
 
 log = logging.getLogger(__name__)
 
-CACHE_VERSION = 3  # bump when what load_dumps returns for the same files changes
+CACHE_VERSION = 4  # bump when what load_dumps returns for the same files changes
 ENV_VAR = "SPARKDESK_CACHE_DIR"
 MAX_ENTRIES = 5  # most recently used entries kept
 MAX_BYTES = 16 * 2**30  # total size kept (the newest entry is kept whatever its size)
@@ -74,6 +74,7 @@ FREE_SPACE_MARGIN = 2 * 2**30  # never fill the disk: skip writing when less wou
 SAMPLE_BYTES = 64 * 1024  # hashed at the start and at the end of every input file
 BATCH_ROWS = 1 << 20  # largest record batch written (progress and cancel between batches)
 COMPRESSION: str | None = None  # None (memory-mapped, zero-copy text) or "lz4" / "zstd"
+SAMPLE_ROWS = 64  # rows of each table converted when an entry is opened, to check its dtypes
 STALE_TEMP_SECONDS = 3600  # temporary folders of crashed writes older than this are removed
 MANIFEST = "manifest.json"
 _TMP_PREFIX = ".tmp-"
@@ -227,9 +228,30 @@ def _read_frame(path: Path, meta: dict) -> pd.DataFrame:
         raise _Unusable(f"{path.name} has {path.stat().st_size} bytes, not {meta['bytes']}")
     tbl = pa.ipc.open_file(pa.memory_map(str(path), "r")).read_all()
     tbl.validate()
+    if tbl.num_rows != meta["rows"]:
+        raise _Unusable(f"{path.name} does not hold the rows of its manifest")
+    return _to_frame(tbl, meta, path.name)
+
+
+def _check_file(path: Path, meta: dict) -> None:
+    """The file's size, columns, rows and dtypes are its manifest's: its footer, batch headers
+    and first rows are read, not the rest."""
+    if path.stat().st_size != meta["bytes"]:
+        raise _Unusable(f"{path.name} has {path.stat().st_size} bytes, not {meta['bytes']}")
+    with pa.memory_map(str(path), "r") as source:
+        reader = pa.ipc.open_file(source)
+        batches = [reader.get_batch(i) for i in range(reader.num_record_batches)]
+        if reader.schema.names != meta["columns"] or sum(b.num_rows for b in batches) != meta["rows"]:
+            raise _Unusable(f"{path.name} does not hold the columns or rows of its manifest")
+        sample = pa.Table.from_batches(batches[:1], schema=reader.schema).slice(0, SAMPLE_ROWS)
+        _to_frame(sample, meta, path.name)  # its first rows give back the manifest's dtypes
+
+
+def _to_frame(tbl: pa.Table, meta: dict, label: str) -> pd.DataFrame:
+    """The frame an Arrow table of a cached table stands for: the manifest's columns and dtypes."""
     columns, dtypes = meta["columns"], meta["dtypes"]
-    if tbl.column_names != columns or tbl.num_rows != meta["rows"]:
-        raise _Unusable(f"{path.name} does not hold the columns or rows of its manifest")
+    if tbl.column_names != columns:
+        raise _Unusable(f"{label} does not hold the columns of its manifest")
     plain = [c for c, d in zip(columns, dtypes, strict=True) if d == "int64"]  # e.g. _seq
     df = tbl.drop_columns(plain).to_pandas(types_mapper=_int64_as_nullable)
     for c in plain:
@@ -238,8 +260,41 @@ def _read_frame(path: Path, meta: dict) -> pd.DataFrame:
         if str(df[c].dtype) != d:
             df[c] = df[c].astype(d)
     if list(df.columns) != columns or [str(t) for t in df.dtypes] != dtypes:
-        raise _Unusable(f"{path.name} does not give back the dtypes of its manifest")
+        raise _Unusable(f"{label} does not give back the dtypes of its manifest")
     return df
+
+
+class LazyTables(Mapping[str, pd.DataFrame]):
+    """A cached dump's tables, each read from its file when first asked for.
+
+    Opening a cached dump so costs nothing for the tables a question does not read: an
+    export over a few days reads the rows it needs through ``store.Store`` instead.
+    """
+
+    def __init__(self, names: list[str], read: Callable[[str], pd.DataFrame]) -> None:
+        self._names = list(names)
+        self._read = read
+        self._open: dict[str, pd.DataFrame] = {}
+        self._lock = threading.Lock()
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        with self._lock:
+            if name not in self._open:
+                if name not in self._names:
+                    raise KeyError(name)
+                self._open[name] = self._read(name)
+            return self._open[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def opened(self) -> list[str]:
+        """The tables read so far."""
+        with self._lock:
+            return list(self._open)
 
 
 # ---------------------------------------------------------------- the manifest's plain values
@@ -295,11 +350,20 @@ class CacheEntry:
         if m.get("cache_version") != CACHE_VERSION or m.get("key") != self.key:
             raise _Unusable("the manifest is of another version or key")
         names = m["tables"]
-        tables = {}
-        for i, name in enumerate(names):
-            prog.step(i / (len(names) + 2), "Opening the dump saved by an earlier import")
-            tables[name] = _read_frame(self.folder / f"{name}.arrow", m["frames"][name])
-        prog.step(len(names) / (len(names) + 2), "Opening the import report")
+        for name in names:  # a missing, truncated or foreign file is found now, not at first use
+            _check_file(self.folder / f"{name}.arrow", m["frames"][name])
+        prog.step(0.5, "Opening the import report")
+        tables = LazyTables(names, lambda name: _read_frame(self.folder / f"{name}.arrow", m["frames"][name]))
+
+        def frame_of(name: str, tbl: pa.Table) -> pd.DataFrame:
+            return _to_frame(tbl, m["frames"][name], name)
+
+        index = store.Store(
+            self.folder,
+            {n: m["frames"][n]["rows"] for n in names},
+            {n: m["frames"][n]["bytes"] for n in names},
+            frame_of,
+        )
         rejected = _read_frame(self.folder / "_rejected.arrow", m["frames"]["_rejected"])
         warnings = _read_frame(self.folder / "_warnings.arrow", m["frames"]["_warnings"])
         report = ImportReport(
@@ -308,6 +372,12 @@ class CacheEntry:
             warnings=warnings,
             ignored_files=list(m["ignored_files"]),
         )
+        span = m["time_span"]
+        known = {
+            "rows": {n: m["frames"][n]["rows"] for n in names},
+            "time_span": None if span is None else tuple(_snapshot_from_json(t) for t in span),
+            "channels": _read_frame(self.folder / "_channels.arrow", m["frames"]["_channels"]),
+        }
         return Dump(
             sources=list(m["sources"]),
             tables=tables,
@@ -315,6 +385,8 @@ class CacheEntry:
             report=report,
             organization=m["organization"],
             url_template=m["url_template"],
+            store=index,
+            known=known,
         )
 
     # ----- writing
@@ -341,7 +413,10 @@ class CacheEntry:
             frames[name] = _frame_to_arrow(df)
         frames["_rejected"] = _frame_to_arrow(dump.report.rejected)
         frames["_warnings"] = _frame_to_arrow(dump.report.warnings)
-        need = sum(t.nbytes for t, _m in frames.values())
+        frames["_channels"] = _frame_to_arrow(dump.channels())
+        prog.step(0.0, "Indexing the dump's conversations for quick questions")
+        index = store.build_index(dump.tables)
+        need = sum(t.nbytes for t, _m in frames.values()) + sum(a.nbytes for a in index.values())
         self.root.mkdir(parents=True, exist_ok=True)
         if shutil.disk_usage(self.root).free < need + FREE_SPACE_MARGIN:
             log.info("dump cache: not enough free disk space for %d bytes; not saved", need)
@@ -350,6 +425,8 @@ class CacheEntry:
         tmp.mkdir()
         try:
             metas = self._write_frames(frames, tmp, prog, need)
+            store.write_index(index, tmp)
+            span = dump.time_span()
             manifest = {
                 "cache_version": CACHE_VERSION,
                 "key": self.key,
@@ -362,6 +439,7 @@ class CacheEntry:
                 "stats": {t: asdict(s) for t, s in dump.report.stats.items()},
                 "ignored_files": list(dump.report.ignored_files),
                 "frames": metas,
+                "time_span": None if span is None else [_snapshot_to_json(t) for t in span],
                 "inputs": self.doc,
             }
             (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
@@ -448,8 +526,13 @@ def _remove(folder: Path) -> None:
 
 
 def _size(folder: Path) -> int:
+    """Bytes of an entry's files, its index folder's included."""
     try:
-        return sum(e.stat().st_size for e in os.scandir(folder) if e.is_file())
+        return sum(
+            e.stat().st_size if e.is_file() else _size(Path(e.path))
+            for e in os.scandir(folder)
+            if e.is_file() or e.is_dir(follow_symlinks=False)
+        )
     except OSError:
         return 0
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -74,17 +76,29 @@ class Dump:
     """
 
     sources: list[str]
-    tables: dict[str, pd.DataFrame]
+    tables: Mapping[str, pd.DataFrame]
     snapshot: pd.Timestamp  # UTC, millisecond precision
     report: ImportReport
     organization: str | None = None
     url_template: str | None = None
+    # A dump opened from the cache: its tables are read when first used (``cache.LazyTables``),
+    # ``store`` reads the rows of chosen conversations (``store.Store``), and ``known`` holds
+    # what the cache worked out when it saved the dump ("time_span", "channels", "rows").
+    store: Any = field(default=None, repr=False, compare=False)
+    known: dict = field(default_factory=dict, repr=False, compare=False)
 
     def table(self, name: str) -> pd.DataFrame:
         return self.tables[name]
 
+    def rows(self, name: str) -> int:
+        """The number of rows of a table, without reading a table the cache has not opened yet."""
+        known = self.known.get("rows", {})
+        return known[name] if name in known else len(self.tables[name])
+
     def time_span(self) -> tuple[pd.Timestamp, pd.Timestamp] | None:
         """Earliest and latest timestamp among conversations, messages, events, tags and presence."""
+        if "time_span" in self.known:
+            return self.known["time_span"]
         lo, hi = [], []
         for name, col in (
             ("conversations", "created_at"),
@@ -103,6 +117,8 @@ class Dump:
 
     def channels(self) -> pd.DataFrame:
         """Every known channel (from `channels` and conversations' channel_id): channel_id, medium, name."""
+        if "channels" in self.known:
+            return self.known["channels"].copy()
         ch = self.tables["channels"][["channel_id", "medium", "name"]]
         conv_ids = pd.Index(self.tables["conversations"]["channel_id"].dropna().unique())
         extra = conv_ids.difference(pd.Index(ch["channel_id"]))

@@ -41,9 +41,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from sparkdesk.dump import store
 from sparkdesk.dump.model import Dump
 from sparkdesk.exports import tables
-from sparkdesk.exports.grouping import ms_ints, positions, whole
+from sparkdesk.exports.grouping import whole
 from sparkdesk.exports.scope import CORE, Scope
 from sparkdesk.exports.shape import sort_rows
 from sparkdesk.memory import MemoryLimitTooSmall
@@ -59,7 +60,7 @@ RANGE_TIMES = {
     "csat_surveys": ("responded_at",),
 }
 # Per LOCKED event: its conversation, the agent's previous lock's, the next other lock's.
-LockNeighbours = tuple[np.ndarray, np.ndarray, np.ndarray]
+LockNeighbours = store.LockNeighbours
 # Exports whose rows read a contact's other conversations (Contact "Last Updated"). Their
 # narrowed dump holds every conversation of the day's contacts: at 1M, a one-day contact
 # export took as long narrowed as whole (5.6 s) and 0.7 GiB more, so make_plan narrows it
@@ -193,15 +194,7 @@ def narrow_dump(dump: Dump, ids: pa.Array, locks: LockNeighbours | None = None) 
     return replace(dump, tables=t)
 
 
-def _context(locks: LockNeighbours, core: np.ndarray) -> np.ndarray:
-    """Per conversation: is it the previous or the next lock's conversation of a lock of a
-    ``core`` conversation, and not core itself (``_lock_neighbours``)?"""
-    conv, prev, nxt = locks
-    mine = core[conv]
-    wanted = np.zeros(len(core), bool)
-    wanted[prev[mine & (prev >= 0)]] = True
-    wanted[nxt[mine & (nxt >= 0)]] = True
-    return wanted & ~core
+_context = store.lock_context
 
 
 def _is_in(values: pa.Array, value_set: pa.Array) -> np.ndarray:
@@ -209,33 +202,10 @@ def _is_in(values: pa.Array, value_set: pa.Array) -> np.ndarray:
 
 
 def _lock_neighbours(dump: Dump) -> LockNeighbours:
-    """Per ``LOCKED`` event: its conversation, that of the agent's previous lock, and that of
-    the agent's next lock on another conversation (positions in the conversations table,
-    -1: none), in the order of ``Facts.lock_sessions``: the agent's locks by time, then
-    reading order. Locks without an agent form one group, as they do there."""
-    events = dump.tables["conversation_events"]
-    locked = (events["type"] == "LOCKED").fillna(False).to_numpy(bool)
-    locks = filter_rows(events[["conversation_id", "user_id", "at", "_seq"]], locked)
-    conv = positions(locks["conversation_id"], dump.tables["conversations"]["conversation_id"]).astype(
-        np.int64
+    """``store.lock_neighbours`` of the dump's tables (positions in its conversations table)."""
+    return store.lock_neighbours(
+        dump.tables["conversation_events"], _ids(dump.tables["conversations"]["conversation_id"])
     )
-    user = pc.dictionary_encode(_ids(locks["user_id"])).indices.fill_null(-1).to_numpy(zero_copy_only=False)
-    order = np.lexsort((locks["_seq"].to_numpy(np.int64), ms_ints(locks["at"]), user))
-    u, c = user[order], conv[order]
-    n = len(order)
-    same_user_prev = np.zeros(n, bool)
-    same_user_prev[1:] = u[1:] == u[:-1]
-    prev = np.full(n, -1)
-    prev[1:] = np.where(same_user_prev[1:], c[:-1], -1)
-    run_start = ~same_user_prev | (c != np.roll(c, 1))
-    starts = np.flatnonzero(run_start)
-    nxt_i = (
-        starts[np.minimum(np.searchsorted(starts, np.arange(n), side="right"), max(len(starts) - 1, 0))]
-        if n
-        else starts
-    )
-    nxt = np.where((nxt_i > np.arange(n)) & (u[nxt_i] == u), c[nxt_i], -1) if n else np.full(0, -1)
-    return c, prev, nxt
 
 
 def split_by_contact(dump: Dump, ids: pa.Array | None, parts: int) -> list[pa.Array]:
@@ -345,7 +315,9 @@ def make_plan(
     key = (scope.start, scope.end, export_id in WHOLE_CONTACTS, memory_limit)
     if parts is None and (known := _remembered(dump, key)) is not None:
         return Plan(narrowed=known)
-    total = len(dump.tables["conversations"])
+    if dump.store is not None:
+        return _store_plan(dump, scope, export_id, memory_limit, parts, key)
+    total = dump.rows("conversations")
     if parts is None and export_id in WHOLE_CONTACTS:  # narrowed only when the budget asks
         whole = estimate_peak(dump, total, narrowed=False)
         if memory_limit is None or whole <= memory_limit:
@@ -371,6 +343,106 @@ def make_plan(
     return Plan(narrowed=narrowed)
 
 
+def _store_plan(
+    dump: Dump, scope: Scope, export_id: str, memory_limit: int | None, parts: int | None, key: tuple
+) -> Plan:
+    """``make_plan`` for a dump opened from the cache: the question's conversations are found
+    in the cache's index and read from its files (``narrow_from_store``), in as many parts
+    as the memory budget asks."""
+    st = dump.store
+    whole_contacts = export_id in WHOLE_CONTACTS
+    pos = _meeting(st, scope)
+    if pos is not None and whole_contacts:
+        pos = st.with_contacts(pos)
+    checkpoint(0.4)
+    if parts is not None:
+        return Plan(StoreParts(dump, pos, parts))
+    total = max(st.conversations, 1)
+    share = 1.0 if pos is None else len(pos) / total
+    if pos is None or share > NARROW_SHARE:  # most of the dump: read it whole, as it is
+        if memory_limit is None or estimate_peak(dump, total, narrowed=False) <= memory_limit:
+            return Plan()
+    n = parts_for(dump, share, memory_limit)
+    if n > 1:
+        return Plan(StoreParts(dump, pos, n))
+    with running(current_progress().sub(0.4, 1.0)):
+        narrowed = narrow_from_store(dump, np.arange(st.conversations) if pos is None else pos)
+    _remember(dump, key, narrowed)
+    return Plan(narrowed=narrowed)
+
+
+def _meeting(st: store.Store, scope: Scope) -> np.ndarray | None:
+    """Positions of the conversations whose time span meets R (None: all of them)."""
+    if scope.start is None and scope.end is None:
+        return None
+    pos = st.meeting(_ms(scope.start), _ms(scope.end))
+    return None if len(pos) == st.conversations else pos
+
+
+def _ms(t: pd.Timestamp | None) -> int | None:
+    return None if t is None else int(pd.Timestamp(t).tz_convert("UTC").as_unit("ms").asm8.view("i8"))
+
+
+def narrow_from_store(dump: Dump, core: np.ndarray) -> Dump:
+    """``narrow_dump`` read from the cache: the conversations at positions ``core`` whole,
+    with their lock context, and every reference table; only their rows are read."""
+    st = dump.store
+    kept, is_core = st.with_lock_context(core)
+    tick = checkpoints(8)
+    tick()
+    cut = dict(st.tables_of(kept, tick))
+    t = {name: cut[name] if name in cut else dump.tables[name] for name in dump.tables}
+    t["conversations"] = t["conversations"].assign(**{CORE: is_core})
+    return replace(dump, tables=t, store=None, known={})
+
+
+class StoreParts:
+    """The conversations of a question (``positions``; None: all) cut into ``n`` parts of
+    whole contacts, read from the cache one at a time.
+
+    Whole contacts, as ``Parts``: a distinct count of contacts (Contacts Helped) adds up
+    over parts only when no contact is in two. A part is a run of contacts numbered next to
+    each other (by their first conversation), so that its rows lie close together in the
+    cache's files; conversations without a contact are cut by position."""
+
+    def __init__(self, dump: Dump, positions: np.ndarray | None, n: int) -> None:
+        st = dump.store
+        pos = np.arange(st.conversations) if positions is None else np.asarray(positions, np.int64)
+        self.dump, self.n = dump, max(1, min(n, len(pos)))
+        part = np.arange(len(pos)) * self.n // max(len(pos), 1)
+        if len(pos):
+            code = np.asarray(st.array("contact_code")[pos], np.int64)
+            codes = int(code.max()) + 1
+            part = np.where(code >= 0, code * self.n // max(codes, 1), part)
+        self._groups = [pos[part == p] for p in range(self.n)]
+
+    def ids(self, p: int) -> np.ndarray:
+        """Positions of part ``p``'s conversations."""
+        return self._groups[p]
+
+    def sub_dump(self, p: int) -> Dump:
+        return narrow_from_store(self.dump, self._groups[p])
+
+
+# The most parts a budget may ask for: below a 256th of the dump per part, what every part
+# reads besides its conversations (the reference tables, the index) dominates.
+MAX_PARTS = 256
+
+
+def parts_for(dump: Dump, share: float, memory_limit: int | None) -> int:
+    """How many parts keep an export over ``share`` of a cached dump's conversations inside
+    ``memory_limit``; MemoryLimitTooSmall when even ``MAX_PARTS`` would not."""
+    if memory_limit is None:
+        return 1
+    rows = dump_bytes(dump, ROW_TABLES)
+    base = PROCESS_BYTES + dump_bytes(dump) - rows + STORE_OVERHEAD * dump.store.conversations
+    work = STORE_FACTOR * rows * share
+    room = memory_limit - base
+    if room <= 0 or work / room > MAX_PARTS:
+        raise MemoryLimitTooSmall(int(base + work / MAX_PARTS), memory_limit)
+    return max(1, int(np.ceil(work / room)))
+
+
 _MEMO_LOCK = threading.Lock()
 MEMO_SIZE = 2  # narrowed dumps kept: going back and forth between two ranges costs nothing
 
@@ -393,6 +465,9 @@ def dump_bytes(dump: Dump, names: tuple[str, ...] | None = None) -> int:
 
     Counted once per table and kept with the dump (0.4 s at 1M: a cached text column is a
     thousand Arrow chunks)."""
+    if dump.store is not None:  # the cache's files: as large as the tables they hold
+        sizes = dump.store.bytes
+        return sum(sizes[n] for n in (sizes if names is None else names))
     with _MEMO_LOCK:
         sizes = getattr(dump, "_table_bytes", None)
         if sizes is None:
@@ -403,11 +478,11 @@ def dump_bytes(dump: Dump, names: tuple[str, ...] | None = None) -> int:
 
 def estimate_peak(dump: Dump, conversations: int, narrowed: bool) -> int:
     """The peak memory of an export over ``conversations`` of the dump's, the dump included:
-    the dump's tables, ``WHOLE_FACTOR`` × those conversations' rows, and when narrowed the
+    the process itself (``PROCESS_BYTES``), the dump's tables, ``WHOLE_FACTOR`` × those conversations' rows, and when narrowed the
     passes over the whole dump (``NARROW_OVERHEAD`` × every conversation's rows)."""
-    total = max(len(dump.tables["conversations"]), 1)
+    total = max(dump.rows("conversations"), 1)
     rows = dump_bytes(dump, (*BY_CONVERSATION, "message_tags"))
-    need = dump_bytes(dump) + WHOLE_FACTOR * rows * conversations / total
+    need = PROCESS_BYTES + dump_bytes(dump) + WHOLE_FACTOR * rows * conversations / total
     return int(need + (NARROW_OVERHEAD * rows if narrowed else 0))
 
 
@@ -425,3 +500,11 @@ def check_budget(dump: Dump, conversations: int, narrowed: bool, memory_limit: i
 # exports at 3.8-3.9 GiB.
 WHOLE_FACTOR = 1.0
 NARROW_OVERHEAD = 0.2
+# The process before any table: Python, pandas, pyarrow and SparkDesk imported (116 MiB
+# measured on Linux) and the interpreter's working room.
+PROCESS_BYTES = 160 * 2**20
+# A part read from the cache: its rows, read (1.0) and the facts computed from them.
+STORE_FACTOR = 2.0
+STORE_OVERHEAD = 64  # bytes per conversation of the dump: the index arrays a part reads whole
+# The tables cut to a part's conversations (the others are read whole by every part).
+ROW_TABLES = (*BY_CONVERSATION, "message_tags", "contacts", "contact_attributes")

@@ -247,11 +247,12 @@ class DumpPanel(QGroupBox):
             f"{span[0].strftime(fmt)} – {span[1].strftime(fmt)} UTC" if span else self.tr("no dated rows")
         )
         parts = []
-        for name, table in d.tables.items():
+        for name in d.tables:  # counted without reading a table the cache has not opened
             stats = d.report.stats.get(name)
-            if len(table) == 0 and not (stats and stats.read):
+            rows = d.rows(name)
+            if rows == 0 and not (stats and stats.read):
                 continue
-            parts.append(f"{esc(name)}&nbsp;{fmt_int(len(table))}")
+            parts.append(f"{esc(name)}&nbsp;{fmt_int(rows)}")
         t_org, t_span, t_snap, t_chan, t_tables = (
             self.tr("Organisation:"),
             self.tr("Time span:"),

@@ -230,8 +230,9 @@ def error_sentence(err: BaseException) -> str:
         return f"Cannot write or read{where}: {err.strerror or err}."
     from sparkdesk.dump.model import DumpRefused
     from sparkdesk.exports import UnknownChannel
+    from sparkdesk.memory import MemoryLimitTooSmall
 
-    if isinstance(err, DumpRefused | RunError | UnknownChannel):
+    if isinstance(err, DumpRefused | RunError | UnknownChannel | MemoryLimitTooSmall):
         return str(err)
     log.error("unexpected error in a job run", exc_info=err)
     return f"Unexpected error: {err}."

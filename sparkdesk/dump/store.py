@@ -1,0 +1,310 @@
+"""Reading a cached dump selectively: the conversations a question needs, not the archive.
+
+A dump cache entry (``cache.py``) holds each table as an Arrow IPC file in reading order.
+This module adds, at the time the entry is written, an index of small numpy files
+(``index/*.npy``) that lets a reader fetch the rows of chosen conversations without
+touching the rest of the files:
+
+- ``span_lo`` / ``span_hi``: per conversation, the earliest and latest of its timestamps
+  that an export selects on (created, its messages, events, CSAT answers, the tags of its
+  messages), in milliseconds. A question over R needs at most the conversations whose
+  span meets R: a superset of those with a timestamp in R, which gives the same export,
+  since every export filters its rows by R itself.
+- ``<table>.order`` / ``<table>.start``: per table whose rows belong to a conversation,
+  its row numbers grouped by conversation (reading order within one), and where each
+  conversation's group starts (a CSR index). ``message_tags`` are grouped by their
+  message's conversation; ``contacts``, ``contact_attributes`` and ``conversations``
+  by contact code.
+- ``contact_code``: per conversation, its contact's number (contacts numbered in the
+  order of their first conversation; -1: no contact).
+- ``lock_conv`` / ``lock_prev`` / ``lock_next``: per ``LOCKED`` event, its conversation,
+  that of the agent's previous lock, and that of the agent's next lock on another
+  conversation (``lock_neighbours``): the context a conversation's lock sessions need.
+
+``Store.tables_of(positions)`` gives every table cut to those conversations, rows in
+reading order: what ``exports.plan.narrow_dump`` gives from the whole dump in memory,
+read from the memory-mapped files page by page. The mapping is closed afterwards, so
+the pages read do not stay in the process's memory.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+INDEX_DIR = "index"
+INDEX_VERSION = 1
+# The tables whose rows belong to one conversation, by their conversation_id column.
+BY_CONVERSATION = ("messages", "conversation_events", "csat_surveys")
+# Grouped by contact code (the conversations too: a contact's every conversation).
+BY_CONTACT = ("conversations", "contacts", "contact_attributes")
+# The timestamps that put a conversation into a range (exports.md: every "in the range").
+SPAN_TIMES = {
+    "conversations": "created_at",
+    "messages": "created_at",
+    "conversation_events": "at",
+    "csat_surveys": "responded_at",
+}
+NO_TIME = np.iinfo(np.int64).min  # NaT's integer
+_LO_EMPTY, _HI_EMPTY = np.iinfo(np.int64).max, np.iinfo(np.int64).min
+
+LockNeighbours = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+# ---------------------------------------------------------------- building the index
+
+
+def ms_ints(times: pd.Series) -> np.ndarray:
+    """Milliseconds since the epoch as int64 (missing: ``NO_TIME``)."""
+    return times.astype("datetime64[ms, UTC]").to_numpy(dtype="datetime64[ms]").astype(np.int64)
+
+
+def ids(series: pd.Series) -> pa.Array:
+    """A text column as one contiguous Arrow array (what ``index_in`` wants)."""
+    arr = pa.array(series, type=pa.large_string())
+    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+
+
+def index_in(values: pd.Series, universe: pa.Array) -> np.ndarray:
+    """Position of each value in ``universe`` (-1: absent or missing)."""
+    found = pc.index_in(ids(values), value_set=universe)
+    return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def _small(values: np.ndarray) -> np.ndarray:
+    """int32 when the values allow it: half the disk and memory of the index."""
+    if values.size == 0 or (
+        values.min() >= np.iinfo(np.int32).min and values.max() <= np.iinfo(np.int32).max
+    ):
+        return values.astype(np.int32)
+    return values
+
+
+def csr(groups: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(order, start): row numbers grouped by ``groups`` (0..n-1; -1: in no group), rows of
+    one group in reading order, and where group ``g`` starts (``start[n]``: the total)."""
+    order = np.argsort(groups, kind="stable")
+    order = order[np.count_nonzero(groups < 0) :]
+    counts = np.bincount(groups[groups >= 0], minlength=n)
+    start = np.zeros(n + 1, np.int64)
+    np.cumsum(counts, out=start[1:])
+    return _small(order), start
+
+
+def lock_neighbours(events: pd.DataFrame, conversation_ids: pa.Array) -> LockNeighbours:
+    """Per ``LOCKED`` event: its conversation, that of the agent's previous lock, and that
+    of the agent's next lock on another conversation (positions in the conversations
+    table, -1: none), in the order of ``Facts.lock_sessions``: the agent's locks by time,
+    then reading order. Locks without an agent form one group, as they do there."""
+    locked = (events["type"] == "LOCKED").fillna(False).to_numpy(bool)
+    locks = events.loc[locked, ["conversation_id", "user_id", "at", "_seq"]]
+    conv = index_in(locks["conversation_id"], conversation_ids)
+    user = pc.dictionary_encode(ids(locks["user_id"])).indices.fill_null(-1).to_numpy(zero_copy_only=False)
+    order = np.lexsort((locks["_seq"].to_numpy(np.int64), ms_ints(locks["at"]), user))
+    u, c = user[order], conv[order]
+    n = len(order)
+    if n == 0:
+        empty = np.zeros(0, np.int64)
+        return empty, empty, empty
+    same_user_prev = np.zeros(n, bool)
+    same_user_prev[1:] = u[1:] == u[:-1]
+    prev = np.full(n, -1, np.int64)
+    prev[1:] = np.where(same_user_prev[1:], c[:-1], -1)
+    run_start = ~same_user_prev | (c != np.roll(c, 1))
+    starts = np.flatnonzero(run_start)
+    nxt_i = starts[np.minimum(np.searchsorted(starts, np.arange(n), side="right"), len(starts) - 1)]
+    nxt = np.where((nxt_i > np.arange(n)) & (u[nxt_i] == u), c[nxt_i], -1)
+    return c, prev, nxt
+
+
+def lock_context(locks: LockNeighbours, core: np.ndarray) -> np.ndarray:
+    """Per conversation: is it the previous or the next lock's conversation of a lock of a
+    ``core`` conversation, and not core itself?"""
+    conv, prev, nxt = locks
+    mine = core[conv]
+    wanted = np.zeros(len(core), bool)
+    wanted[prev[mine & (prev >= 0)]] = True
+    wanted[nxt[mine & (nxt >= 0)]] = True
+    return wanted & ~core
+
+
+def build_index(tables: Mapping[str, pd.DataFrame]) -> dict[str, np.ndarray]:
+    """The index files of a dump's tables (see the module's docstring)."""
+    conv = tables["conversations"]
+    cid = ids(conv["conversation_id"])
+    n = len(cid)
+    out: dict[str, np.ndarray] = {}
+    lo, hi = np.full(n, _LO_EMPTY, np.int64), np.full(n, _HI_EMPTY, np.int64)
+    _widen(lo, hi, np.arange(n), ms_ints(conv["created_at"]))
+    row_conv = {}
+    for name in BY_CONVERSATION:
+        table = tables[name]
+        row_conv[name] = index_in(table["conversation_id"], cid)
+        _widen(lo, hi, row_conv[name], ms_ints(table[SPAN_TIMES[name]]))
+        out[f"{name}.order"], out[f"{name}.start"] = csr(row_conv[name], n)
+    tags = tables["message_tags"]
+    message_of_tag = index_in(tags["message_id"], ids(tables["messages"]["message_id"]))
+    tag_conv = np.where(message_of_tag >= 0, row_conv["messages"][np.maximum(message_of_tag, 0)], -1)
+    _widen(lo, hi, tag_conv, ms_ints(tags["at"]))
+    out["message_tags.order"], out["message_tags.start"] = csr(tag_conv, n)
+    out["span_lo"], out["span_hi"] = lo, hi
+    encoded = pc.dictionary_encode(ids(conv["contact_id"]))
+    code = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    contacts = encoded.dictionary
+    out["contact_code"] = _small(code)
+    codes = {"conversations": code}
+    for name in ("contacts", "contact_attributes"):
+        codes[name] = index_in(tables[name]["contact_id"], contacts)
+    for name in BY_CONTACT:
+        out[f"{name}.by_contact"], out[f"{name}.contact_start"] = csr(codes[name], len(contacts))
+    c, prev, nxt = lock_neighbours(tables["conversation_events"], cid)
+    out["lock_conv"], out["lock_prev"], out["lock_next"] = _small(c), _small(prev), _small(nxt)
+    return out
+
+
+def _widen(lo: np.ndarray, hi: np.ndarray, conv: np.ndarray, times: np.ndarray) -> None:
+    ok = (conv >= 0) & (times != NO_TIME)
+    np.minimum.at(lo, conv[ok], times[ok])
+    np.maximum.at(hi, conv[ok], times[ok])
+
+
+def write_index(index: Mapping[str, np.ndarray], folder: Path) -> int:
+    """Write the index files under ``folder/index``; the bytes written."""
+    target = folder / INDEX_DIR
+    target.mkdir()
+    total = 0
+    for name, values in index.items():
+        path = target / f"{name}.npy"
+        np.save(path, values, allow_pickle=False)
+        total += path.stat().st_size
+    (target / "index.json").write_text(json.dumps({"version": INDEX_VERSION, "files": sorted(index)}))
+    return total
+
+
+# ---------------------------------------------------------------- reading
+
+
+def gather(order: np.ndarray, start: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """The rows of ``groups`` (sorted group numbers) in a CSR index, ascending: reading order."""
+    lo, hi = start[groups], start[groups + 1]
+    counts = (hi - lo).astype(np.int64)
+    total = int(counts.sum())
+    if total == 0:
+        return np.zeros(0, np.int64)
+    offsets = np.repeat(lo - np.cumsum(counts) + counts, counts) + np.arange(total)
+    rows = np.asarray(order[offsets], dtype=np.int64)
+    rows.sort()
+    return rows
+
+
+class Store:
+    """The index of one cache entry, and row reads of its tables.
+
+    ``frame_of(name, table)`` turns an Arrow table read from ``name``'s file into the
+    frame the cache gives back (``cache._to_frame``: dtypes as stored in the manifest).
+    """
+
+    def __init__(
+        self,
+        folder: Path,
+        rows: Mapping[str, int],
+        sizes: Mapping[str, int],
+        frame_of: Callable[[str, pa.Table], pd.DataFrame],
+    ):
+        self.folder = folder
+        self.rows = dict(rows)
+        self.bytes = dict(sizes)
+        self._frame_of = frame_of
+        meta = json.loads((folder / INDEX_DIR / "index.json").read_text())
+        if meta.get("version") != INDEX_VERSION:
+            raise ValueError("index of another version")
+        self._files = set(meta["files"])
+        self._lock = threading.Lock()
+
+    @property
+    def conversations(self) -> int:
+        return self.rows["conversations"]
+
+    def array(self, name: str) -> np.ndarray:
+        """An index array, memory-mapped: only the pages read come into memory."""
+        if name not in self._files:
+            raise KeyError(name)
+        return np.load(self.folder / INDEX_DIR / f"{name}.npy", mmap_mode="r", allow_pickle=False)
+
+    def meeting(self, start: int | None, end: int | None) -> np.ndarray:
+        """Positions of the conversations whose span meets [start, end) (ms; None: open)."""
+        lo, hi = self.array("span_lo"), self.array("span_hi")
+        ok = lo <= hi  # a conversation without any time never meets a range
+        if start is not None:
+            ok &= hi >= start
+        if end is not None:
+            ok &= lo < end
+        return np.flatnonzero(ok)
+
+    def with_contacts(self, positions: np.ndarray) -> np.ndarray:
+        """``positions`` and every other conversation of their contacts, ascending."""
+        code = np.asarray(self.array("contact_code")[positions], np.int64)
+        contacts = np.unique(code[code >= 0])
+        theirs = gather(
+            self.array("conversations.by_contact"), self.array("conversations.contact_start"), contacts
+        )
+        return np.union1d(positions, theirs)
+
+    def lock_neighbours(self) -> LockNeighbours:
+        return tuple(np.asarray(self.array(k), np.int64) for k in ("lock_conv", "lock_prev", "lock_next"))  # type: ignore[return-value]
+
+    def with_lock_context(self, core: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(kept, is_core): ``core`` (ascending positions) and the conversations its lock
+        sessions need, ascending, and which of them are core."""
+        mask = np.zeros(self.conversations, bool)
+        mask[core] = True
+        keep = mask | lock_context(self.lock_neighbours(), mask)
+        kept = np.flatnonzero(keep)
+        return kept, mask[kept]
+
+    def tables_of(
+        self, kept: np.ndarray, progress: Callable[[], None] = lambda: None
+    ) -> Iterator[tuple[str, pd.DataFrame]]:
+        """The tables cut to the conversations ``kept`` (ascending positions), rows in reading
+        order: conversations, their messages, events, CSAT surveys and message tags, and
+        their contacts and contact attributes."""
+        yield "conversations", self.read("conversations", kept)
+        progress()
+        for name in (*BY_CONVERSATION, "message_tags"):
+            yield (
+                name,
+                self.read(name, gather(self.array(f"{name}.order"), self.array(f"{name}.start"), kept)),
+            )
+            progress()
+        code = np.asarray(self.array("contact_code")[kept], np.int64)
+        contacts = np.unique(code[code >= 0])
+        for name in ("contacts", "contact_attributes"):
+            rows = gather(self.array(f"{name}.by_contact"), self.array(f"{name}.contact_start"), contacts)
+            yield name, self.read(name, rows)
+            progress()
+
+    def read(self, name: str, rows: np.ndarray) -> pd.DataFrame:
+        """Rows ``rows`` (ascending) of table ``name``, from its memory-mapped file."""
+        with pa.memory_map(str(self.folder / f"{name}.arrow"), "r") as source:
+            reader = pa.ipc.open_file(source)
+            taken = []
+            first = 0
+            for i in range(reader.num_record_batches):
+                batch = reader.get_batch(i)
+                last = first + batch.num_rows
+                lo, hi = np.searchsorted(rows, [first, last])
+                if hi > lo:
+                    taken.append(batch.take(pa.array(rows[lo:hi] - first)))
+                first = last
+            table = (
+                pa.Table.from_batches(taken, schema=reader.schema) if taken else reader.schema.empty_table()
+            )
+            table = table.combine_chunks()
+        return self._frame_of(name, table)

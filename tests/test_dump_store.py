@@ -1,0 +1,226 @@
+"""Reading a cached dump selectively (sparkdesk/dump/store.py, issue 14 item 2).
+
+The promise: an export of a dump opened from the cache, which reads only the rows of the
+conversations its range needs (or reads them in parts, one at a time, under a memory
+budget), is cell for cell the export of the same dump read into memory whole. And a
+question over a few days never reads the big tables whole.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sparkdesk.catalogue import EXPORT_IDS
+from sparkdesk.dump import load_dumps, wait_for_saves
+from sparkdesk.dump.store import csr, gather
+from sparkdesk.exports import ExportParams, compute
+from sparkdesk.exports.plan import (
+    PROCESS_BYTES,
+    ROW_TABLES,
+    STORE_FACTOR,
+    STORE_OVERHEAD,
+    StoreParts,
+    dump_bytes,
+    make_plan,
+    narrow_dump,
+    narrow_from_store,
+    parts_for,
+)
+from sparkdesk.exports.scope import make_scope
+from sparkdesk.memory import MemoryLimitTooSmall
+from sparkdesk.resources import bundled_demo_path
+
+CONFORMANCE = Path(__file__).resolve().parents[2] / "shared" / "conformance"
+BIG = ("conversations", "messages", "conversation_events", "message_tags", "csat_surveys")
+
+
+def same(got: pd.DataFrame, want: pd.DataFrame, what: str) -> None:
+    pd.testing.assert_frame_equal(got, want, obj=what)
+
+
+def cached(paths: list[Path]):
+    """The dump as the cache gives it back: saved by a first load, opened by a second."""
+    load_dumps(paths)
+    assert wait_for_saves(60)
+    dump = load_dumps(paths)
+    assert dump.store is not None, "the second load came from the cache"
+    return dump
+
+
+@pytest.fixture(scope="module")
+def conformance_pair():
+    if not CONFORMANCE.exists():
+        pytest.skip("the conformance sets are not next to this checkout")
+    paths = [CONFORMANCE / "dump"]
+    return load_dumps(paths, cache=False), cached(paths)
+
+
+@pytest.fixture(scope="module")
+def demo_pair():
+    paths = [bundled_demo_path()]
+    return load_dumps(paths, cache=False), cached(paths)
+
+
+def _conformance_params() -> list:
+    sets = json.loads((CONFORMANCE / "params.json").read_text()) if CONFORMANCE.exists() else []
+    return [pytest.param(ps, t, id=f"{ps['name']}-{t}") for ps in sets for t in EXPORT_IDS]
+
+
+def _params(ps: dict, type_id: str) -> ExportParams:
+    day = dt.date.fromisoformat
+    return ExportParams(
+        type_id,
+        ps["tz"],
+        day(ps["from"]) if ps.get("from") else None,
+        day(ps["to"]) if ps.get("to") else None,
+        tuple(ps.get("channels", ())),
+    )
+
+
+@pytest.mark.parametrize(("ps", "type_id"), _conformance_params())
+def test_the_cached_dump_read_selectively_or_in_parts_gives_the_whole_result(conformance_pair, ps, type_id):
+    memory, from_cache = conformance_pair
+    p = _params(ps, type_id)
+    whole = compute(memory, p)
+    same(compute(from_cache, p), whole, f"{type_id} from the cache")
+    for parts in (2, 9):
+        same(compute(from_cache, p, parts=parts), whole, f"{type_id} in {parts} parts read from the cache")
+
+
+@pytest.mark.parametrize("type_id", EXPORT_IDS)
+def test_a_budget_that_asks_for_parts_gives_the_whole_result(conformance_pair, type_id):
+    memory, from_cache = conformance_pair
+    p = ExportParams(type_id, "Europe/Madrid")
+    rows = dump_bytes(from_cache, ROW_TABLES)
+    base = PROCESS_BYTES + dump_bytes(from_cache) - rows + STORE_OVERHEAD * from_cache.store.conversations
+    limit = int(base + STORE_FACTOR * rows / 4)  # room for a quarter of the dump at a time
+    scope = make_scope(from_cache, p, range_optional=True)
+    plan = make_plan(from_cache, scope, type_id, memory_limit=limit)
+    if type_id != "user-presence":
+        assert isinstance(plan.parts, StoreParts) and plan.parts.n == 4
+    same(compute(from_cache, p, memory_limit=limit), compute(memory, p), f"{type_id} under {limit} bytes")
+
+
+def test_one_day_reads_a_few_conversations_and_never_a_big_table_whole(demo_pair):
+    memory, from_cache = demo_pair
+    span = memory.time_span()
+    day = span[0].tz_convert("America/New_York").date() + dt.timedelta(days=9)
+    for type_id in EXPORT_IDS:
+        p = ExportParams(type_id, "America/New_York", day, day)
+        same(compute(from_cache, p), compute(memory, p), f"{type_id} on {day}")
+    assert not set(BIG) & set(from_cache.tables.opened()), from_cache.tables.opened()
+    # the day's conversations (and, for the contact export, their contacts' others), read
+    # once each and kept for the next export over the same day
+    sizes = [len(d.tables["conversations"]) for d in from_cache._narrowed.values()]
+    assert len(sizes) == 2 and all(0 < n < len(memory.tables["conversations"]) / 4 for n in sizes), sizes
+
+
+def test_a_whole_range_export_reads_the_tables_whole_as_before(demo_pair):
+    memory, from_cache = demo_pair
+    scope = make_scope(from_cache, ExportParams("team", "UTC"))
+    assert make_plan(from_cache, scope, "team").whole
+
+
+def test_opening_a_cached_dump_reads_no_table_and_knows_its_span_channels_and_rows(demo_pair):
+    memory, _ = demo_pair
+    from_cache = load_dumps([bundled_demo_path()])
+    assert from_cache.tables.opened() == []
+    assert from_cache.time_span() == memory.time_span()
+    same(from_cache.channels(), memory.channels(), "channels")
+    assert {n: from_cache.rows(n) for n in memory.tables} == {n: len(t) for n, t in memory.tables.items()}
+    assert from_cache.tables.opened() == []
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.data())
+def test_the_rows_read_for_any_conversations_are_narrow_dump_s(demo_pair, data):
+    memory, from_cache = demo_pair
+    n = len(memory.tables["conversations"])
+    picked = np.array(sorted(data.draw(st.sets(st.integers(0, n - 1), max_size=40))), np.int64)
+    ids = pa.array(memory.tables["conversations"]["conversation_id"].iloc[picked].tolist(), pa.large_string())
+    want, got = narrow_dump(memory, ids), narrow_from_store(from_cache, picked)
+    assert list(got.tables) == list(want.tables)
+    for name in want.tables:
+        same(got.tables[name], want.tables[name].reset_index(drop=True), name)
+
+
+def test_parts_read_from_the_cache_hold_whole_contacts_once(demo_pair):
+    memory, from_cache = demo_pair
+    parts = StoreParts(from_cache, None, 5)
+    contact = memory.tables["conversations"]["contact_id"].to_numpy()
+    groups = [parts.ids(p) for p in range(parts.n)]
+    assert sorted(np.concatenate(groups).tolist()) == list(range(len(contact)))
+    owners = [set(contact[g]) for g in groups]
+    for i, a in enumerate(owners):
+        for b in owners[i + 1 :]:
+            assert not a & b
+
+
+# ----- the index, by hand ------------------------------------------------------------------------
+
+
+def test_csr_groups_rows_by_conversation_in_reading_order():
+    order, start = csr(np.array([2, 0, -1, 2, 0, 1]), 4)
+    assert order.tolist() == [1, 4, 5, 0, 3]
+    assert start.tolist() == [0, 2, 3, 5, 5]
+    assert gather(order, start, np.array([0, 2])).tolist() == [0, 1, 3, 4]
+    assert gather(order, start, np.array([3])).tolist() == []
+    assert gather(order, start, np.array([], np.int64)).tolist() == []
+
+
+_TABLES = {
+    "channels.csv": "channel_id,medium,name,display_name\nch,WEB,Web,Web\n",
+    "users.csv": "user_id,name,email,reference\nu1,Ann,a@x,A\n",
+    "contacts.csv": "contact_id,medium,primary_identifier,secondary_identifier,updated_at\nk1,WEB,p1,,\nk2,WEB,p2,,\n",
+    "conversations.csv": "conversation_id,channel_id,contact_id,created_at\n"
+    "old,ch,k1,2025-01-01T10:00:00Z\n"  # created long before, a message in R
+    "tagged,ch,k2,2025-01-02T10:00:00Z\n"  # created long before, a tag in R
+    "inside,ch,k1,2025-03-10T10:00:00Z\n"  # created in R
+    "after,ch,k2,2025-04-01T10:00:00Z\n",  # nothing in R
+    "messages.csv": "message_id,conversation_id,created_at,direction,author_type,author_id,text\n"
+    "m1,old,2025-01-01T10:00:01Z,INBOUND,CONTACT,k1,hi\n"
+    "m2,old,2025-03-10T11:00:00Z,INBOUND,CONTACT,k1,again\n"
+    "m3,tagged,2025-01-02T10:00:01Z,INBOUND,CONTACT,k2,hi\n"
+    "m4,inside,2025-03-10T10:00:01Z,INBOUND,CONTACT,k1,hi\n",
+    "message_tags.csv": "message_id,tag_id,at,action,user_id\nm3,t1,2025-03-10T12:00:00Z,ADDED,u1\n",
+    "tags.csv": "tag_id,name\nt1,Billing\n",
+}
+
+
+def test_the_index_selects_every_conversation_with_a_time_in_the_range(tmp_path):
+    folder = tmp_path / "d"
+    folder.mkdir()
+    for name, text in _TABLES.items():
+        (folder / name).write_text(text)
+    from_cache = cached([folder])
+    assert len(from_cache.report.rejected) == 0
+    start = int(pd.Timestamp("2025-03-10T00:00:00Z").value // 1_000_000)
+    end = int(pd.Timestamp("2025-03-11T00:00:00Z").value // 1_000_000)
+    pos = from_cache.store.meeting(start, end)
+    ids = from_cache.tables["conversations"]["conversation_id"].iloc[pos].tolist()
+    assert ids == ["old", "tagged", "inside"]
+    assert from_cache.store.meeting(None, start).tolist() == [0, 1]
+    assert from_cache.store.with_contacts(np.array([0])).tolist() == [0, 2]  # k1's two
+
+
+def test_parts_for_is_the_budget_divided_by_what_a_part_needs(demo_pair):
+    _, from_cache = demo_pair
+    rows = dump_bytes(from_cache, ROW_TABLES)
+    base = PROCESS_BYTES + dump_bytes(from_cache) - rows + STORE_OVERHEAD * from_cache.store.conversations
+    work = STORE_FACTOR * rows
+    assert parts_for(from_cache, 1.0, None) == 1
+    assert parts_for(from_cache, 1.0, int(base + work) + 1) == 1
+    assert parts_for(from_cache, 1.0, int(base + work / 3) + 1) == 3
+    assert parts_for(from_cache, 0.5, int(base + work / 3) + 1) == 2
+    with pytest.raises(MemoryLimitTooSmall) as err:
+        parts_for(from_cache, 1.0, int(base))
+    assert err.value.needed_bytes == int(base + work / 256)
