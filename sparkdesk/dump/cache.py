@@ -72,7 +72,8 @@ MAX_ENTRIES = 5  # most recently used entries kept
 MAX_BYTES = 16 * 2**30  # total size kept (the newest entry is kept whatever its size)
 FREE_SPACE_MARGIN = 2 * 2**30  # never fill the disk: skip writing when less would remain
 SAMPLE_BYTES = 64 * 1024  # hashed at the start and at the end of every input file
-BATCH_ROWS = 1 << 20  # largest record batch written (progress and cancel between batches)
+BATCH_ROWS = 1 << 18  # largest record batch written: progress and cancel between batches, and the
+# unit a selective read (store.Store.read) reads whole (55 MB of messages at most)
 COMPRESSION: str | None = None  # None (memory-mapped, zero-copy text) or "lz4" / "zstd"
 SAMPLE_ROWS = 64  # rows of each table converted when an entry is opened, to check its dtypes
 STALE_TEMP_SECONDS = 3600  # temporary folders of crashed writes older than this are removed

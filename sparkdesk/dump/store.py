@@ -227,6 +227,7 @@ class Store:
             raise ValueError("index of another version")
         self._files = set(meta["files"])
         self._lock = threading.Lock()
+        self._batches: dict[str, np.ndarray] = {}
 
     @property
     def conversations(self) -> int:
@@ -291,20 +292,31 @@ class Store:
             progress()
 
     def read(self, name: str, rows: np.ndarray) -> pd.DataFrame:
-        """Rows ``rows`` (ascending) of table ``name``, from its memory-mapped file."""
-        with pa.memory_map(str(self.folder / f"{name}.arrow"), "r") as source:
+        """Rows ``rows`` (ascending) of table ``name``: only the record batches that hold
+        some are read, one at a time, and only those rows kept (a memory map would keep
+        every page read in the process's memory until it is closed)."""
+        path = str(self.folder / f"{name}.arrow")
+        ends = np.cumsum(self._batch_rows(name, path))
+        starts = ends - self._batch_rows(name, path)
+        taken = []
+        with pa.OSFile(path, "r") as source:
             reader = pa.ipc.open_file(source)
-            taken = []
-            first = 0
-            for i in range(reader.num_record_batches):
-                batch = reader.get_batch(i)
-                last = first + batch.num_rows
-                lo, hi = np.searchsorted(rows, [first, last])
-                if hi > lo:
-                    taken.append(batch.take(pa.array(rows[lo:hi] - first)))
-                first = last
-            table = (
-                pa.Table.from_batches(taken, schema=reader.schema) if taken else reader.schema.empty_table()
-            )
-            table = table.combine_chunks()
+            for i in np.flatnonzero(np.searchsorted(rows, ends) > np.searchsorted(rows, starts)):
+                lo, hi = np.searchsorted(rows, [starts[i], ends[i]])
+                taken.append(reader.get_batch(int(i)).take(pa.array(rows[lo:hi] - starts[i])))
+            schema = reader.schema
+        table = (
+            pa.Table.from_batches(taken, schema=schema).combine_chunks() if taken else schema.empty_table()
+        )
         return self._frame_of(name, table)
+
+    def _batch_rows(self, name: str, path: str) -> np.ndarray:
+        """The rows of each record batch of a table's file, from its batch headers (memory-mapped:
+        no data page is read), found once."""
+        with self._lock:
+            if name not in self._batches:
+                with pa.memory_map(path, "r") as source:
+                    reader = pa.ipc.open_file(source)
+                    counts = [reader.get_batch(i).num_rows for i in range(reader.num_record_batches)]
+                self._batches[name] = np.array(counts, np.int64)
+            return self._batches[name]
