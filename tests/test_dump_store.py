@@ -30,6 +30,7 @@ from sparkdesk.exports.plan import (
     STORE_OVERHEAD,
     StoreParts,
     dump_bytes,
+    estimate_part,
     make_plan,
     narrow_dump,
     narrow_from_store,
@@ -102,11 +103,14 @@ def test_a_budget_that_asks_for_parts_gives_the_whole_result(conformance_pair, t
     p = ExportParams(type_id, "Europe/Madrid")
     rows = dump_bytes(from_cache, ROW_TABLES)
     base = PROCESS_BYTES + dump_bytes(from_cache) - rows + STORE_OVERHEAD * from_cache.store.conversations
-    limit = int(base + STORE_FACTOR * rows / 4)  # room for a quarter of the dump at a time
+    limit = int(base + STORE_FACTOR * rows / 2)  # room for half the dump at a time
     scope = make_scope(from_cache, p, range_optional=True)
     plan = make_plan(from_cache, scope, type_id, memory_limit=limit)
-    if type_id != "user-presence":
-        assert isinstance(plan.parts, StoreParts) and plan.parts.n == 4
+    if type_id != "user-presence":  # two parts, or more when the lock context swells one
+        parts = plan.parts
+        assert isinstance(parts, StoreParts) and parts.n >= 2
+        biggest = max(parts.kept(i) for i in range(parts.n)) / from_cache.store.conversations
+        assert parts_for(from_cache, biggest, limit) == 1
     same(compute(from_cache, p, memory_limit=limit), compute(memory, p), f"{type_id} under {limit} bytes")
 
 
@@ -224,3 +228,14 @@ def test_parts_for_is_the_budget_divided_by_what_a_part_needs(demo_pair):
     with pytest.raises(MemoryLimitTooSmall) as err:
         parts_for(from_cache, 1.0, int(base))
     assert err.value.needed_bytes == int(base + work / 256)
+
+
+def test_a_budget_no_number_of_parts_can_keep_is_refused_with_a_larger_limit(conformance_pair):
+    """Each part also reads its lock context: on the conformance dump, whose agents lock
+    conversations of every contact, no part can be as small as 1 % of the conversations."""
+    _, from_cache = conformance_pair
+    limit = estimate_part(from_cache, 0.01)
+    scope = make_scope(from_cache, ExportParams("team", "UTC"))
+    with pytest.raises(MemoryLimitTooSmall) as err:
+        make_plan(from_cache, scope, "team", memory_limit=limit)
+    assert err.value.needed_bytes > limit and err.value.limit_bytes == limit

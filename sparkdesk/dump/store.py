@@ -204,6 +204,18 @@ def gather(order: np.ndarray, start: np.ndarray, groups: np.ndarray) -> np.ndarr
     return rows
 
 
+def _pick(batch: pa.RecordBatch, rows: np.ndarray) -> pa.RecordBatch:
+    """Rows ``rows`` (ascending) of a batch: the batch itself when it is every row, a
+    filter when they are many (a sequential pass), else a take."""
+    if len(rows) == batch.num_rows:
+        return batch
+    if len(rows) * 8 >= batch.num_rows:
+        keep = np.zeros(batch.num_rows, bool)
+        keep[rows] = True
+        return batch.filter(pa.array(keep))
+    return batch.take(pa.array(rows))
+
+
 class Store:
     """The index of one cache entry, and row reads of its tables.
 
@@ -303,11 +315,10 @@ class Store:
             reader = pa.ipc.open_file(source)
             for i in np.flatnonzero(np.searchsorted(rows, ends) > np.searchsorted(rows, starts)):
                 lo, hi = np.searchsorted(rows, [starts[i], ends[i]])
-                taken.append(reader.get_batch(int(i)).take(pa.array(rows[lo:hi] - starts[i])))
+                taken.append(_pick(reader.get_batch(int(i)), rows[lo:hi] - starts[i]))
             schema = reader.schema
-        table = (
-            pa.Table.from_batches(taken, schema=schema).combine_chunks() if taken else schema.empty_table()
-        )
+        # one chunk per batch read, as a whole table's columns have: no copy to join them
+        table = pa.Table.from_batches(taken, schema=schema) if taken else schema.empty_table()
         return self._frame_of(name, table)
 
     def _batch_rows(self, name: str, path: str) -> np.ndarray:

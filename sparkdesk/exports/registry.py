@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 import pandas as pd
+import pyarrow as pa
 
 from sparkdesk.catalogue import export_type
 from sparkdesk.dump.model import Dump
@@ -140,7 +142,11 @@ def _build_in_parts(
         part.step(0.0, label + "selecting conversations", force=True)
         with running(part.sub(0.0, 0.1)):
             sub = parts.sub_dump(i)
-        return _build(sub, params, export, scope, part.sub(0.1, 1.0), label)
+        try:
+            return _build(sub, params, export, scope, part.sub(0.1, 1.0), label)
+        finally:
+            del sub
+            release_memory()
 
     if workers <= 1 or n == 1:
         frames = [build(i) for i in range(n)]
@@ -151,6 +157,14 @@ def _build_in_parts(
         return frames[0]
     prog.step(1.0, "Putting the parts together", force=True)
     return merge(frames, export)
+
+
+def release_memory() -> None:
+    """Give a finished part's memory back before the next part: its frames hold reference
+    cycles (a Facts and its dump), and Arrow's allocator keeps freed pages for itself, where
+    the next part's numpy arrays cannot use them."""
+    gc.collect()
+    pa.default_memory_pool().release_unused()
 
 
 class _PartsBar:
