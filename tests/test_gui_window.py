@@ -176,6 +176,32 @@ def test_after_loading_the_ui_thread_never_scans_the_dump(qtbot, window, demo_di
     assert window.preview.model.rowCount() > 0 and "rows" in window.status_label.text()
 
 
+def test_a_dump_opened_again_reads_only_what_its_questions_need(qtbot, window, demo_dir):
+    """Issue 14: the second open comes from the saved copy without reading its tables, and a
+    one-day export reads that day's conversations, not the big tables whole."""
+    from sparkdesk.dump import wait_for_saves
+
+    load(qtbot, window, demo_dir)
+    assert wait_for_saves(60)
+    again = make_window(qtbot)
+    try:
+        load(qtbot, again, demo_dir)
+        dump = again.dump
+        assert dump.store is not None, "the second open came from the saved copy"
+        big = {"conversations", "messages", "conversation_events", "message_tags", "csat_surveys"}
+        assert not big & set(dump.tables.opened())
+        assert "conversations&nbsp;300" in again.dump_panel.details.text().replace(",", "")
+        choose_type(qtbot, again, "user")
+        o = again.options
+        o.apply_preset("last30")
+        o.from_edit.setDate(o.to_edit.date())  # one day
+        generate(qtbot, again)
+        assert again.preview.model.rowCount() > 0
+        assert not big & set(dump.tables.opened()), dump.tables.opened()
+    finally:
+        again.runner.shutdown()
+
+
 def test_loose_table_files_dropped_together_are_one_dump(qtbot, window, demo_dir):
     files = sorted(demo_dir.iterdir())
     with qtbot.waitSignal(window.dumps_ready, timeout=LOAD_TIMEOUT):

@@ -43,6 +43,8 @@ INDEX_DIR = "index"
 INDEX_VERSION = 1
 # The tables whose rows belong to one conversation, by their conversation_id column.
 BY_CONVERSATION = ("messages", "conversation_events", "csat_surveys")
+# What a lock-context conversation brings besides its row: its lock sessions read only events.
+LOCK_CONTEXT_TABLES = frozenset({"conversation_events"})
 # Grouped by contact code (the conversations too: a contact's every conversation).
 BY_CONTACT = ("conversations", "contacts", "contact_attributes")
 # The timestamps that put a conversation into a range (exports.md: every "in the range").
@@ -283,18 +285,18 @@ class Store:
         return kept, mask[kept]
 
     def tables_of(
-        self, kept: np.ndarray, progress: Callable[[], None] = lambda: None
+        self, kept: np.ndarray, core: np.ndarray, progress: Callable[[], None] = lambda: None
     ) -> Iterator[tuple[str, pd.DataFrame]]:
         """The tables cut to the conversations ``kept`` (ascending positions), rows in reading
-        order: conversations, their messages, events, CSAT surveys and message tags, and
-        their contacts and contact attributes."""
+        order: the conversations, their events, the messages, CSAT surveys and message tags
+        of the ``core`` ones (a mask of ``kept``; the others are lock context, which needs
+        only its events: ``LOCK_CONTEXT_TABLES``), and the contacts and contact attributes
+        of all."""
         yield "conversations", self.read("conversations", kept)
         progress()
         for name in (*BY_CONVERSATION, "message_tags"):
-            yield (
-                name,
-                self.read(name, gather(self.array(f"{name}.order"), self.array(f"{name}.start"), kept)),
-            )
+            of = kept if name in LOCK_CONTEXT_TABLES else kept[core]
+            yield name, self.read(name, gather(self.array(f"{name}.order"), self.array(f"{name}.start"), of))
             progress()
         code = np.asarray(self.array("contact_code")[kept], np.int64)
         contacts = np.unique(code[code >= 0])

@@ -168,18 +168,22 @@ def narrow_dump(dump: Dump, ids: pa.Array, locks: LockNeighbours | None = None) 
     """The dump cut to the conversations ``ids``, whole, with their lock context and every
     reference table; the conversations table marks ``ids`` in ``_core``.
 
-    Each table is probed against the few ids kept (a hash of a day's conversations, not of
-    the whole dump's). ``locks``: the dump's ``_lock_neighbours``, when already found.
+    A context conversation brings its row and its events, which are all its locks' sessions
+    read (``LOCK_CONTEXT_TABLES``); its messages and surveys would only feed its own figures,
+    which no export counts. Each table is probed against the few ids kept (a hash of a day's
+    conversations, not of the whole dump's). ``locks``: the dump's ``_lock_neighbours``,
+    when already found.
     """
     tick = checkpoints(8)  # the bar moves at each table: a long one takes a second at 1M
     t = dict(dump.tables)
     cid = _ids(t["conversations"]["conversation_id"])
     core = _is_in(cid, ids)
     keep = core | _context(locks or _lock_neighbours(dump), core)
-    kept = cid.filter(pa.array(keep))
+    kept, own = cid.filter(pa.array(keep)), cid.filter(pa.array(core))
     tick()
     for name in BY_CONVERSATION[1:]:
-        t[name] = filter_rows(t[name], _is_in(_ids(t[name]["conversation_id"]), kept))
+        wanted = kept if name in store.LOCK_CONTEXT_TABLES else own
+        t[name] = filter_rows(t[name], _is_in(_ids(t[name]["conversation_id"]), wanted))
         tick()
     conversations = filter_rows(t["conversations"], keep)
     t["conversations"] = conversations.assign(**{CORE: core[keep]})
@@ -405,7 +409,7 @@ def narrow_from_store(dump: Dump, core: np.ndarray) -> Dump:
     kept, is_core = st.with_lock_context(core)
     tick = checkpoints(8)
     tick()
-    cut = dict(st.tables_of(kept, tick))
+    cut = dict(st.tables_of(kept, is_core, tick))
     t = {name: cut[name] if name in cut else dump.tables[name] for name in dump.tables}
     t["conversations"] = t["conversations"].assign(**{CORE: is_core})
     return replace(dump, tables=t, store=None, known={})
