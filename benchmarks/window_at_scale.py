@@ -871,6 +871,11 @@ def main() -> int:
     ap.add_argument(
         "--ipc", action="store_true", help="also time each result through Arrow IPC (a worker process's cost)"
     )
+    ap.add_argument(
+        "--cache",
+        help="an existing dump cache (SPARKDESK_CACHE_DIR) holding the dump: the window opens the saved "
+        "copy, which reads only what each export needs, instead of importing afresh",
+    )
     args = ap.parse_args()
 
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -878,7 +883,7 @@ def main() -> int:
     # settings, logs and the dump cache in a scratch folder: every load is a real import
     for var in ("XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME"):
         os.environ[var] = str(scratch / var.lower())
-    os.environ["SPARKDESK_CACHE_DIR"] = str(scratch / "cache")
+    os.environ["SPARKDESK_CACHE_DIR"] = args.cache or str(scratch / "cache")
     load_start = os.getloadavg()[0]
     try:
         return run(args, scratch, load_start)

@@ -361,10 +361,10 @@ def _summarise_report(dump) -> None:
 # ----- inspect ---------------------------------------------------------------------------------
 
 
-def inspect_summary(dump, progress=None) -> dict:
+def inspect_summary(dump, progress=None, memory_limit: int | None = None) -> dict:
     """What `inspect` prints, as plain data (also its --json form); its problems are those
     of the window's import report (``sparkdesk.inspection``), whose lock sessions report
-    to ``progress``."""
+    to ``progress`` and are checked inside ``memory_limit``."""
     from sparkdesk.inspection import dump_report
 
     rep = dump.report
@@ -393,7 +393,7 @@ def inspect_summary(dump, progress=None) -> dict:
         "ignored_files": list(rep.ignored_files),
         "problems": [
             {"table": r.table, "kind": r.kind, "reason": r.reason, "count": int(r.count)}
-            for r in dump_report(dump, progress).problems().itertuples(index=False)
+            for r in dump_report(dump, progress, memory_limit=memory_limit).problems().itertuples(index=False)
         ],
     }
 
@@ -408,10 +408,10 @@ def _none(value):
 def _inspect(args: argparse.Namespace) -> int:
     from sparkdesk.dump import load_dumps
 
-    _memory_limit(args)  # checked now (exit status 2); reading a dump takes no budget yet (issue 14)
+    memory_limit = _memory_limit(args)  # a fresh import is still read whole (issue 14)
     with _progress_line(args) as line:  # erased before the summary is printed
         dump = load_dumps(args.dumps, progress=line.stage("Import"), cache=not args.no_cache)
-        summary = inspect_summary(dump, line.stage("Check lock sessions"))
+        summary = inspect_summary(dump, line.stage("Check lock sessions"), memory_limit)
     if args.json:
         print(json.dumps(summary, indent=2, ensure_ascii=False))
         return EXIT_OK

@@ -59,14 +59,24 @@ class DumpReport:
 
 
 def dump_report(
-    dump: Dump, progress: Progress | ProgressFn | None = None, cancel: CancelToken | None = None
+    dump: Dump,
+    progress: Progress | ProgressFn | None = None,
+    cancel: CancelToken | None = None,
+    *,
+    memory_limit: int | None = None,
 ) -> DumpReport:
     """The dump's report. Builds its lock sessions, unless an export already did: they stay
-    with the dump for the exports (``sparkdesk.exports.facts``)."""
+    with the dump for the exports (``sparkdesk.exports.facts``). A cached dump too large for
+    ``memory_limit`` is checked in parts read one after the other (``plan.parts_within``):
+    each part counts the warnings of its own conversations' locks."""
     from sparkdesk.exports.facts import facts_for
+    from sparkdesk.exports.plan import parts_within
 
-    facts = facts_for(dump)
     prog = as_progress(progress, cancel)
+    parts = parts_within(dump, memory_limit)
+    if parts is not None:
+        return DumpReport(dump.report, _lock_warnings_in_parts(parts, prog))
+    facts = facts_for(dump)
     prog.step(0.0, "Checking lock sessions", force=True)
     with running(prog):  # each definition the lock sessions need in a share of the bar
         *_, counts = in_steps(
@@ -79,3 +89,21 @@ def dump_report(
         )
     prog.step(1.0, force=True)
     return DumpReport(dump.report, dict(counts))
+
+
+def _lock_warnings_in_parts(parts, prog: Progress) -> dict[str, int]:
+    """The lock warnings of every part, added up, one part in memory at a time."""
+    from sparkdesk.exports.facts import facts_for
+    from sparkdesk.exports.registry import release_memory
+
+    totals = dict.fromkeys(LOCK_WARNINGS, 0)
+    for i in range(parts.n):
+        prog.step(i / parts.n, f"Checking lock sessions: part {i + 1} of {parts.n}", force=True)
+        with running(prog.sub(i / parts.n, (i + 1) / parts.n)):
+            part = parts.sub_dump(i)
+            for key, n in facts_for(part).lock_warnings.items():
+                totals[key] += n
+        del part
+        release_memory()
+    prog.step(1.0, force=True)
+    return totals

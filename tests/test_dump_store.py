@@ -239,3 +239,30 @@ def test_a_budget_no_number_of_parts_can_keep_is_refused_with_a_larger_limit(con
     with pytest.raises(MemoryLimitTooSmall) as err:
         make_plan(from_cache, scope, "team", memory_limit=limit)
     assert err.value.needed_bytes > limit and err.value.limit_bytes == limit
+
+
+def test_the_import_report_checked_in_parts_counts_the_lock_warnings_of_the_whole(conformance_pair):
+    from sparkdesk.inspection import dump_report
+
+    memory, from_cache = conformance_pair
+    whole = dump_report(memory).lock_warnings
+    assert sum(whole.values()) > 0, "the conformance dump has lock warnings to count"
+    limit = estimate_part(from_cache, 0.5)
+    seen: list[str] = []
+    parted = dump_report(from_cache, lambda f, text: seen.append(text), memory_limit=limit)
+    assert parted.lock_warnings == whole
+    assert any("part 2 of" in text for text in seen)  # it did run in parts
+    assert dump_report(from_cache, memory_limit=None).lock_warnings == whole
+
+
+def test_inspect_under_a_small_limit_lists_the_same_problems(conformance_pair, capsys):
+    from sparkdesk.cli import main
+
+    _, from_cache = conformance_pair
+    dump = str(CONFORMANCE / "dump")
+    assert main(["inspect", dump, "--json", "--quiet"]) == 0
+    whole = json.loads(capsys.readouterr().out)
+    limit = str(estimate_part(from_cache, 0.5))
+    assert main(["inspect", dump, "--json", "--quiet", "--memory-limit", limit]) == 0
+    assert json.loads(capsys.readouterr().out)["problems"] == whole["problems"]
+    assert any("LOCKED" in p["reason"] for p in whole["problems"])

@@ -47,6 +47,7 @@ from sparkdesk.exports.grouping import (
     text_codes,
     whole,
 )
+from sparkdesk.exports.scope import CORE
 from sparkdesk.tasks import Steps, checkpoint, checkpoints, in_steps, own_step
 
 HANDOVER_STARTS = ("VA_HANDED_OVER_CONVERSATION", "AR_HANDED_OVER_CONVERSATION")
@@ -706,12 +707,22 @@ class Facts:
         """The lock sessions' warnings (exports.md "Lock sessions"; the events are kept):
         ``unpaired_unlocked``, UNLOCKED events that closed no session (ignored), and
         ``open_at_snapshot``, sessions still open at the snapshot (closed there)."""
-        closed_by = self.lock_sessions["closed_by"]
-        unlocked = int((self.events["type"] == "UNLOCKED").sum())
+        core = self.core_conversations()  # of a part: its own conversations' locks only
+        sessions, e = self.lock_sessions, self.events
+        closed_by = sessions["closed_by"][core[sessions["cx"].to_numpy(np.int64)]]
+        unlocked = int(((e["type"] == "UNLOCKED").to_numpy(bool) & core[e["cx"].to_numpy(np.int64)]).sum())
         return {
             "unpaired_unlocked": unlocked - int((closed_by == "unlock").sum()),
             "open_at_snapshot": int((closed_by == "snapshot").sum()),
         }
+
+    def core_conversations(self) -> np.ndarray:
+        """Per conversation code: does it count? Every conversation of a dump; of a sub-dump
+        (``plan.narrow_dump``), its core ones, not the lock context."""
+        conv = self.conversations
+        if CORE in conv:
+            return conv[CORE].to_numpy(bool)
+        return np.ones(len(conv), bool)
 
     def _classify(self, sess: pd.DataFrame, step: Callable[[float], None]) -> pd.Series:
         """handle if the agent replied in the conversation within [open, close]; else no reply

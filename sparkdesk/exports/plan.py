@@ -390,6 +390,17 @@ def _fitting_parts(dump: Dump, pos: np.ndarray | None, n: int, memory_limit: int
         n = min(2 * n, MAX_PARTS)
 
 
+def parts_within(dump: Dump, memory_limit: int | None) -> StoreParts | None:
+    """Parts of every conversation of a cached dump that keep a pass over all of them (the
+    import report's lock sessions) inside the budget; None when the dump is taken whole (it
+    fits, or it is in memory already)."""
+    if memory_limit is None or dump.store is None:
+        return None
+    if estimate_peak(dump, dump.rows("conversations"), narrowed=False) <= memory_limit:
+        return None
+    return _fitting_parts(dump, None, parts_for(dump, 1.0, memory_limit), memory_limit)
+
+
 def _meeting(st: store.Store, scope: Scope) -> np.ndarray | None:
     """Positions of the conversations whose time span meets R (None: all of them)."""
     if scope.start is None and scope.end is None:

@@ -27,7 +27,7 @@ from sparkdesk.exports.grouping import (
     text_fillna,
     text_where,
 )
-from sparkdesk.exports.scope import CORE, Scope
+from sparkdesk.exports.scope import Scope
 from sparkdesk.exports.shape import round_div, sort_rows, sum_count_ms
 from sparkdesk.tasks import checkpoint
 
@@ -38,10 +38,7 @@ def _selected_cx(f: Facts, scope: Scope) -> np.ndarray:
     """Boolean per conversation code: is its channel selected, and is it a core
     conversation of a sub-dump (``plan.sub_dump``: context conversations never count)?"""
     conv = f.conversations
-    selected = scope.channel_ok(conv["channel_id"]).to_numpy(bool)
-    if CORE in conv:
-        selected = selected & conv[CORE].to_numpy(bool)
-    return selected
+    return scope.channel_ok(conv["channel_id"]).to_numpy(bool) & f.core_conversations()
 
 
 def _in_scope(f: Facts, scope: Scope, cx: pd.Series, times: pd.Series) -> np.ndarray:

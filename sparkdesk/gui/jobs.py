@@ -158,12 +158,19 @@ def export_all(
     return out
 
 
-def dump_report(dump, progress: ProgressFn | None = None, cancel: CancelToken | None = None):
+def dump_report(
+    dump,
+    progress: ProgressFn | None = None,
+    cancel: CancelToken | None = None,
+    *,
+    memory_limit: int | None = None,
+):
     """The dump's whole report, lock warnings included (``sparkdesk.inspection``, as
-    ``sparkdesk inspect``): builds the lock sessions, which then stay for the exports."""
+    ``sparkdesk inspect``): builds the lock sessions, which then stay for the exports
+    (in parts, within ``memory_limit``, for a cached dump too large for it)."""
     from sparkdesk.inspection import dump_report as core_dump_report
 
-    return core_dump_report(dump, progress, cancel)
+    return core_dump_report(dump, progress, cancel, memory_limit=memory_limit)
 
 
 def save_report(

@@ -448,6 +448,7 @@ class MainWindow(QMainWindow):
                 Slot.INSPECT,
                 jobs.dump_report,
                 entry.dump,
+                memory_limit=self.memory_limit(),
                 on_done=lambda report, e=entry, d=dlg: self._report_checked(e, d, report),
                 on_error=lambda exc, details, d=dlg: self._report_not_checked(d, details),
                 on_cancelled=lambda d=dlg: self._report_not_checked(d),
