@@ -266,3 +266,39 @@ def test_inspect_under_a_small_limit_lists_the_same_problems(conformance_pair, c
     assert main(["inspect", dump, "--json", "--quiet", "--memory-limit", limit]) == 0
     assert json.loads(capsys.readouterr().out)["problems"] == whole["problems"]
     assert any("LOCKED" in p["reason"] for p in whole["problems"])
+
+
+# ----- the saved copy under the open dump ---------------------------------------------------------
+
+
+def test_a_saved_copy_deleted_under_an_open_dump_gives_one_sentence(tmp_path, monkeypatch):
+    import shutil
+
+    from sparkdesk.dump.store import SavedCopyGone
+
+    monkeypatch.setenv("SPARKDESK_CACHE_DIR", str(tmp_path / "cache"))
+    dump = cached([bundled_demo_path()])
+    shutil.rmtree(dump.store.folder)
+    p = ExportParams("user", "UTC", dt.date(2025, 6, 1), dt.date(2025, 6, 1))
+    with pytest.raises(SavedCopyGone, match="open the dump again"):
+        compute(dump, p)
+    with pytest.raises(SavedCopyGone, match="is no longer there"):
+        dump.tables["messages"]
+
+
+def test_pruning_keeps_the_entry_of_a_dump_open_in_this_process(tmp_path, monkeypatch):
+    import gc
+
+    from sparkdesk.dump import cache
+
+    monkeypatch.setenv("SPARKDESK_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(cache, "MAX_ENTRIES", 1)
+    first = cached([CONFORMANCE / "dump"] if CONFORMANCE.exists() else [bundled_demo_path()])
+    folder = first.store.folder
+    cached([bundled_demo_path()])  # a second entry: one is kept, and the open one besides
+    assert folder.exists()
+    assert compute(first, ExportParams("team", "UTC")).shape[0] > 0
+    del first
+    gc.collect()
+    cache.prune(folder.parent, keep=None)
+    assert not folder.exists()  # closed: an entry like any other

@@ -354,7 +354,14 @@ class CacheEntry:
         for name in names:  # a missing, truncated or foreign file is found now, not at first use
             _check_file(self.folder / f"{name}.arrow", m["frames"][name])
         prog.step(0.5, "Opening the import report")
-        tables = LazyTables(names, lambda name: _read_frame(self.folder / f"{name}.arrow", m["frames"][name]))
+
+        def read(name: str) -> pd.DataFrame:
+            try:
+                return _read_frame(self.folder / f"{name}.arrow", m["frames"][name])
+            except OSError as err:
+                raise store.gone(self.folder, err) from err
+
+        tables = LazyTables(names, read)
 
         def frame_of(name: str, tbl: pa.Table) -> pd.DataFrame:
             return _to_frame(tbl, m["frames"][name], name)
@@ -568,8 +575,9 @@ def clear(root: Path | None = None) -> int:
 def prune(root: Path, keep: str | None = None) -> None:
     """Keep the ``MAX_ENTRIES`` most recently used entries that fit in ``MAX_BYTES``.
 
-    The newest (or ``keep``) is always kept. Entries without a manifest and temporary
-    folders of crashed writes older than ``STALE_TEMP_SECONDS`` are removed.
+    The newest (or ``keep``) is always kept, and so is every entry a dump of this process
+    was opened from (its tables are read when first used). Entries without a manifest and
+    temporary folders of crashed writes older than ``STALE_TEMP_SECONDS`` are removed.
     """
     try:
         children = list(os.scandir(root))
@@ -591,7 +599,8 @@ def prune(root: Path, keep: str | None = None) -> None:
             _remove(path)  # no manifest: never a finished entry
     entries.sort(key=lambda t: (t[1] != keep, -t[0]))
     total = 0
+    open_here = store.folders_in_use()  # a dump of this process reads them when it needs them
     for i, (_used, _name, path) in enumerate(entries):
         total += _size(path)
-        if i and (i >= MAX_ENTRIES or total > MAX_BYTES):
+        if i and (i >= MAX_ENTRIES or total > MAX_BYTES) and path not in open_here:
             _remove(path)

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import json
 import threading
+import weakref
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
@@ -38,6 +39,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from sparkdesk.dump.model import DumpRefused
 
 INDEX_DIR = "index"
 INDEX_VERSION = 1
@@ -58,6 +61,26 @@ NO_TIME = np.iinfo(np.int64).min  # NaT's integer
 _LO_EMPTY, _HI_EMPTY = np.iinfo(np.int64).max, np.iinfo(np.int64).min
 
 LockNeighbours = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+class SavedCopyGone(DumpRefused):
+    """A file of the saved copy a dump was opened from has gone (the copies were deleted,
+    or another SparkDesk pruned them): one sentence, and the dump must be opened again."""
+
+
+def gone(folder: Path, err: OSError) -> SavedCopyGone:
+    return SavedCopyGone(
+        f"The saved copy of this dump ({folder}) is no longer there ({err.strerror or err}): "
+        "open the dump again to read it afresh."
+    )
+
+
+_LIVE: weakref.WeakSet = weakref.WeakSet()  # every Store of this process, while a dump holds it
+
+
+def folders_in_use() -> set[Path]:
+    """The cache entries open in this process: pruning leaves them alone."""
+    return {store.folder for store in list(_LIVE)}
 
 
 # ---------------------------------------------------------------- building the index
@@ -242,6 +265,7 @@ class Store:
         self._files = set(meta["files"])
         self._lock = threading.Lock()
         self._batches: dict[str, np.ndarray] = {}
+        _LIVE.add(self)
 
     @property
     def conversations(self) -> int:
@@ -251,7 +275,10 @@ class Store:
         """An index array, memory-mapped: only the pages read come into memory."""
         if name not in self._files:
             raise KeyError(name)
-        return np.load(self.folder / INDEX_DIR / f"{name}.npy", mmap_mode="r", allow_pickle=False)
+        try:
+            return np.load(self.folder / INDEX_DIR / f"{name}.npy", mmap_mode="r", allow_pickle=False)
+        except OSError as err:
+            raise gone(self.folder, err) from err
 
     def meeting(self, start: int | None, end: int | None) -> np.ndarray:
         """Positions of the conversations whose span meets [start, end) (ms; None: open)."""
@@ -309,6 +336,12 @@ class Store:
         """Rows ``rows`` (ascending) of table ``name``: only the record batches that hold
         some are read, one at a time, and only those rows kept (a memory map would keep
         every page read in the process's memory until it is closed)."""
+        try:
+            return self._read(name, rows)
+        except OSError as err:
+            raise gone(self.folder, err) from err
+
+    def _read(self, name: str, rows: np.ndarray) -> pd.DataFrame:
         path = str(self.folder / f"{name}.arrow")
         ends = np.cumsum(self._batch_rows(name, path))
         starts = ends - self._batch_rows(name, path)
