@@ -31,10 +31,12 @@ from sparkdesk.exports.plan import (
     StoreParts,
     dump_bytes,
     estimate_part,
+    estimate_peak,
     make_plan,
     narrow_dump,
     narrow_from_store,
     parts_for,
+    result_reserve,
 )
 from sparkdesk.exports.scope import make_scope
 from sparkdesk.memory import MemoryLimitTooSmall
@@ -103,10 +105,12 @@ def test_a_budget_that_asks_for_parts_gives_the_whole_result(conformance_pair, t
     p = ExportParams(type_id, "Europe/Madrid")
     rows = dump_bytes(from_cache, ROW_TABLES)
     base = PROCESS_BYTES + dump_bytes(from_cache) - rows + STORE_OVERHEAD * from_cache.store.conversations
-    limit = int(base + STORE_FACTOR * rows / 2)  # room for half the dump at a time
+    # room for half the dump at a time, beside the rows a per-row export keeps to the end
+    limit = int(base + STORE_FACTOR * rows / 2) + result_reserve(from_cache, type_id, 1.0)
     scope = make_scope(from_cache, p, range_optional=True)
     plan = make_plan(from_cache, scope, type_id, memory_limit=limit)
-    if type_id != "user-presence":  # two parts, or more when the lock context swells one
+    whole = estimate_peak(from_cache, from_cache.store.conversations, narrowed=False)
+    if type_id != "user-presence" and whole > limit:  # two parts, or more if the lock context swells one
         parts = plan.parts
         assert isinstance(parts, StoreParts) and parts.n >= 2
         biggest = max(parts.kept(i) for i in range(parts.n)) / from_cache.store.conversations
@@ -302,3 +306,24 @@ def test_pruning_keeps_the_entry_of_a_dump_open_in_this_process(tmp_path, monkey
     gc.collect()
     cache.prune(folder.parent, keep=None)
     assert not folder.exists()  # closed: an entry like any other
+
+
+def test_a_per_row_export_keeps_room_for_its_rows_and_an_aggregate_does_not(demo_pair):
+    _, from_cache = demo_pair
+    messages = dump_bytes(from_cache, ("messages",))
+    assert result_reserve(from_cache, "message", 0.5) == int(2 * 2.0 * messages * 0.5)
+    assert result_reserve(from_cache, "user", 1.0) == 0
+    base = estimate_part(from_cache, 0.0)
+    work = estimate_part(from_cache, 1.0) - base
+    limit = int(base + work / 3) + 1
+    assert parts_for(from_cache, 1.0, limit) == 3
+    assert (
+        parts_for(
+            from_cache,
+            1.0,
+            limit + result_reserve(from_cache, "message", 1.0),
+            result_reserve(from_cache, "message", 1.0),
+        )
+        == 3
+    )
+    assert parts_for(from_cache, 1.0, limit, work // 6) == 6  # a third of the room gone: twice the parts

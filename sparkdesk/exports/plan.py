@@ -366,28 +366,33 @@ def _store_plan(
     if pos is None or share > NARROW_SHARE:  # most of the dump: read it whole, as it is
         if memory_limit is None or estimate_peak(dump, total, narrowed=False) <= memory_limit:
             return Plan()
-    n = parts_for(dump, share, memory_limit)
+    reserve = result_reserve(dump, export_id, share)
+    n = parts_for(dump, share, memory_limit, reserve)
     if n > 1:
-        return Plan(_fitting_parts(dump, pos, n, memory_limit))
+        return Plan(_fitting_parts(dump, pos, n, memory_limit, reserve))
     with running(current_progress().sub(0.4, 1.0)):
         narrowed = narrow_from_store(dump, np.arange(st.conversations) if pos is None else pos)
     _remember(dump, key, narrowed)
     return Plan(narrowed=narrowed)
 
 
-def _fitting_parts(dump: Dump, pos: np.ndarray | None, n: int, memory_limit: int) -> StoreParts:
-    """StoreParts whose largest part, lock context included, fits the budget: ``n`` parts,
-    or more when the context (the agents' neighbouring locks, in other parts) makes a part
-    larger than its share (at 1M, 2 parts read 0.85 and 0.60 of the conversations)."""
+def _fitting_parts(
+    dump: Dump, pos: np.ndarray | None, n: int, memory_limit: int, reserve: int = 0
+) -> StoreParts:
+    """StoreParts whose largest part, lock context included, fits the budget beside
+    ``reserve``: ``n`` parts, or more when the context (the agents' neighbouring locks, in
+    other parts) makes a part larger than its share (at 1M, four parts of 250,000
+    conversations read 435,000-495,000 each)."""
     total = max(dump.store.conversations, 1)
     while True:
         parts = StoreParts(dump, pos, n)
         biggest = max(parts.kept(p) for p in range(parts.n)) / total
-        if parts_for(dump, biggest, memory_limit) <= 1:
+        more = parts_for(dump, biggest, memory_limit, reserve)  # the biggest part, cut again
+        if more <= 1:
             return parts
         if n >= MAX_PARTS or parts.n < n:  # no more parts to cut: say what would fit
-            raise MemoryLimitTooSmall(estimate_part(dump, biggest), memory_limit)
-        n = min(2 * n, MAX_PARTS)
+            raise MemoryLimitTooSmall(estimate_part(dump, biggest) + reserve, memory_limit)
+        n = min(MAX_PARTS, max(n + 1, n * more))
 
 
 def parts_within(dump: Dump, memory_limit: int | None) -> StoreParts | None:
@@ -399,6 +404,15 @@ def parts_within(dump: Dump, memory_limit: int | None) -> StoreParts | None:
     if estimate_peak(dump, dump.rows("conversations"), narrowed=False) <= memory_limit:
         return None
     return _fitting_parts(dump, None, parts_for(dump, 1.0, memory_limit), memory_limit)
+
+
+def result_reserve(dump: Dump, export_id: str, share: float) -> int:
+    """The memory a per-row export's rows take when they are held until the end (and then
+    put together: twice), for ``share`` of a cached dump's conversations (``RESULT_SOURCES``)."""
+    if export_id not in RESULT_SOURCES:
+        return 0
+    table, factor = RESULT_SOURCES[export_id]
+    return int(2 * factor * dump_bytes(dump, (table,)) * share)
 
 
 def _meeting(st: store.Store, scope: Scope) -> np.ndarray | None:
@@ -472,13 +486,14 @@ def _cut(st: store.Store, pos: np.ndarray, n: int) -> list[np.ndarray]:
 MAX_PARTS = 256
 
 
-def parts_for(dump: Dump, share: float, memory_limit: int | None) -> int:
+def parts_for(dump: Dump, share: float, memory_limit: int | None, reserve: int = 0) -> int:
     """How many parts keep an export over ``share`` of a cached dump's conversations inside
-    ``memory_limit``; MemoryLimitTooSmall when even ``MAX_PARTS`` would not."""
+    ``memory_limit``, beside ``reserve`` (the rows kept until the end); MemoryLimitTooSmall
+    when even ``MAX_PARTS`` would not."""
     if memory_limit is None:
         return 1
-    base = estimate_part(dump, 0.0)
-    work = estimate_part(dump, share) - base
+    base = estimate_part(dump, 0.0) + reserve
+    work = estimate_part(dump, share) + reserve - base
     room = memory_limit - base
     if room <= 0 or work / room > MAX_PARTS:
         raise MemoryLimitTooSmall(int(base + work / MAX_PARTS), memory_limit)
@@ -555,7 +570,21 @@ NARROW_OVERHEAD = 0.2
 # measured on Linux) and the interpreter's working room.
 PROCESS_BYTES = 160 * 2**20
 # A part read from the cache: its rows, read (1.0) and the facts computed from them.
-STORE_FACTOR = 2.0
+# Measured peaks: 1.3 x the part's rows beside the process and reference tables (user, whole
+# range, 1M in 4 parts and 3M in 24); 1.6 keeps a margin for the heavier definitions.
+STORE_FACTOR = 1.6
+# The rows of a per-row export, per byte of the table they come from (measured on the demo at
+# 3M, three days: resolved-conversation 566 B a row and 0.87 rows a conversation, against
+# 87 B a conversation of the conversations table; message 437 B a row against 223 B a
+# message in the cache; ...). Held until the end unless the rows are streamed to the file.
+RESULT_SOURCES: dict[str, tuple[str, float]] = {
+    "resolved-conversation": ("conversations", 6.0),
+    "open-conversation": ("conversations", 1.0),
+    "message": ("messages", 2.0),
+    "contact": ("contacts", 1.0),
+    "contact-attribute": ("contact_attributes", 1.0),
+    "response-times": ("messages", 0.15),
+}
 STORE_OVERHEAD = 64  # bytes per conversation of the dump: the index arrays a part reads whole
 # The tables cut to a part's conversations (the others are read whole by every part).
 ROW_TABLES = (*BY_CONVERSATION, "message_tags", "contacts", "contact_attributes")
