@@ -311,7 +311,7 @@ def test_pruning_keeps_the_entry_of_a_dump_open_in_this_process(tmp_path, monkey
 def test_a_per_row_export_keeps_room_for_its_rows_and_an_aggregate_does_not(demo_pair):
     _, from_cache = demo_pair
     messages = dump_bytes(from_cache, ("messages",))
-    assert result_reserve(from_cache, "message", 0.5) == int(2 * 2.0 * messages * 0.5)
+    assert result_reserve(from_cache, "message", 0.5) == int(2 * 1.0 * messages * 0.5)
     assert result_reserve(from_cache, "user", 1.0) == 0
     base = estimate_part(from_cache, 0.0)
     work = estimate_part(from_cache, 1.0) - base
@@ -327,3 +327,15 @@ def test_a_per_row_export_keeps_room_for_its_rows_and_an_aggregate_does_not(demo
         == 3
     )
     assert parts_for(from_cache, 1.0, limit, work // 6) == 6  # a third of the room gone: twice the parts
+
+
+def test_a_refusal_names_the_smaller_limit_of_the_whole_and_the_parts(demo_pair):
+    """The message export's rows, held to the end, make its parts need more than the whole
+    dump would: the sentence names what would really do."""
+    _, from_cache = demo_pair
+    scope = make_scope(from_cache, ExportParams("message", "UTC"))
+    whole = estimate_peak(from_cache, from_cache.store.conversations, narrowed=False)
+    with pytest.raises(MemoryLimitTooSmall) as err:
+        make_plan(from_cache, scope, "message", memory_limit=estimate_part(from_cache, 0.0) + 1)
+    assert err.value.needed_bytes <= whole
+    assert make_plan(from_cache, scope, "message", memory_limit=whole).whole
