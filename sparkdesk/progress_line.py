@@ -47,8 +47,9 @@ _NUMBER = re.compile(r"[0-9][0-9,]*")
 class _RowRate:
     """Rows per second of the current run of texts that count rows ("row N of M").
 
-    A run is the texts that differ only in their figures; a new run (the next table written)
-    starts counting afresh. The rate is rows since the run was first seen over the time since.
+    A run is the texts whose words up to the count are the same ("Writing user CSV: row N",
+    "Imported up to row N": the file named after it may change); a new run (the next table
+    written) starts counting afresh. The rate is rows since the run was first seen over the time since.
     """
 
     def __init__(self) -> None:
@@ -62,7 +63,7 @@ class _RowRate:
             self._run = ""
             return None
         rows = int(match[1].replace(",", ""))
-        run = _NUMBER.sub("#", text)
+        run = _NUMBER.sub("#", text[: match.end()])  # what follows the count may change
         if run != self._run or rows < self._rows0:
             self._run, self._t0, self._rows0 = run, now, rows
             return None

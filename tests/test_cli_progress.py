@@ -372,3 +372,28 @@ def test_gui_passes_the_session_limit_to_the_window(monkeypatch):
     monkeypatch.delenv("SPARKDESK_MEMORY_LIMIT")
     assert main([]) == 0  # `sparkdesk` alone: the window, with the saved setting
     assert got["memory_limit"] is None
+
+
+def test_the_import_shows_its_rows_per_second_across_files(lines):
+    """The reader's texts lead with the rows read so far, whatever file comes next."""
+    line, term, clock = lines()
+    report = line.stage("Import")
+    report(0.0, "Imported up to row 0: reading conversations.csv")
+    clock.now += 2
+    report(0.3, "Imported up to row 200,000: read conversations.csv")
+    clock.now += 2
+    report(0.4, "Imported up to row 1,000,000: reading messages.csv")
+    assert "250,000 rows/s · Imported up to row 1,000,000: reading messages.csv" in term.draws[-1][1]
+
+
+def test_the_reader_reports_the_rows_it_has_read(tmp_path):
+    from sparkdesk.dump import load_dumps
+    from sparkdesk.resources import bundled_demo_path
+
+    seen: list[str] = []
+    dump = load_dumps([bundled_demo_path()], progress=lambda f, text: seen.append(text), cache=False)
+    counts = [
+        int(t.split("row ")[1].split(":")[0].replace(",", "")) for t in seen if "Imported up to row" in t
+    ]
+    assert counts == sorted(counts) and counts[0] == 0
+    assert counts[-1] == sum(s.read for s in dump.report.stats.values())

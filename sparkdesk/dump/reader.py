@@ -128,7 +128,8 @@ def _read_sources(state: State, prog: Progress) -> None:
     """
     files = [tf for src in state.sources for tf in src.files]
     total = sum(tf.size for tf in files) or 1
-    done = 0
+    done = rows = 0  # bytes and rows read so far: every text leads with the rows, so that
+    # the command line's progress line gives the import's rows per second
     ahead = ThreadPoolExecutor(max_workers=1)
     reads: list[tuple[Future, ReadMeter]] = []
 
@@ -148,22 +149,23 @@ def _read_sources(state: State, prog: Progress) -> None:
                 )
             for tf in src.files:
                 future, meter = reads[i]
-                text = f"Reading {tf.label}"
+                text = f"Imported up to row {rows:,}: reading {tf.label}"
                 raw = wait(
                     future, prog, lambda m=meter, t=tf, base=done: (base + m.fraction * t.size) / total, text
                 )
                 i += 1
                 start(i)
-                prog.step(done / total, f"Checking {tf.label}")
+                prog.step(done / total, f"Imported up to row {rows:,}: checking {tf.label}")
                 with running(prog):  # Cancel is looked for while its columns convert
                     _read_one(state, d, tf, raw)
                 done += tf.size
-                prog.step(done / total, f"Read {tf.label}")
+                rows += raw.n_rows
+                prog.step(done / total, f"Imported up to row {rows:,}: read {tf.label}")
     finally:  # on a refusal or Cancel: stop a read under way, do not wait for it
         for _future, meter in reads:
             meter.stop()
         ahead.shutdown(wait=False, cancel_futures=True)
-    prog.step(1.0, "Read every file", force=True)
+    prog.step(1.0, f"Imported up to row {rows:,}: read every file", force=True)
 
 
 def _read_one(state: State, dump: int, tf: TableFile, raw: RawFile) -> None:
