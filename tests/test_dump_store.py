@@ -339,3 +339,28 @@ def test_a_refusal_names_the_smaller_limit_of_the_whole_and_the_parts(demo_pair)
         make_plan(from_cache, scope, "message", memory_limit=estimate_part(from_cache, 0.0) + 1)
     assert err.value.needed_bytes <= whole
     assert make_plan(from_cache, scope, "message", memory_limit=whole).whole
+
+
+# ----- drawn dumps ---------------------------------------------------------------------------------
+
+
+@settings(max_examples=4, deadline=None)  # 12 exports, three ways each
+@given(data=st.data())
+def test_drawn_dumps_from_their_saved_copy_give_the_in_memory_result(data, tmp_path_factory):
+    """The strangest dumps the strategies draw (empty tables, missing times, conversations
+    without contacts, locks without agents...), saved, opened again and read selectively or
+    in parts, give what the dump read into memory gives."""
+    from strategies import channel_subsets, dump_specs, load_or_reject, params, ranges, write_spec
+
+    spec = data.draw(dump_specs(), label="dump")
+    folder = write_spec(spec, tmp_path_factory.mktemp("drawn") / "dump")
+    memory = load_or_reject(folder)
+    from_cache = cached([folder])
+    rng = data.draw(ranges(spec), label="range")
+    channels = data.draw(st.one_of(st.just(()), channel_subsets(memory)), label="channels")
+    n = data.draw(st.integers(2, 5), label="parts")
+    for type_id in EXPORT_IDS:
+        p = params(type_id, spec.tz, rng, channels)
+        want = compute(memory, p)
+        same(compute(from_cache, p), want, f"{type_id} from the saved copy")
+        same(compute(from_cache, p, parts=n), want, f"{type_id} in {n} parts from the saved copy")
