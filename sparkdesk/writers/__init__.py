@@ -8,7 +8,7 @@ file in the destination folder, renamed into place at the end).
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -19,18 +19,22 @@ from sparkdesk.tasks import CancelToken, Progress, ProgressFn, as_progress
 
 from ._table import resolve_type
 from .cells import WriteOptions, format_column
-from .csv import write_csv
-from .parquet import write_parquet
+from .csv import CHUNK_ROWS as CSV_CHUNK_ROWS
+from .csv import write_csv, write_csv_chunks
+from .parquet import CHUNK_ROWS as PARQUET_CHUNK_ROWS
+from .parquet import write_parquet, write_parquet_chunks
 from .xlsx import unique_sheet_name, write_xlsx
 
 __all__ = [
     "FORMATS",
+    "STREAMED_FORMATS",
     "WriteOptions",
     "format_column",
     "format_for",
     "write_all",
     "write_csv",
     "write_export",
+    "write_export_chunks",
     "write_parquet",
     "write_xlsx",
 ]
@@ -39,6 +43,11 @@ FORMATS = ("csv", "xlsx", "parquet")
 # the file name's extension of each format (and the format of each extension)
 EXTENSIONS = {"csv": ".csv", "xlsx": ".xlsx", "parquet": ".parquet"}
 PathArg = str | os.PathLike[str]
+# The formats written from a stream of row chunks (write_export_chunks), and the chunk size
+# that gives the bytes of the whole-table writer (Parquet: one row group per chunk). XLSX is
+# not among them: a sheet's layout (its rows, whether a date is before 1900) is fixed before
+# its first row, from the whole table.
+STREAMED_FORMATS = {"csv": CSV_CHUNK_ROWS, "parquet": PARQUET_CHUNK_ROWS}
 
 
 def format_for(path: PathArg, fmt: str | None = None, default: str = "csv") -> str:
@@ -73,6 +82,28 @@ def write_export(
         write_parquet(table, etype, path, options, progress, cancel)
     else:
         write_csv(table, etype, path, options, progress, cancel)
+
+
+def write_export_chunks(
+    chunks: Iterable[pd.DataFrame],
+    total: int,
+    export_type: ExportType | str,
+    path: PathArg,
+    options: WriteOptions,
+    fmt: str,
+    progress: Progress | ProgressFn | None = None,
+    cancel: CancelToken | None = None,
+) -> None:
+    """Write one export from its rows in order, chunk after chunk, never holding them whole:
+    CSV or Parquet (``STREAMED_FORMATS``; chunks of that many rows give the bytes of
+    ``write_export``). ``total``: the number of rows, for the progress."""
+    etype = resolve_type(export_type)
+    if fmt == "parquet":
+        write_parquet_chunks(chunks, total, etype, path, options, progress, cancel)
+    elif fmt == "csv":
+        write_csv_chunks(chunks, total, etype, path, options, progress, cancel)
+    else:
+        raise ValueError(f"format {fmt!r} is not written from a stream")
 
 
 def write_all(

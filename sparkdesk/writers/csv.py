@@ -77,15 +77,52 @@ def write_csv_stream(
     out: BinaryIO, table: pd.DataFrame, export_type: ExportType, options: WriteOptions, prog: Progress
 ) -> None:
     """The CSV bytes, chunk by chunk, to an open binary stream."""
+    chunks = (table.iloc[start : start + CHUNK_ROWS] for start in range(0, len(table), CHUNK_ROWS))
+    write_chunks_stream(out, chunks, len(table), export_type, options, prog)
+
+
+def write_csv_chunks(
+    chunks: Iterable[pd.DataFrame],
+    total: int,
+    export_type: ExportType | str,
+    path: PathArg,
+    options: WriteOptions,
+    progress: Progress | ProgressFn | None = None,
+    cancel: CancelToken | None = None,
+) -> None:
+    """Write the rows of ``chunks`` (``total`` of them, in order) as one CSV file, never
+    holding more than a chunk: the same bytes as ``write_csv`` of the chunks put together."""
+    etype = resolve_type(export_type)
+    prog = as_progress(progress, cancel)
+    if os.fspath(path) == "-":
+        out = sys.stdout.buffer
+        write_chunks_stream(out, chunks, total, etype, options, prog)
+        out.flush()
+        return
+    with atomic_output(path) as out:
+        write_chunks_stream(out, chunks, total, etype, options, prog)
+
+
+def write_chunks_stream(
+    out: BinaryIO,
+    chunks: Iterable[pd.DataFrame],
+    total: int,
+    export_type: ExportType,
+    options: WriteOptions,
+    prog: Progress,
+) -> None:
+    """The header, then each chunk's lines as it comes, to an open binary stream."""
     if options.bom:
         out.write(BOM)
     out.write(header_line(export_type, options.lang).encode())
-    total = len(table)
+    start = 0
     with ThreadPoolExecutor(FORMAT_THREADS, thread_name_prefix="csv-format") as pool:
-        for start in range(0, total, CHUNK_ROWS):
-            prog.step(start / total, f"Writing {export_type.id} CSV: row {start:,} of {total:,}")
-            out.write(encode_rows(table.iloc[start : start + CHUNK_ROWS], export_type, options, pool.map))
-    prog.step(1.0, f"Wrote {export_type.id} CSV: {total:,} rows", force=True)
+        for chunk in chunks:
+            check_columns(chunk, export_type)
+            prog.step(start / max(total, 1), f"Writing {export_type.id} CSV: row {start:,} of {total:,}")
+            out.write(encode_rows(chunk, export_type, options, pool.map))
+            start += len(chunk)
+    prog.step(1.0, f"Wrote {export_type.id} CSV: {start:,} rows", force=True)
 
 
 def header_line(export_type: ExportType, lang: str) -> str:

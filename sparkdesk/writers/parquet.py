@@ -18,6 +18,7 @@ between them; the file is written whole or not at all (``atomic_output``).
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
@@ -101,11 +102,30 @@ def write_parquet(
     """
     etype = resolve_type(export_type)
     check_columns(table, etype)
+    chunks = (table.iloc[start : start + CHUNK_ROWS] for start in range(0, max(len(table), 1), CHUNK_ROWS))
+    write_parquet_chunks(chunks, len(table), etype, path, options, progress, cancel)
+
+
+def write_parquet_chunks(
+    chunks: Iterable[pd.DataFrame],
+    total: int,
+    export_type: ExportType | str,
+    path: PathArg,
+    options: WriteOptions,
+    progress: Progress | ProgressFn | None = None,
+    cancel: CancelToken | None = None,
+) -> None:
+    """Write the rows of ``chunks`` (``total`` of them, in order), one row group per chunk,
+    never holding more than a chunk. Chunks of ``CHUNK_ROWS`` rows (the last one fewer, an
+    empty table one empty chunk) give the very bytes of ``write_parquet``."""
+    etype = resolve_type(export_type)
     prog = as_progress(progress, cancel)
-    total = len(table)
+    start = 0
     with atomic_output(path) as out:
         with pq.ParquetWriter(out, parquet_schema(etype, options)) as writer:
-            for start in range(0, max(total, 1), CHUNK_ROWS):
+            for chunk in chunks:
+                check_columns(chunk, etype)
                 prog.step(start / max(total, 1), f"Writing {etype.id} Parquet: row {start:,} of {total:,}")
-                writer.write_table(arrow_table(table.iloc[start : start + CHUNK_ROWS], etype, options))
-    prog.step(1.0, f"Wrote {etype.id} Parquet: {total:,} rows", force=True)
+                writer.write_table(arrow_table(chunk, etype, options))
+                start += len(chunk)
+    prog.step(1.0, f"Wrote {etype.id} Parquet: {start:,} rows", force=True)
