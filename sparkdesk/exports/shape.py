@@ -36,8 +36,7 @@ def sort_rows(
     bytes, which is code-point order) and applied with one ``take``: at ten million rows
     this is several times faster than ``DataFrame.sort_values`` on text keys.
     """
-    ids = [c.key for c in export.columns if c.kind == "id" and c.key not in by and c.key in frame]
-    keys = by + ids
+    keys = sort_columns(frame, by, export)
     if len(frame) < 2 or _strictly_increasing(frame[keys[0]]):
         return frame.reset_index(drop=True)  # e.g. messages, already in time order: nothing to sort
     step = step or (lambda done: checkpoint())
@@ -49,6 +48,12 @@ def sort_rows(
     order = pc.sort_indices(table, sort_keys=[(k, "ascending", "at_start") for k in keys]).to_numpy()
     step(0.3)
     return take_frame(frame, order, part_of(step, 0.3, 1.0))  # column by column, with progress
+
+
+def sort_columns(frame: pd.DataFrame, by: list[str], export: ExportType) -> list[str]:
+    """The columns ``sort_rows`` sorts on: ``by``, then the export's id columns the frame has."""
+    ids = [c.key for c in export.columns if c.kind == "id" and c.key not in by and c.key in frame]
+    return by + ids
 
 
 def in_order(keys: pa.Table) -> bool:
