@@ -296,9 +296,9 @@ def _export_steps(args: argparse.Namespace, line) -> int:
         bom=not args.no_bom,
         formula_guard=not args.no_formula_guard,
     )
-    tables = {}
-    for i, type_id in enumerate(types):
-        params = ExportParams(
+
+    def params(type_id: str) -> ExportParams:
+        return ExportParams(
             type_id,
             tz,
             args.first_day,
@@ -306,12 +306,41 @@ def _export_steps(args: argparse.Namespace, line) -> int:
             tuple(args.channel),
             include_content=not args.no_content,
         )
-        step = f"Compute {type_id}" if len(types) == 1 else f"Compute {i + 1}/{len(types)} {type_id}"
-        tables[type_id] = _compute(dump, params, line.stage(step), memory_limit)
-    if args.out == "-" and sys.stdout.isatty():
-        line.close()  # the CSV goes to the same screen: the line would cut into it
-    _write(tables, args.out, options, fmt, line.stage("Write"))
+
+    def writing():
+        if args.out == "-" and sys.stdout.isatty():
+            line.close()  # the CSV goes to the same screen: the line would cut into it
+        return line.stage("Write")
+
+    if len(types) == 1:  # written as it is computed: a result larger than the budget streams
+        _export_one(dump, params(types[0]), args.out, options, fmt or "csv", line, writing, memory_limit)
+        return EXIT_OK
+    tables = {}
+    for i, type_id in enumerate(types):
+        step = f"Compute {i + 1}/{len(types)} {type_id}"
+        tables[type_id] = _compute(dump, params(type_id), line.stage(step), memory_limit)
+    _write(tables, args.out, options, fmt, writing())
     return EXIT_OK
+
+
+def _export_one(dump, params, out: str, options, fmt: str, line, writing, memory_limit: int) -> None:
+    """One export, computed and written by the core's ``export_to_file``; an unknown channel
+    is a wrong command line."""
+    from sparkdesk.exports import UnknownChannel, export_to_file
+
+    try:
+        export_to_file(
+            dump,
+            params,
+            out,
+            options,
+            fmt,
+            line.stage(f"Compute {params.type}"),
+            memory_limit=memory_limit,
+            write_progress=writing,
+        )
+    except UnknownChannel as err:
+        raise UsageError(str(err)) from None
 
 
 def _compute(dump, params, progress, memory_limit: int):

@@ -15,10 +15,10 @@ import sys
 
 import pytest
 
-import sparkdesk.exports
 from sparkdesk import memory
 from sparkdesk.catalogue import EXPORT_IDS
 from sparkdesk.cli import main
+from sparkdesk.exports import registry
 from sparkdesk.memory import MemoryLimitTooSmall
 from sparkdesk.progress_line import MIN_INTERVAL, NoProgressLine, ProgressLine, progress_line
 from sparkdesk.resources import bundled_demo_path
@@ -287,15 +287,16 @@ def test_on_a_real_terminal_the_csv_on_standard_output_is_untouched(capsysbinary
 # -- the memory limit on the command line ---------------------------------------------------
 @pytest.fixture
 def budgets(monkeypatch):
-    """The memory_limit each export's compute was given (the real compute runs)."""
+    """The memory_limit each export's plan was given (the real computation runs; one export
+    goes through ``export_to_file``, several through ``compute``, both plan with it)."""
     seen: list[int | None] = []
-    real = sparkdesk.exports.compute
+    real = registry.make_plan
 
-    def compute(dump, params, progress=None, cancel=None, *, memory_limit=None):
+    def make_plan(dump, scope, export_id, *, memory_limit=None, parts=None):
         seen.append(memory_limit)
-        return real(dump, params, progress, cancel, memory_limit=memory_limit)
+        return real(dump, scope, export_id, memory_limit=memory_limit, parts=parts)
 
-    monkeypatch.setattr(sparkdesk.exports, "compute", compute)
+    monkeypatch.setattr(registry, "make_plan", make_plan)
     monkeypatch.delenv("SPARKDESK_MEMORY_LIMIT", raising=False)
     monkeypatch.setattr(memory, "physical_memory", lambda: 16 * GIB)
     return seen
@@ -320,10 +321,10 @@ def test_compute_gets_the_limit_from_the_flag_the_environment_or_the_default(
 
 
 def test_a_limit_too_small_exits_1_with_its_sentence(monkeypatch, tmp_path, capsys):
-    def compute(dump, params, progress=None, cancel=None, *, memory_limit=None):
+    def make_plan(dump, scope, export_id, *, memory_limit=None, parts=None):
         raise MemoryLimitTooSmall(1_234_567_890, memory_limit)
 
-    monkeypatch.setattr(sparkdesk.exports, "compute", compute)
+    monkeypatch.setattr(registry, "make_plan", make_plan)
     out = tmp_path / "t.csv"
     code = main(["export", DEMO, "--type", "team", "--memory-limit", "300MiB", "--out", str(out)])
     err = capsys.readouterr().err

@@ -6,9 +6,9 @@ the preview turn it into text or cells.
 """
 
 from sparkdesk.exports.params import ExportParams, UnknownChannel, default_range
-from sparkdesk.exports.registry import compute
+from sparkdesk.exports.registry import compute, export_to_file
 
-__all__ = ["ExportParams", "UnknownChannel", "compute", "default_range", "lock_warnings"]
+__all__ = ["ExportParams", "UnknownChannel", "compute", "default_range", "export_to_file", "lock_warnings"]
 
 
 def lock_warnings(dump) -> dict[str, int]:

@@ -3,23 +3,27 @@
 from __future__ import annotations
 
 import gc
+import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
 
-from sparkdesk.catalogue import export_type
+from sparkdesk.catalogue import ExportType, export_type
 from sparkdesk.dump.model import Dump
 from sparkdesk.exports import tables
 from sparkdesk.exports.facts import facts_for
 from sparkdesk.exports.params import ExportParams
-from sparkdesk.exports.plan import Parts, Plan, make_plan, merge
+from sparkdesk.exports.plan import AGGREGATE_KEYS, Parts, Plan, make_plan, merge
 from sparkdesk.exports.scope import Scope, make_scope
 from sparkdesk.exports.shape import conform
+from sparkdesk.exports.spill import BLOCK_ROWS, SortedRuns
 from sparkdesk.tasks import CancelToken, Progress, ProgressFn, as_progress, running
+from sparkdesk.writers import STREAMED_FORMATS, WriteOptions, format_for, write_export, write_export_chunks
 
 _CONVERSATION_FACTS = (
     "conversations",
@@ -99,19 +103,116 @@ def compute(
 
     Raises UnknownChannel for a channel id nobody knows, KeyError for an unknown type.
     """
-    export = export_type(params.type)
     prog = as_progress(progress, cancel)
+    with running(prog):  # checkpoint() inside the definitions sees this task's Cancel
+        export, scope, plan = _prepare(dump, params, prog, memory_limit, parts, workers)
+        result = _compute(dump, params, export, scope, prog.sub(0.1, 1.0), plan)
+    prog.step(1.0, "Done", force=True)
+    return result
+
+
+def export_to_file(
+    dump: Dump,
+    params: ExportParams,
+    path: str | os.PathLike[str],
+    options: WriteOptions,
+    fmt: str | None = None,
+    progress: Progress | ProgressFn | None = None,
+    cancel: CancelToken | None = None,
+    *,
+    memory_limit: int | None = None,
+    parts: int | None = None,
+    workers: int = 1,
+    write_progress: Callable[[], Progress | ProgressFn | None] | None = None,
+    block_rows: int = BLOCK_ROWS,
+) -> None:
+    """Compute one export and write it to ``path`` (``fmt``: as ``writers.format_for``).
+
+    When the plan computes it in parts and it has a row per conversation, message, contact
+    or reply (not ``plan.AGGREGATE_KEYS``), and the format streams (CSV, Parquet), the rows
+    are never held whole: each part's rows are sorted and spilled as a run next to the
+    output, and the external merge (``spill.SortedRuns``) streams them to the file in the
+    spec's order, ``block_rows`` of each run at a time. The file holds the bytes that
+    ``compute`` then ``writers.write_export`` write. Otherwise it is exactly that.
+
+    ``write_progress``: called when the writing starts, returns what the writing reports
+    to (the command line's "Write" step); None: the writing is the last fifth of ``progress``.
+    """
+    chosen = format_for(path, fmt)
+    prog = as_progress(progress, cancel)
+    computing = prog if write_progress is not None else prog.sub(0.0, 0.8)
+
+    def writing() -> Progress:
+        computing.step(1.0, "Done", force=True)
+        if write_progress is None:
+            return prog.sub(0.8, 1.0)
+        return as_progress(write_progress(), cancel)
+
+    with running(computing):
+        export, scope, plan = _prepare(dump, params, computing, memory_limit, parts, workers)
+        if _streams(export, plan, chosen):
+            assert plan.parts is not None
+            with SortedRuns(export, _scratch_folder(path), block_rows) as runs:
+                _spill_parts(dump, params, export, scope, computing.sub(0.1, 1.0), plan.parts, runs)
+                frames = runs.frames(STREAMED_FORMATS[chosen])
+                write_export_chunks(frames, runs.rows, export, path, options, chosen, writing(), cancel)
+            return
+        table = _compute(dump, params, export, scope, computing.sub(0.1, 1.0), plan)
+    write_export(table, export, path, options, chosen, writing(), cancel)
+
+
+def _prepare(
+    dump: Dump,
+    params: ExportParams,
+    prog: Progress,
+    memory_limit: int | None,
+    parts: int | None,
+    workers: int,
+) -> tuple[ExportType, Scope, Plan]:
+    """The export's type, its scope and its plan (the first tenth of ``prog``)."""
+    export = export_type(params.type)
     prog.step(0.0, "Preparing", force=True)
     scope = make_scope(dump, params, range_optional=export.range_optional)
     if not export.uses_channels:
         scope = replace(scope, channels=None)
-    with running(prog):  # checkpoint() inside the definitions sees this task's Cancel
-        prog.step(0.0, "Selecting the conversations of the range", force=True)
-        with running(prog.sub(0.0, 0.1)):
-            plan = make_plan(dump, scope, export.id, memory_limit=memory_limit, parts=parts)
-        result = _compute(dump, params, export, scope, prog.sub(0.1, 1.0), replace(plan, workers=workers))
-    prog.step(1.0, "Done", force=True)
-    return result
+    prog.step(0.0, "Selecting the conversations of the range", force=True)
+    with running(prog.sub(0.0, 0.1)):
+        plan = make_plan(dump, scope, export.id, memory_limit=memory_limit, parts=parts)
+    return export, scope, replace(plan, workers=workers)
+
+
+def _streams(export: ExportType, plan: Plan, fmt: str) -> bool:
+    """Does this export go to its file through the external merge (``export_to_file``)?"""
+    in_parts = plan.parts is not None and plan.parts.n > 1
+    return in_parts and export.id not in AGGREGATE_KEYS and fmt in STREAMED_FORMATS
+
+
+def _scratch_folder(path: str | os.PathLike[str]) -> Path | None:
+    """Where the runs go: the output's folder (its disk is meant to take the output, and
+    the runs take about as much), the system's temporary folder for standard output."""
+    if os.fspath(path) == "-":
+        return None
+    return Path(os.fspath(path)).resolve().parent
+
+
+def _spill_parts(
+    dump: Dump, params: ExportParams, export, scope: Scope, prog: Progress, parts: Parts, runs: SortedRuns
+) -> None:
+    """Each part's rows, one part after the other, spilled as a sorted run: one part's
+    rows in memory at a time."""
+    n = parts.n
+    scope = replace(scope, partial=True)
+    for i in range(n):
+        part = prog.sub(i / n, (i + 1) / n)
+        label = f"Part {i + 1} of {n}: "
+        part.step(0.0, label + "selecting conversations", force=True)
+        with running(part.sub(0.0, 0.1)):
+            sub = parts.sub_dump(i)
+        frame = _build(sub, params, export, scope, part.sub(0.1, 0.9), label)
+        del sub
+        part.step(0.9, label + "sorting and setting aside its rows", force=True)
+        with running(part.sub(0.9, 1.0)):
+            runs.add(frame)
 
 
 def _compute(

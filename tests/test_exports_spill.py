@@ -1,0 +1,250 @@
+"""Results larger than the budget stream to the file in the spec's order (issue 14, item 1).
+
+``registry.export_to_file`` with parts sorts each part's rows, spills them as runs and
+merges the runs into the file (``exports/spill.py``). The promise is the bytes of
+``compute`` then ``write_export``: checked for every per-row export on the conformance sets
+and the bundled demo dump with tiny parts and merge blocks of a few rows, CSV and Parquet;
+the merge order against ``plan.merge`` on drawn frames with ties and missing values; and
+Cancel and errors leave neither the scratch folder nor the output behind.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sparkdesk.catalogue import EXPORT_IDS, Column, ExportType
+from sparkdesk.dump import load_dumps
+from sparkdesk.exports import ExportParams, compute, export_to_file, registry, spill
+from sparkdesk.exports.plan import AGGREGATE_KEYS, merge
+from sparkdesk.exports.shape import conform
+from sparkdesk.exports.spill import SortedRuns
+from sparkdesk.resources import bundled_demo_path
+from sparkdesk.tasks import Cancelled, CancelToken
+from sparkdesk.writers import WriteOptions, parquet, write_export
+
+CONFORMANCE = Path(__file__).resolve().parents[2] / "shared" / "conformance"
+PER_ROW = [t for t in EXPORT_IDS if t not in AGGREGATE_KEYS and t != "user-presence"]
+PARTS, BLOCK = 7, 3  # tiny parts, merge blocks of three rows: many runs, many merge rounds
+DEMO_BLOCK = 20  # the demo's 5,000 messages in blocks of a few rows: hundreds of merge rounds
+
+
+@pytest.fixture(scope="module")
+def conformance_dump():
+    if not CONFORMANCE.exists():
+        pytest.skip("the conformance sets are not next to this checkout")
+    return load_dumps([CONFORMANCE / "dump"], cache=False)
+
+
+@pytest.fixture(scope="module")
+def demo_dump():
+    return load_dumps([bundled_demo_path()], cache=False)
+
+
+@pytest.fixture
+def runs_made(monkeypatch):
+    """Every SortedRuns export_to_file makes (so a test knows the merge was taken)."""
+    made: list[SortedRuns] = []
+
+    class Recorded(SortedRuns):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            made.append(self)
+
+    monkeypatch.setattr(registry, "SortedRuns", Recorded)
+    return made
+
+
+def _check_both_ways(
+    dump, params: ExportParams, folder: Path, made: list, block: int = BLOCK, fmts=("csv",)
+) -> pd.DataFrame:
+    """The files written by the merge (tiny parts) are those of compute + write_export, byte
+    for byte; returns the whole table."""
+    options = WriteOptions(tz=params.tz)
+    table = compute(dump, params)
+    for fmt in fmts:
+        streamed, whole = folder / f"streamed.{fmt}", folder / f"whole.{fmt}"
+        before = len(made)
+        export_to_file(dump, params, streamed, options, fmt, parts=PARTS, block_rows=block)
+        assert len(made) == before + 1, "the external merge was not taken"
+        assert made[-1].rows == len(table)
+        write_export(table, params.type, whole, options, fmt)
+        assert streamed.read_bytes() == whole.read_bytes(), fmt
+        if fmt == "parquet":  # one row group per chunk of the merge
+            groups = pq.ParquetFile(streamed).metadata.num_row_groups
+            assert groups == max(math.ceil(len(table) / parquet.CHUNK_ROWS), 1)
+    assert not list(folder.glob(".sparkdesk-merge-*"))
+    return table
+
+
+def _conformance_cases() -> list:
+    sets = json.loads((CONFORMANCE / "params.json").read_text()) if CONFORMANCE.exists() else []
+    return [pytest.param(ps, t, id=f"{ps['name']}-{t}") for ps in sets for t in PER_ROW]
+
+
+@pytest.mark.parametrize(("ps", "type_id"), _conformance_cases())
+def test_the_merge_writes_the_bytes_of_the_whole_table_on_the_conformance_sets(
+    conformance_dump, runs_made, tmp_path, ps, type_id
+):
+    params = ExportParams(
+        type_id,
+        ps["tz"],
+        dt.date.fromisoformat(ps["from"]) if ps.get("from") else None,
+        dt.date.fromisoformat(ps["to"]) if ps.get("to") else None,
+        tuple(ps.get("channels", ())),
+    )
+    _check_both_ways(conformance_dump, params, tmp_path, runs_made)
+
+
+@pytest.mark.parametrize("type_id", PER_ROW)
+def test_the_merge_writes_the_bytes_of_the_whole_table_on_the_demo_dump(
+    demo_dump, runs_made, tmp_path, monkeypatch, type_id
+):
+    """CSV, and Parquet in row groups of 500 rows (the merge's chunks are the row groups)."""
+    monkeypatch.setattr(parquet, "CHUNK_ROWS", 500)
+    monkeypatch.setitem(registry.STREAMED_FORMATS, "parquet", 500)
+    params = ExportParams(type_id, "America/New_York", None, None, ())
+    fmts = ("csv", "parquet")
+    assert (
+        len(_check_both_ways(demo_dump, params, tmp_path, runs_made, DEMO_BLOCK, fmts)) > 50
+    )  # many merge rounds
+
+
+def test_aggregates_xlsx_and_one_part_are_computed_whole_then_written(demo_dump, runs_made, tmp_path):
+    """The merge is for per-row exports in parts, to CSV or Parquet; the rest is compute + write."""
+    cases = [
+        ("team", "csv", PARTS),
+        ("message", "xlsx", PARTS),
+        ("message", "csv", 1),
+        ("message", "csv", None),
+    ]
+    for type_id, fmt, parts in cases:
+        params = ExportParams(type_id, "UTC", None, None, ())
+        export_to_file(demo_dump, params, tmp_path / f"{type_id}.{fmt}", WriteOptions(), fmt, parts=parts)
+    assert runs_made == []
+    want = tmp_path / "want.csv"
+    write_export(
+        compute(demo_dump, ExportParams("team", "UTC", None, None, ())), "team", want, WriteOptions()
+    )
+    assert (tmp_path / "team.csv").read_bytes() == want.read_bytes()
+
+
+# -- the merge order ------------------------------------------------------------------------
+
+TOY = ExportType(
+    "toy",
+    {"en": "Toy", "es": "Juguete"},
+    tuple(
+        Column(key, {"en": key, "es": key}, kind)
+        for key, kind in (("name", "text"), ("at", "timestamp"), ("toy_id", "id"), ("n", "count"))
+    ),
+    sort_by=("name", "at"),
+)
+_NAMES = st.sampled_from([None, "", "a", "B", "b", "é", "ab"])  # empty first, code-point order
+_TIMES = st.sampled_from([None, -5, 0, 7, 1_700_000_000_000])
+_IDS = st.sampled_from([None, "1", "10", "9"])  # ids as strings: "10" < "9"
+
+
+@st.composite
+def _parts(draw) -> list[pd.DataFrame]:
+    frames, n = [], 0
+    for _ in range(draw(st.integers(1, 5))):
+        rows = draw(st.lists(st.tuples(_NAMES, _TIMES, _IDS), max_size=9))
+        at = pd.to_datetime([t for _, t, _ in rows], unit="ms", utc=True).as_unit("ms")
+        frames.append(
+            pd.DataFrame(
+                {
+                    "name": pd.array([r[0] for r in rows], dtype="str"),
+                    "at": pd.Series(at, dtype="datetime64[ms, UTC]"),
+                    "toy_id": pd.array([r[2] for r in rows], dtype="str"),
+                    "n": pd.array(range(n, n + len(rows)), dtype="Int64"),  # which row it was
+                }
+            )
+        )
+        n += len(rows)
+    return frames
+
+
+@settings(max_examples=100, deadline=None)
+@given(parts=_parts(), block=st.integers(1, 4), chunk=st.integers(1, 6))
+def test_the_merge_order_is_the_sort_of_the_parts_put_end_to_end(tmp_path_factory, parts, block, chunk):
+    want = conform(merge([p.copy() for p in parts], TOY), TOY)
+    with SortedRuns(TOY, tmp_path_factory.getbasetemp(), block) as runs:
+        for part in parts:
+            runs.add(part)
+        pieces = list(runs.tables())
+        frames = list(runs.frames(chunk))
+    assert all(len(p) <= len(parts) * block for p in pieces)  # never more than a block per run
+    assert [len(f) for f in frames[:-1]] == [chunk] * (len(frames) - 1) and len(frames[-1]) <= chunk
+    pd.testing.assert_frame_equal(pd.concat(frames, ignore_index=True), want)
+    assert not runs.folder.exists()
+
+
+# -- Cancel and errors ----------------------------------------------------------------------
+
+
+def _export_message(dump, out: Path, cancel=None, write_progress=None) -> None:
+    params = ExportParams("message", "UTC", None, None, ())
+    export_to_file(
+        dump,
+        params,
+        out,
+        WriteOptions(),
+        "csv",
+        cancel=cancel,
+        parts=3,
+        block_rows=50,
+        write_progress=write_progress,
+    )
+
+
+def test_cancel_while_writing_leaves_no_scratch_and_no_file(demo_dump, runs_made, tmp_path):
+    token = CancelToken()
+
+    def writing():
+        assert list(runs_made[0].folder.glob("run-*.arrow"))  # the runs are on disk by now
+        token.cancel()
+        return None
+
+    with pytest.raises(Cancelled):
+        _export_message(demo_dump, tmp_path / "m.csv", token, writing)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_error_in_the_merge_leaves_no_scratch_and_no_file(demo_dump, runs_made, tmp_path, monkeypatch):
+    real, calls = spill._frame, []
+
+    def failing(table):
+        calls.append(1)
+        if len(calls) > 1:  # the first chunk is written, then the disk "fails"
+            raise OSError(28, "No space left on device")
+        return real(table)
+
+    monkeypatch.setattr(spill, "_frame", failing)
+    monkeypatch.setattr(registry, "STREAMED_FORMATS", {"csv": 100, "parquet": 100})
+    with pytest.raises(OSError, match="No space"):
+        _export_message(demo_dump, tmp_path / "m.csv")
+    assert len(calls) == 2 and list(tmp_path.iterdir()) == []
+
+
+def test_an_error_in_a_part_leaves_no_scratch_and_no_file(demo_dump, runs_made, tmp_path, monkeypatch):
+    real, calls = registry._build, []
+
+    def failing(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise MemoryError
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(registry, "_build", failing)
+    with pytest.raises(MemoryError):
+        _export_message(demo_dump, tmp_path / "m.csv")
+    assert runs_made and list(tmp_path.iterdir()) == []
