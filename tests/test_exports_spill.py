@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -29,7 +30,7 @@ from sparkdesk.exports.shape import conform
 from sparkdesk.exports.spill import SortedRuns
 from sparkdesk.resources import bundled_demo_path
 from sparkdesk.tasks import Cancelled, CancelToken
-from sparkdesk.writers import WriteOptions, parquet, write_export
+from sparkdesk.writers import WriteOptions, parquet, write_export, xlsx
 
 CONFORMANCE = Path(__file__).resolve().parents[2] / "shared" / "conformance"
 PER_ROW = [t for t in EXPORT_IDS if t not in AGGREGATE_KEYS and t != "user-presence"]
@@ -77,12 +78,21 @@ def _check_both_ways(
         assert len(made) == before + 1, "the external merge was not taken"
         assert made[-1].rows == len(table)
         write_export(table, params.type, whole, options, fmt)
+        if fmt == "xlsx":  # the same parts; the zip's own creation time aside
+            assert xlsx_parts(streamed) == xlsx_parts(whole)
+            continue
         assert streamed.read_bytes() == whole.read_bytes(), fmt
         if fmt == "parquet":  # one row group per chunk of the merge
             groups = pq.ParquetFile(streamed).metadata.num_row_groups
             assert groups == max(math.ceil(len(table) / parquet.CHUNK_ROWS), 1)
     assert not list(folder.glob(".sparkdesk-merge-*"))
     return table
+
+
+def xlsx_parts(path: Path) -> dict[str, bytes]:
+    """A workbook's zip members but ``docProps/core.xml`` (it holds the time of writing)."""
+    with zipfile.ZipFile(path) as book:
+        return {name: book.read(name) for name in book.namelist() if name != "docProps/core.xml"}
 
 
 def _conformance_cases() -> list:
@@ -108,21 +118,21 @@ def test_the_merge_writes_the_bytes_of_the_whole_table_on_the_conformance_sets(
 def test_the_merge_writes_the_bytes_of_the_whole_table_on_the_demo_dump(
     demo_dump, runs_made, tmp_path, monkeypatch, type_id
 ):
-    """CSV, and Parquet in row groups of 500 rows (the merge's chunks are the row groups)."""
+    """CSV, Parquet in row groups of 500 rows (the merge's chunks are the row groups), XLSX."""
     monkeypatch.setattr(parquet, "CHUNK_ROWS", 500)
     monkeypatch.setitem(registry.STREAMED_FORMATS, "parquet", 500)
     params = ExportParams(type_id, "America/New_York", None, None, ())
-    fmts = ("csv", "parquet")
+    fmts = ("csv", "parquet", "xlsx")
     assert (
         len(_check_both_ways(demo_dump, params, tmp_path, runs_made, DEMO_BLOCK, fmts)) > 50
     )  # many merge rounds
 
 
-def test_aggregates_xlsx_and_one_part_are_computed_whole_then_written(demo_dump, runs_made, tmp_path):
-    """The merge is for per-row exports in parts, to CSV or Parquet; the rest is compute + write."""
+def test_aggregates_and_one_part_are_computed_whole_then_written(demo_dump, runs_made, tmp_path):
+    """The merge is for per-row exports in parts; the rest is compute + write."""
     cases = [
         ("team", "csv", PARTS),
-        ("message", "xlsx", PARTS),
+        ("user", "xlsx", PARTS),
         ("message", "csv", 1),
         ("message", "csv", None),
     ]
@@ -248,3 +258,50 @@ def test_an_error_in_a_part_leaves_no_scratch_and_no_file(demo_dump, runs_made, 
     with pytest.raises(MemoryError):
         _export_message(demo_dump, tmp_path / "m.csv")
     assert runs_made and list(tmp_path.iterdir()) == []
+
+
+# -- XLSX from a stream -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("engine", "rows", "per_sheet"), [("rustpy-xlsxwriter", 3000, 700), ("openpyxl", 300, 120)]
+)
+def test_an_xlsx_from_chunks_holds_the_cells_of_the_whole_table(demo_dump, tmp_path, engine, rows, per_sheet):
+    """Sheets cut in the middle of chunks of every size: the workbook of write_xlsx."""
+    if engine not in xlsx.available_engines():
+        pytest.skip(f"{engine} is not installed")
+    table = compute(demo_dump, ExportParams("message", "UTC", None, None, ())).iloc[:rows]
+    sizes = [1, 7, 500, 2, 1000]
+    chunks, start = [], 0
+    while start < len(table):
+        n = sizes[len(chunks) % len(sizes)]
+        chunks.append(table.iloc[start : start + n].reset_index(drop=True))
+        start += n
+    kw = {"max_rows_per_sheet": per_sheet, "engine_factory": xlsx.engine_named(engine)}
+    options = WriteOptions(tz="Europe/Madrid")
+    xlsx.write_xlsx_chunks(
+        "Messages", iter(chunks), len(table), "message", tmp_path / "s.xlsx", options, **kw
+    )
+    xlsx.write_xlsx([("Messages", table, "message")], tmp_path / "w.xlsx", options, **kw)
+    got = xlsx_parts(tmp_path / "s.xlsx")
+    assert got == xlsx_parts(tmp_path / "w.xlsx")
+    assert sum(name.startswith("xl/worksheets/sheet") for name in got) == math.ceil(rows / per_sheet)
+
+
+def test_a_date_before_1900_is_refused_by_the_stream_and_written_whole_by_export_to_file(
+    demo_dump, runs_made, tmp_path, monkeypatch
+):
+    table = compute(demo_dump, ExportParams("message", "UTC", None, None, ()))
+    early = table.copy()
+    early.loc[100, "created_at"] = pd.Timestamp("1899-12-31 12:00", tz="UTC")
+    with pytest.raises(ValueError, match="before 1900"):
+        xlsx.write_xlsx_chunks("M", [early], len(early), "message", tmp_path / "m.xlsx", WriteOptions())
+    assert list(tmp_path.iterdir()) == []
+    # export_to_file sees such a date in a part and writes the workbook from the table
+    seen = []
+    monkeypatch.setattr(registry, "early_timestamps", lambda frame, export, options: seen.append(1) or True)
+    monkeypatch.setattr(registry, "write_export_chunks", None)  # never called
+    params = ExportParams("message", "UTC", None, None, ())
+    export_to_file(demo_dump, params, tmp_path / "m.xlsx", WriteOptions(), parts=3)
+    write_export(table, "message", tmp_path / "w.xlsx", WriteOptions())
+    assert seen and xlsx_parts(tmp_path / "m.xlsx") == xlsx_parts(tmp_path / "w.xlsx")

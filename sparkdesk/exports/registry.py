@@ -24,6 +24,7 @@ from sparkdesk.exports.shape import conform
 from sparkdesk.exports.spill import BLOCK_ROWS, SortedRuns
 from sparkdesk.tasks import CancelToken, Progress, ProgressFn, as_progress, running
 from sparkdesk.writers import STREAMED_FORMATS, WriteOptions, format_for, write_export, write_export_chunks
+from sparkdesk.writers.xlsx import early_timestamps
 
 _CONVERSATION_FACTS = (
     "conversations",
@@ -129,11 +130,13 @@ def export_to_file(
     """Compute one export and write it to ``path`` (``fmt``: as ``writers.format_for``).
 
     When the plan computes it in parts and it has a row per conversation, message, contact
-    or reply (not ``plan.AGGREGATE_KEYS``), and the format streams (CSV, Parquet), the rows
-    are never held whole: each part's rows are sorted and spilled as a run next to the
-    output, and the external merge (``spill.SortedRuns``) streams them to the file in the
-    spec's order, ``block_rows`` of each run at a time. The file holds the bytes that
-    ``compute`` then ``writers.write_export`` write. Otherwise it is exactly that.
+    or reply (not ``plan.AGGREGATE_KEYS``), the rows are never held whole: each part's rows
+    are sorted and spilled as a run next to the output, and the external merge
+    (``spill.SortedRuns``) streams them to the file in the spec's order, ``block_rows`` of
+    each run at a time. The file holds the bytes that ``compute`` then
+    ``writers.write_export`` write (XLSX: the same cells; one with a local time before
+    1900-03-01 is written from the whole table, see ``_early_check``). Otherwise it is
+    exactly that.
 
     ``write_progress``: called when the writing starts, returns what the writing reports
     to (the command line's "Write" step); None: the writing is the last fifth of ``progress``.
@@ -153,9 +156,23 @@ def export_to_file(
         if _streams(export, plan, chosen):
             assert plan.parts is not None
             with SortedRuns(export, _scratch_folder(path), block_rows) as runs:
-                _spill_parts(dump, params, export, scope, computing.sub(0.1, 1.0), plan.parts, runs)
+                before_1900 = _spill_parts(
+                    dump,
+                    params,
+                    export,
+                    scope,
+                    computing.sub(0.1, 1.0),
+                    plan.parts,
+                    runs,
+                    _early_check(chosen, options),
+                )
                 frames = runs.frames(STREAMED_FORMATS[chosen])
-                write_export_chunks(frames, runs.rows, export, path, options, chosen, writing(), cancel)
+                if before_1900:
+                    # a sheet with a date before 1900 is laid out from all its rows: held whole
+                    table = pd.concat(list(frames), ignore_index=True)
+                    write_export(table, export, path, options, chosen, writing(), cancel)
+                else:
+                    write_export_chunks(frames, runs.rows, export, path, options, chosen, writing(), cancel)
             return
         table = _compute(dump, params, export, scope, computing.sub(0.1, 1.0), plan)
     write_export(table, export, path, options, chosen, writing(), cancel)
@@ -196,10 +213,18 @@ def _scratch_folder(path: str | os.PathLike[str]) -> Path | None:
 
 
 def _spill_parts(
-    dump: Dump, params: ExportParams, export, scope: Scope, prog: Progress, parts: Parts, runs: SortedRuns
-) -> None:
+    dump: Dump,
+    params: ExportParams,
+    export: ExportType,
+    scope: Scope,
+    prog: Progress,
+    parts: Parts,
+    runs: SortedRuns,
+    check: Callable[[pd.DataFrame, ExportType], bool] | None = None,
+) -> bool:
     """Each part's rows, one part after the other, spilled as a sorted run: one part's
-    rows in memory at a time."""
+    rows in memory at a time. True when ``check`` holds for some part's shaped rows."""
+    found = False
     n = parts.n
     scope = replace(scope, partial=True)
     for i in range(n):
@@ -212,7 +237,17 @@ def _spill_parts(
         del sub
         part.step(0.9, label + "sorting and setting aside its rows", force=True)
         with running(part.sub(0.9, 1.0)):
-            runs.add(frame)
+            shaped = runs.add(frame)
+        found = found or (check is not None and check(shaped, export))
+    return found
+
+
+def _early_check(fmt: str, options: WriteOptions) -> Callable[[pd.DataFrame, ExportType], bool] | None:
+    """For XLSX, whether rows hold a local time before 1900-03-01: a sheet with one is laid
+    out from all its rows (``writers.xlsx``), so such an export is written from the table."""
+    if fmt != "xlsx":
+        return None
+    return lambda frame, export: early_timestamps(frame, export, options)
 
 
 def _compute(

@@ -74,18 +74,20 @@ class SortedRuns:
         """Remove the scratch folder and every run in it."""
         shutil.rmtree(self._dir, ignore_errors=True)
 
-    def add(self, frame: pd.DataFrame) -> None:
-        """One part's rows (before ``conform``): sorted, shaped and written as a run."""
+    def add(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """One part's rows (before ``conform``): sorted, shaped and written as a run; returns
+        the shaped rows."""
         by = list(self.export.sort_by)
         ordered = sort_rows(frame.reset_index(drop=True), by, self.export)
         keys = [sort_key(ordered[k]) for k in sort_columns(ordered, by, self.export)]
-        table = pa.Table.from_pandas(conform(ordered, self.export), preserve_index=False)
+        shaped = conform(ordered, self.export)
+        table = pa.Table.from_pandas(shaped, preserve_index=False)
         if self._empty is None:
             self._empty = table.slice(0, 0)
         if self._keys is None:
             self._keys = len(keys)
         if not len(table):
-            return
+            return shaped
         for i, key in enumerate(keys):
             table = table.append_column(f"{_KEY}{i}", key)
         path = self._dir / f"run-{len(self._runs):06d}.arrow"
@@ -93,6 +95,7 @@ class SortedRuns:
             writer.write_table(table, max_chunksize=self.block_rows)
         self._runs.append(path)
         self.rows += len(table)
+        return shaped
 
     def frames(self, rows: int) -> Iterator[pd.DataFrame]:
         """The merged rows as frames of exactly ``rows`` rows (the last one fewer), typed as

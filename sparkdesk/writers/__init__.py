@@ -23,7 +23,8 @@ from .csv import CHUNK_ROWS as CSV_CHUNK_ROWS
 from .csv import write_csv, write_csv_chunks
 from .parquet import CHUNK_ROWS as PARQUET_CHUNK_ROWS
 from .parquet import write_parquet, write_parquet_chunks
-from .xlsx import unique_sheet_name, write_xlsx
+from .xlsx import CHUNK_ROWS as XLSX_CHUNK_ROWS
+from .xlsx import unique_sheet_name, write_xlsx, write_xlsx_chunks
 
 __all__ = [
     "FORMATS",
@@ -44,10 +45,9 @@ FORMATS = ("csv", "xlsx", "parquet")
 EXTENSIONS = {"csv": ".csv", "xlsx": ".xlsx", "parquet": ".parquet"}
 PathArg = str | os.PathLike[str]
 # The formats written from a stream of row chunks (write_export_chunks), and the chunk size
-# that gives the bytes of the whole-table writer (Parquet: one row group per chunk). XLSX is
-# not among them: a sheet's layout (its rows, whether a date is before 1900) is fixed before
-# its first row, from the whole table.
-STREAMED_FORMATS = {"csv": CSV_CHUNK_ROWS, "parquet": PARQUET_CHUNK_ROWS}
+# that gives the bytes of the whole-table writer (Parquet: one row group per chunk). XLSX
+# streams only rows without a local time before 1900-03-01 (``write_xlsx_chunks``).
+STREAMED_FORMATS = {"csv": CSV_CHUNK_ROWS, "parquet": PARQUET_CHUNK_ROWS, "xlsx": XLSX_CHUNK_ROWS}
 
 
 def format_for(path: PathArg, fmt: str | None = None, default: str = "csv") -> str:
@@ -94,11 +94,13 @@ def write_export_chunks(
     progress: Progress | ProgressFn | None = None,
     cancel: CancelToken | None = None,
 ) -> None:
-    """Write one export from its rows in order, chunk after chunk, never holding them whole:
-    CSV or Parquet (``STREAMED_FORMATS``; chunks of that many rows give the bytes of
-    ``write_export``). ``total``: the number of rows, for the progress."""
+    """Write one export from its rows in order, chunk after chunk, never holding them whole
+    (``STREAMED_FORMATS``; chunks of that many rows give the bytes of ``write_export``; XLSX:
+    the same cells, and no local time before 1900-03-01). ``total``: the number of rows."""
     etype = resolve_type(export_type)
-    if fmt == "parquet":
+    if fmt == "xlsx":
+        write_xlsx_chunks(etype.name(options.lang), chunks, total, etype, path, options, progress, cancel)
+    elif fmt == "parquet":
         write_parquet_chunks(chunks, total, etype, path, options, progress, cancel)
     elif fmt == "csv":
         write_csv_chunks(chunks, total, etype, path, options, progress, cancel)

@@ -119,7 +119,59 @@ def write_xlsx(
     resolved = [(name, table, resolve_type(etype)) for name, table, etype in tables]
     for _, table, etype in resolved:
         check_columns(table, etype)
-    prog = as_progress(progress, cancel)
+
+    def plan(engine: XlsxEngine, prog: Progress) -> None:
+        _plan(engine, resolved, options, prog, max_rows_per_sheet)
+
+    _write_workbook(plan, path, as_progress(progress, cancel), engine_factory)
+
+
+def write_xlsx_chunks(
+    name: str,
+    chunks: Iterable[pd.DataFrame],
+    total: int,
+    export_type: ExportType | str,
+    path: PathArg,
+    options: WriteOptions,
+    progress: Progress | ProgressFn | None = None,
+    cancel: CancelToken | None = None,
+    max_rows_per_sheet: int = MAX_DATA_ROWS,
+    engine_factory: Callable[[], XlsxEngine] | None = None,
+) -> None:
+    """One export as a workbook (sheet ``name``, continued on ``name (2)``...), from its
+    ``total`` rows in order, chunk after chunk: the engine pulls them as it writes, so no
+    more than a chunk or two is held (the engines stream rows to disk). The cells of
+    ``write_xlsx`` of the chunks put together.
+
+    A sheet's layout is fixed before its first row: the widths come from the first rows,
+    and the rows must hold no local time before 1900-03-01 (such a sheet is laid out
+    otherwise, ``early_timestamps``): ValueError when one comes, so the caller checks first.
+    """
+    if not 1 <= max_rows_per_sheet <= MAX_DATA_ROWS:
+        raise ValueError(f"max_rows_per_sheet must be between 1 and {MAX_DATA_ROWS:,}")
+    etype = resolve_type(export_type)
+    rows = _RowStream(chunks, etype, options)
+
+    def plan(engine: XlsxEngine, prog: Progress) -> None:
+        headers, kinds = etype.headers(options.lang), [c.kind for c in etype.columns]
+        widths = column_widths(rows.head(WIDTH_SAMPLE_ROWS), etype, options)
+        taken: set[str] = set()
+        for part in range(max(1, math.ceil(total / max_rows_per_sheet))):
+            title = unique_sheet_name(name if part == 0 else f"{name} ({part + 1})", taken, suffix_of=name)
+            lo, hi = part * max_rows_per_sheet, min(total, (part + 1) * max_rows_per_sheet)
+            layout = SheetLayout(title, headers, kinds, widths, early_timestamps=False)
+            engine.add_sheet(layout, rows.chunks(prog, lo, hi, total))
+
+    _write_workbook(plan, path, as_progress(progress, cancel), engine_factory)
+
+
+def _write_workbook(
+    plan: Callable[[XlsxEngine, Progress], None],
+    path: PathArg,
+    prog: Progress,
+    engine_factory: Callable[[], XlsxEngine] | None,
+) -> None:
+    """Give a fresh engine its sheets (``plan``) and save the workbook, whole or not at all."""
     engine = (engine_factory or default_engine)()
     share = min(max(float(getattr(engine, "rows_share", 1.0)), 0.0), 1.0)
 
@@ -127,12 +179,53 @@ def write_xlsx(
         prog.step(share + (1.0 - share) * fraction, "Finishing the XLSX file")
 
     try:
-        _plan(engine, resolved, options, prog.sub(0.0, share), max_rows_per_sheet)
+        plan(engine, prog.sub(0.0, share))
         _save(engine, path, finishing)
     except BaseException:
         engine.discard()
         raise
     prog.step(1.0, "Wrote XLSX", force=True)
+
+
+class _RowStream:
+    """Rows that arrive as frames, handed out in order as the sheets' typed chunks."""
+
+    def __init__(self, frames: Iterable[pd.DataFrame], etype: ExportType, options: WriteOptions) -> None:
+        self._frames = iter(frames)
+        self._etype, self._options = etype, options
+        self._held: list[pd.DataFrame] = []
+        self._position = 0  # rows handed out so far
+
+    def head(self, n: int) -> pd.DataFrame:
+        """The first ``n`` rows (or all), left in place."""
+        return self._fill(n).iloc[:n]
+
+    def chunks(self, prog: Progress, lo: int, hi: int, total: int) -> Iterator[list[pa.Array]]:
+        """Rows ``lo:hi`` as typed chunks, like ``_chunks`` of a whole table. The engine
+        pulls the sheets in order; a pull out of order raises rather than misplace rows."""
+        for start in range(lo, hi, CHUNK_ROWS):
+            if start != self._position:
+                raise RuntimeError(f"the XLSX engine asked for row {start:,} after row {self._position:,}")
+            prog.step(start / max(total, 1), f"Writing {self._etype.id} XLSX: row {start:,} of {total:,}")
+            chunk = self._take(min(start + CHUNK_ROWS, hi) - start)
+            check_columns(chunk, self._etype)
+            if early_timestamps(chunk, self._etype, self._options):
+                raise ValueError("a streamed sheet holds a local time before 1900-03-01")
+            yield [cell_array(chunk[c.key], c.kind, self._options) for c in self._etype.columns]
+
+    def _fill(self, n: int) -> pd.DataFrame:
+        while sum(len(f) for f in self._held) < n and (frame := next(self._frames, None)) is not None:
+            self._held.append(frame)
+        held = pd.concat(self._held, ignore_index=True) if len(self._held) > 1 else None
+        if held is not None:
+            self._held = [held]
+        return self._held[0] if self._held else pd.DataFrame(columns=self._etype.keys)
+
+    def _take(self, n: int) -> pd.DataFrame:
+        held = self._fill(n)
+        self._held = [held.iloc[n:].reset_index(drop=True)] if len(held) > n else []
+        self._position += n
+        return held.iloc[:n]
 
 
 def _save(engine: XlsxEngine, path: PathArg, finishing: Finishing) -> None:
