@@ -11,8 +11,10 @@ Cancel and errors leave neither the scratch folder nor the output behind.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 import math
+import weakref
 import zipfile
 from pathlib import Path
 
@@ -25,7 +27,7 @@ from hypothesis import strategies as st
 from sparkdesk.catalogue import EXPORT_IDS, Column, ExportType
 from sparkdesk.dump import load_dumps
 from sparkdesk.exports import ExportParams, compute, export_to_file, registry, spill
-from sparkdesk.exports.plan import AGGREGATE_KEYS, merge
+from sparkdesk.exports.plan import AGGREGATE_KEYS, Parts, merge
 from sparkdesk.exports.shape import conform
 from sparkdesk.exports.spill import SortedRuns
 from sparkdesk.resources import bundled_demo_path
@@ -305,3 +307,25 @@ def test_a_date_before_1900_is_refused_by_the_stream_and_written_whole_by_export
     export_to_file(demo_dump, params, tmp_path / "m.xlsx", WriteOptions(), parts=3)
     write_export(table, "message", tmp_path / "w.xlsx", WriteOptions())
     assert seen and xlsx_parts(tmp_path / "m.xlsx") == xlsx_parts(tmp_path / "w.xlsx")
+
+
+def test_each_part_s_dump_is_freed_before_the_next_part(demo_dump, tmp_path, monkeypatch):
+    """A part's sub-dump and its Facts refer to each other; export_to_file breaks the cycle,
+    so a part's dump is gone without waiting for the cycle collector (here switched off)."""
+    alive: list[weakref.ref] = []
+    real = Parts.sub_dump
+
+    def sub_dump(self, i):
+        assert all(ref() is None for ref in alive), "the previous part's dump is still in memory"
+        sub = real(self, i)
+        alive.append(weakref.ref(sub))
+        return sub
+
+    monkeypatch.setattr(Parts, "sub_dump", sub_dump)
+    gc.collect()
+    gc.disable()
+    try:
+        _export_message(demo_dump, tmp_path / "m.csv")
+    finally:
+        gc.enable()
+    assert len(alive) == 3 and all(ref() is None for ref in alive)

@@ -66,6 +66,14 @@ def facts_for(dump: Dump) -> Facts:
         return facts
 
 
+def release_facts(dump: Dump) -> None:
+    """Drop the Facts kept with the dump. They refer to the dump, and it to them: without
+    this the pair, and every definition computed, wait for the cycle collector (a part's
+    sub-dump, done with, would stay in memory while the next part is computed)."""
+    with _LOCK:
+        vars(dump).pop("_facts", None)
+
+
 class fact(cached_property):
     """A shared definition: a property computed on first use, under its Facts' lock, then kept.
 

@@ -16,7 +16,7 @@ import pyarrow as pa
 from sparkdesk.catalogue import ExportType, export_type
 from sparkdesk.dump.model import Dump
 from sparkdesk.exports import tables
-from sparkdesk.exports.facts import facts_for
+from sparkdesk.exports.facts import facts_for, release_facts
 from sparkdesk.exports.params import ExportParams
 from sparkdesk.exports.plan import AGGREGATE_KEYS, Parts, Plan, make_plan, merge
 from sparkdesk.exports.scope import Scope, make_scope
@@ -233,12 +233,16 @@ def _spill_parts(
         part.step(0.0, label + "selecting conversations", force=True)
         with running(part.sub(0.0, 0.1)):
             sub = parts.sub_dump(i)
-        frame = _build(sub, params, export, scope, part.sub(0.1, 0.9), label)
-        del sub
-        part.step(0.9, label + "sorting and setting aside its rows", force=True)
-        with running(part.sub(0.9, 1.0)):
-            shaped = runs.add(frame)
+        # a list, so that add() gets the only reference to the rows and drops them once sorted
+        rows = [_build(sub, params, export, scope, part.sub(0.1, 0.8), label)]
+        release_facts(sub)  # the part's dump and definitions go before its rows are sorted,
+        del sub  # without waiting for the cycle collector (release_memory's gc.collect)
+        pa.default_memory_pool().release_unused()
+        part.step(0.8, label + "sorting and setting aside its rows", force=True)
+        with running(part.sub(0.8, 1.0)):
+            shaped = runs.add(rows.pop())
         found = found or (check is not None and check(shaped, export))
+        del shaped
     return found
 
 

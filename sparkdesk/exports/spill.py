@@ -36,6 +36,7 @@ from sparkdesk.exports.shape import conform, sort_columns, sort_rows
 from sparkdesk.tasks import checkpoint
 
 BLOCK_ROWS = 20_000  # rows read from each run at a time: the merge holds about runs x this
+SLICE_ROWS = 100_000  # rows of a part turned into Arrow at a time as its run is written
 _KEY = "__sort_key_"  # the runs' key columns: "__sort_key_0", "__sort_key_1", ...
 _RUN, _ROW = "__run", "__row"
 
@@ -75,26 +76,37 @@ class SortedRuns:
         shutil.rmtree(self._dir, ignore_errors=True)
 
     def add(self, frame: pd.DataFrame) -> pd.DataFrame:
-        """One part's rows (before ``conform``): sorted, shaped and written as a run; returns
-        the shaped rows."""
+        """One part's rows (before ``conform``): sorted, shaped and written as a run, a block
+        at a time; returns the shaped rows. Pass the only reference to ``frame`` and drop the
+        returned rows soon: the sorted copy replaces ``frame``, the shaped one the sorted one."""
         by = list(self.export.sort_by)
         ordered = sort_rows(frame.reset_index(drop=True), by, self.export)
+        del frame
         keys = [sort_key(ordered[k]) for k in sort_columns(ordered, by, self.export)]
         shaped = conform(ordered, self.export)
-        table = pa.Table.from_pandas(shaped, preserve_index=False)
+        del ordered
+        schema = pa.Schema.from_pandas(shaped.iloc[:0], preserve_index=False)  # with the pandas types
         if self._empty is None:
-            self._empty = table.slice(0, 0)
+            self._empty = schema.empty_table()
         if self._keys is None:
             self._keys = len(keys)
-        if not len(table):
+        if not len(shaped):
             return shaped
-        for i, key in enumerate(keys):
-            table = table.append_column(f"{_KEY}{i}", key)
         path = self._dir / f"run-{len(self._runs):06d}.arrow"
-        with pa.OSFile(os.fspath(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
-            writer.write_table(table, max_chunksize=self.block_rows)
+        with pa.OSFile(os.fspath(path), "wb") as sink:
+            writer = None
+            for start in range(0, len(shaped), SLICE_ROWS):  # a slice in Arrow at a time, not the part
+                rows = shaped.iloc[start : start + SLICE_ROWS]
+                piece = pa.Table.from_pandas(rows, schema=schema, preserve_index=False)
+                for i, key in enumerate(keys):
+                    piece = piece.append_column(f"{_KEY}{i}", key.slice(start, len(rows)))
+                if writer is None:
+                    writer = pa.ipc.new_file(sink, piece.schema)
+                writer.write_table(piece, max_chunksize=self.block_rows)  # the merge reads a block at a time
+            if writer is not None:
+                writer.close()
         self._runs.append(path)
-        self.rows += len(table)
+        self.rows += len(shaped)
         return shaped
 
     def frames(self, rows: int) -> Iterator[pd.DataFrame]:
