@@ -25,9 +25,20 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sparkdesk.catalogue import EXPORT_IDS, Column, ExportType
-from sparkdesk.dump import load_dumps
+from sparkdesk.cli import main
+from sparkdesk.dump import load_dumps, wait_for_saves
 from sparkdesk.exports import ExportParams, compute, export_to_file, registry, spill
-from sparkdesk.exports.plan import AGGREGATE_KEYS, Parts, merge
+from sparkdesk.exports.plan import (
+    AGGREGATE_KEYS,
+    PROCESS_BYTES,
+    ROW_TABLES,
+    STORE_FACTOR,
+    STORE_OVERHEAD,
+    Parts,
+    dump_bytes,
+    merge,
+    parts_for,
+)
 from sparkdesk.exports.shape import conform
 from sparkdesk.exports.spill import SortedRuns
 from sparkdesk.resources import bundled_demo_path
@@ -329,3 +340,37 @@ def test_each_part_s_dump_is_freed_before_the_next_part(demo_dump, tmp_path, mon
     finally:
         gc.enable()
     assert len(alive) == 3 and all(ref() is None for ref in alive)
+
+
+# -- a dump read from the cache, in the parts the memory budget asks for ---------------------
+
+
+@pytest.fixture(scope="module")
+def cached_demo():
+    paths = [bundled_demo_path()]
+    load_dumps(paths)  # saves the cache
+    assert wait_for_saves(60)
+    dump = load_dumps(paths)
+    assert dump.store is not None, "the second load came from the cache"
+    return dump
+
+
+def test_the_command_line_streams_a_result_cut_by_the_budget(demo_dump, cached_demo, runs_made, tmp_path):
+    """``export --memory-limit``: the budget cuts the cached dump into three parts, the
+    message export streams through the merge, and the file is the whole table's."""
+    rows = dump_bytes(cached_demo, ROW_TABLES)
+    base = PROCESS_BYTES + dump_bytes(cached_demo) - rows + STORE_OVERHEAD * cached_demo.store.conversations
+    limit = int(base + STORE_FACTOR * rows / 2.5)  # room for 40 % of the rows' work: three parts
+    assert parts_for(cached_demo, 1.0, limit) == 3
+    out = tmp_path / "m.csv"
+    argv = ["export", str(bundled_demo_path()), "--type", "message", "--tz", "UTC", "--out", str(out)]
+    assert main([*argv, "--memory-limit", f"{limit // 1024}KiB"]) == 0
+    assert len(runs_made) == 1 and runs_made[0].rows > 1000
+    write_export(
+        compute(demo_dump, ExportParams("message", "UTC", None, None, ())),
+        "message",
+        tmp_path / "w.csv",
+        WriteOptions(tz="UTC"),
+    )
+    assert out.read_bytes() == (tmp_path / "w.csv").read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.csv", "w.csv"]
