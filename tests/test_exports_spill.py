@@ -374,3 +374,9 @@ def test_the_command_line_streams_a_result_cut_by_the_budget(demo_dump, cached_d
     )
     assert out.read_bytes() == (tmp_path / "w.csv").read_bytes()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.csv", "w.csv"]
+
+
+def test_the_merge_holds_about_the_same_rows_however_many_parts():
+    assert spill.block_rows_for(1) == spill.MERGE_ROWS == 100_000
+    assert spill.block_rows_for(4) == 25_000
+    assert spill.block_rows_for(256) == spill.MIN_BLOCK_ROWS == 1_000  # a floor per run

@@ -21,7 +21,7 @@ from sparkdesk.exports.params import ExportParams
 from sparkdesk.exports.plan import AGGREGATE_KEYS, Parts, Plan, make_plan, merge
 from sparkdesk.exports.scope import Scope, make_scope
 from sparkdesk.exports.shape import conform
-from sparkdesk.exports.spill import BLOCK_ROWS, SortedRuns
+from sparkdesk.exports.spill import SortedRuns, block_rows_for
 from sparkdesk.tasks import CancelToken, Progress, ProgressFn, as_progress, running
 from sparkdesk.writers import STREAMED_FORMATS, WriteOptions, format_for, write_export, write_export_chunks
 from sparkdesk.writers.xlsx import early_timestamps
@@ -125,18 +125,18 @@ def export_to_file(
     parts: int | None = None,
     workers: int = 1,
     write_progress: Callable[[], Progress | ProgressFn | None] | None = None,
-    block_rows: int = BLOCK_ROWS,
+    block_rows: int | None = None,
 ) -> None:
     """Compute one export and write it to ``path`` (``fmt``: as ``writers.format_for``).
 
     When the plan computes it in parts and it has a row per conversation, message, contact
     or reply (not ``plan.AGGREGATE_KEYS``), the rows are never held whole: each part's rows
-    are sorted and spilled as a run next to the output, and the external merge
-    (``spill.SortedRuns``) streams them to the file in the spec's order, ``block_rows`` of
-    each run at a time. The file holds the bytes that ``compute`` then
-    ``writers.write_export`` write (XLSX: the same cells; one with a local time before
-    1900-03-01 is written from the whole table, see ``_early_check``). Otherwise it is
-    exactly that.
+    (one part at a time, whatever ``workers``) are sorted and spilled as a run next to the
+    output, and the external merge (``spill.SortedRuns``) streams them to the file in the
+    spec's order, ``block_rows`` of each run at a time (None: ``spill.block_rows_for``).
+    The file holds the bytes that ``compute`` then ``writers.write_export`` write (XLSX:
+    the same cells; one with a local time before 1900-03-01 is written from the whole
+    table, see ``_early_check``). Otherwise it is exactly that.
 
     ``write_progress``: called when the writing starts, returns what the writing reports
     to (the command line's "Write" step); None: the writing is the last fifth of ``progress``.
@@ -155,27 +155,46 @@ def export_to_file(
         export, scope, plan = _prepare(dump, params, computing, memory_limit, parts, workers)
         if _streams(export, plan, chosen):
             assert plan.parts is not None
-            with SortedRuns(export, _scratch_folder(path), block_rows) as runs:
-                before_1900 = _spill_parts(
-                    dump,
-                    params,
-                    export,
-                    scope,
-                    computing.sub(0.1, 1.0),
-                    plan.parts,
-                    runs,
-                    _early_check(chosen, options),
-                )
-                frames = runs.frames(STREAMED_FORMATS[chosen])
-                if before_1900:
-                    # a sheet with a date before 1900 is laid out from all its rows: held whole
-                    table = pd.concat(list(frames), ignore_index=True)
-                    write_export(table, export, path, options, chosen, writing(), cancel)
-                else:
-                    write_export_chunks(frames, runs.rows, export, path, options, chosen, writing(), cancel)
+            job = _FileJob(path, options, chosen, writing, cancel)
+            _merge_to_file(dump, params, export, scope, computing.sub(0.1, 1.0), plan.parts, job, block_rows)
             return
         table = _compute(dump, params, export, scope, computing.sub(0.1, 1.0), plan)
     write_export(table, export, path, options, chosen, writing(), cancel)
+
+
+@dataclass(frozen=True)
+class _FileJob:
+    """Where and how ``export_to_file`` writes: ``writing()`` starts the writing step."""
+
+    path: str | os.PathLike[str]
+    options: WriteOptions
+    fmt: str
+    writing: Callable[[], Progress]
+    cancel: CancelToken | None
+
+
+def _merge_to_file(
+    dump: Dump,
+    params: ExportParams,
+    export: ExportType,
+    scope: Scope,
+    prog: Progress,
+    parts: Parts,
+    job: _FileJob,
+    block_rows: int | None,
+) -> None:
+    """The parts spilled as sorted runs next to the output, then merged into the file."""
+    block = block_rows or block_rows_for(parts.n)
+    with SortedRuns(export, _scratch_folder(job.path), block) as runs:
+        check = _early_check(job.fmt, job.options)
+        before_1900 = _spill_parts(dump, params, export, scope, prog, parts, runs, check)
+        frames = runs.frames(STREAMED_FORMATS[job.fmt])
+        if before_1900:  # a sheet with a date before 1900 is laid out from all its rows
+            table = pd.concat(list(frames), ignore_index=True)
+            write_export(table, export, job.path, job.options, job.fmt, job.writing(), job.cancel)
+        else:
+            write = job.writing()
+            write_export_chunks(frames, runs.rows, export, job.path, job.options, job.fmt, write, job.cancel)
 
 
 def _prepare(

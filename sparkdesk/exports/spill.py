@@ -35,10 +35,18 @@ from sparkdesk.exports.grouping import sort_key
 from sparkdesk.exports.shape import conform, sort_columns, sort_rows
 from sparkdesk.tasks import checkpoint
 
-BLOCK_ROWS = 20_000  # rows read from each run at a time: the merge holds about runs x this
+MERGE_ROWS = 100_000  # rows the merge holds at once, over all its runs (block_rows_for)
+MIN_BLOCK_ROWS = 1_000  # but at least this many of each run: a round's sort has a floor cost
 SLICE_ROWS = 100_000  # rows of a part turned into Arrow at a time as its run is written
 _KEY = "__sort_key_"  # the runs' key columns: "__sort_key_0", "__sort_key_1", ...
 _RUN, _ROW = "__run", "__row"
+
+
+def block_rows_for(runs: int) -> int:
+    """Rows read from each of ``runs`` runs at a time: the merge then holds about
+    ``MERGE_ROWS`` however many parts the budget asked for (a message row with its text is
+    about 0.5 KB: some 50 MB, and the copies of one round)."""
+    return max(MERGE_ROWS // max(runs, 1), MIN_BLOCK_ROWS)
 
 
 class SortedRuns:
@@ -51,7 +59,10 @@ class SortedRuns:
     """
 
     def __init__(
-        self, export: ExportType, folder: str | os.PathLike[str] | None = None, block_rows: int = BLOCK_ROWS
+        self,
+        export: ExportType,
+        folder: str | os.PathLike[str] | None = None,
+        block_rows: int = MIN_BLOCK_ROWS,
     ):
         self.export = export
         self.block_rows = max(int(block_rows), 1)
