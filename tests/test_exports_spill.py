@@ -30,14 +30,10 @@ from sparkdesk.dump import load_dumps, wait_for_saves
 from sparkdesk.exports import ExportParams, compute, export_to_file, registry, spill
 from sparkdesk.exports.plan import (
     AGGREGATE_KEYS,
-    PROCESS_BYTES,
-    ROW_TABLES,
-    STORE_FACTOR,
-    STORE_OVERHEAD,
     Parts,
-    dump_bytes,
+    estimate_part,
     merge,
-    parts_for,
+    result_reserve,
 )
 from sparkdesk.exports.shape import conform
 from sparkdesk.exports.spill import SortedRuns
@@ -356,16 +352,14 @@ def cached_demo():
 
 
 def test_the_command_line_streams_a_result_cut_by_the_budget(demo_dump, cached_demo, runs_made, tmp_path):
-    """``export --memory-limit``: the budget cuts the cached dump into three parts, the
-    message export streams through the merge, and the file is the whole table's."""
-    rows = dump_bytes(cached_demo, ROW_TABLES)
-    base = PROCESS_BYTES + dump_bytes(cached_demo) - rows + STORE_OVERHEAD * cached_demo.store.conversations
-    limit = int(base + STORE_FACTOR * rows / 2.5)  # room for 40 % of the rows' work: three parts
-    assert parts_for(cached_demo, 1.0, limit) == 3
+    """``export --memory-limit``: the budget cuts the cached dump into parts (a part: at most
+    40 % of the conversations, beside the rows' reserve), the message export streams through
+    the merge, and the file is the whole table's."""
+    limit = estimate_part(cached_demo, 0.4) + result_reserve(cached_demo, "message", 1.0)
     out = tmp_path / "m.csv"
     argv = ["export", str(bundled_demo_path()), "--type", "message", "--tz", "UTC", "--out", str(out)]
     assert main([*argv, "--memory-limit", f"{limit // 1024}KiB"]) == 0
-    assert len(runs_made) == 1 and runs_made[0].rows > 1000
+    assert len(runs_made) == 1 and runs_made[0].rows > 1000  # the merge was taken: parts, not one
     write_export(
         compute(demo_dump, ExportParams("message", "UTC", None, None, ())),
         "message",
