@@ -364,3 +364,17 @@ def test_drawn_dumps_from_their_saved_copy_give_the_in_memory_result(data, tmp_p
         want = compute(memory, p)
         same(compute(from_cache, p), want, f"{type_id} from the saved copy")
         same(compute(from_cache, p, parts=n), want, f"{type_id} in {n} parts from the saved copy")
+
+
+def test_rows_streamed_to_the_file_need_no_room_held_to_the_end(demo_pair):
+    _, from_cache = demo_pair
+    scope = make_scope(from_cache, ExportParams("message", "UTC"))
+    limit = estimate_part(from_cache, 0.5, "message") + 1  # half the dump and half its rows at once
+    streamed = make_plan(from_cache, scope, "message", memory_limit=limit, streamed=True)
+    assert isinstance(streamed.parts, StoreParts) and streamed.parts.n >= 2
+    try:  # held to the end, the rows leave less room: more parts, or a refusal
+        held = make_plan(from_cache, scope, "message", memory_limit=limit)
+    except MemoryLimitTooSmall as err:
+        assert err.needed_bytes > limit
+    else:
+        assert held.parts is not None and held.parts.n > streamed.parts.n

@@ -300,7 +300,13 @@ class Plan:
 
 
 def make_plan(
-    dump: Dump, scope: Scope, export_id: str, *, memory_limit: int | None = None, parts: int | None = None
+    dump: Dump,
+    scope: Scope,
+    export_id: str,
+    *,
+    memory_limit: int | None = None,
+    parts: int | None = None,
+    streamed: bool = False,
 ) -> Plan:
     """Narrow to the conversations the question reads, within the memory budget.
 
@@ -320,7 +326,7 @@ def make_plan(
     if parts is None and (known := _remembered(dump, key)) is not None:
         return Plan(narrowed=known)
     if dump.store is not None:
-        return _store_plan(dump, scope, export_id, memory_limit, parts, key)
+        return _store_plan(dump, scope, (export_id, streamed), memory_limit, parts, key)
     total = dump.rows("conversations")
     if parts is None and export_id in WHOLE_CONTACTS:  # narrowed only when the budget asks
         whole = estimate_peak(dump, total, narrowed=False)
@@ -348,11 +354,18 @@ def make_plan(
 
 
 def _store_plan(
-    dump: Dump, scope: Scope, export_id: str, memory_limit: int | None, parts: int | None, key: tuple
+    dump: Dump,
+    scope: Scope,
+    rows_of: tuple[str, bool],
+    memory_limit: int | None,
+    parts: int | None,
+    key: tuple,
 ) -> Plan:
     """``make_plan`` for a dump opened from the cache: the question's conversations are found
     in the cache's index and read from its files (``narrow_from_store``), in as many parts
-    as the memory budget asks."""
+    as the memory budget asks. ``rows_of``: the export, and whether its rows stream to the
+    file part by part (``registry.export_to_file``) or are held to the end."""
+    export_id, streamed = rows_of
     st = dump.store
     whole_contacts = export_id in WHOLE_CONTACTS
     pos = _meeting(st, scope)
@@ -366,10 +379,11 @@ def _store_plan(
     if pos is None or share > NARROW_SHARE:  # most of the dump: read it whole, as it is
         if memory_limit is None or estimate_peak(dump, total, narrowed=False) <= memory_limit:
             return Plan()
-    reserve = result_reserve(dump, export_id, share)
+    reserve = 0 if streamed else result_reserve(dump, export_id, share)  # the rows held to the end
+    rows = export_id if streamed else ""  # else each part holds its own rows while it spills them
     try:
-        n = parts_for(dump, share, memory_limit, reserve)
-        parts = _fitting_parts(dump, pos, n, memory_limit, reserve) if n > 1 else None
+        n = parts_for(dump, share, memory_limit, reserve, rows)
+        parts = _fitting_parts(dump, pos, n, memory_limit, reserve, rows) if n > 1 else None
     except MemoryLimitTooSmall as err:  # name the smaller of the limits that would do
         whole = estimate_peak(dump, total, narrowed=False)
         raise MemoryLimitTooSmall(min(err.needed_bytes, whole), memory_limit) from None
@@ -382,7 +396,7 @@ def _store_plan(
 
 
 def _fitting_parts(
-    dump: Dump, pos: np.ndarray | None, n: int, memory_limit: int, reserve: int = 0
+    dump: Dump, pos: np.ndarray | None, n: int, memory_limit: int, reserve: int = 0, rows_of: str = ""
 ) -> StoreParts:
     """StoreParts whose largest part, lock context included, fits the budget beside
     ``reserve``: ``n`` parts, or more when the context (the agents' neighbouring locks, in
@@ -392,11 +406,11 @@ def _fitting_parts(
     while True:
         parts = StoreParts(dump, pos, n)
         biggest = max(parts.kept(p) for p in range(parts.n)) / total
-        more = parts_for(dump, biggest, memory_limit, reserve)  # the biggest part, cut again
+        more = parts_for(dump, biggest, memory_limit, reserve, rows_of)  # the biggest part, cut again
         if more <= 1:
             return parts
         if n >= MAX_PARTS or parts.n < n:  # no more parts to cut: say what would fit
-            raise MemoryLimitTooSmall(estimate_part(dump, biggest) + reserve, memory_limit)
+            raise MemoryLimitTooSmall(estimate_part(dump, biggest, rows_of) + reserve, memory_limit)
         n = min(MAX_PARTS, max(n + 1, n * more))
 
 
@@ -491,27 +505,28 @@ def _cut(st: store.Store, pos: np.ndarray, n: int) -> list[np.ndarray]:
 MAX_PARTS = 256
 
 
-def parts_for(dump: Dump, share: float, memory_limit: int | None, reserve: int = 0) -> int:
+def parts_for(dump: Dump, share: float, memory_limit: int | None, reserve: int = 0, rows_of: str = "") -> int:
     """How many parts keep an export over ``share`` of a cached dump's conversations inside
-    ``memory_limit``, beside ``reserve`` (the rows kept until the end); MemoryLimitTooSmall
-    when even ``MAX_PARTS`` would not."""
+    ``memory_limit``, beside ``reserve`` (the rows kept until the end; ``rows_of``: the
+    export whose rows each part holds while it spills them); MemoryLimitTooSmall when even
+    ``MAX_PARTS`` would not."""
     if memory_limit is None:
         return 1
     base = estimate_part(dump, 0.0) + reserve
-    work = estimate_part(dump, share) + reserve - base
+    work = estimate_part(dump, share, rows_of) + reserve - base
     room = memory_limit - base
     if room <= 0 or work / room > MAX_PARTS:
         raise MemoryLimitTooSmall(int(base + work / MAX_PARTS), memory_limit)
     return max(1, int(np.ceil(work / room)))
 
 
-def estimate_part(dump: Dump, share: float) -> int:
+def estimate_part(dump: Dump, share: float, rows_of: str = "") -> int:
     """The peak memory of computing ``share`` of a cached dump's conversations at once: the
-    process, the reference tables every part reads whole, the index, and ``STORE_FACTOR`` x
-    the share of the conversations' rows."""
+    process, the reference tables every part reads whole, the index, ``STORE_FACTOR`` x the
+    share of the conversations' rows, and the part's own rows of export ``rows_of``."""
     rows = dump_bytes(dump, ROW_TABLES)
     base = PROCESS_BYTES + dump_bytes(dump) - rows + STORE_OVERHEAD * dump.store.conversations
-    return int(base + STORE_FACTOR * rows * share)
+    return int(base + STORE_FACTOR * rows * share + result_reserve(dump, rows_of, share))
 
 
 _MEMO_LOCK = threading.Lock()

@@ -152,7 +152,9 @@ def export_to_file(
         return as_progress(write_progress(), cancel)
 
     with running(computing):
-        export, scope, plan = _prepare(dump, params, computing, memory_limit, parts, workers)
+        export, scope, plan = _prepare(
+            dump, params, computing, memory_limit, parts, workers, streamed=chosen in STREAMED_FORMATS
+        )
         if _streams(export, plan, chosen):
             assert plan.parts is not None
             job = _FileJob(path, options, chosen, writing, cancel)
@@ -204,8 +206,10 @@ def _prepare(
     memory_limit: int | None,
     parts: int | None,
     workers: int,
+    streamed: bool = False,
 ) -> tuple[ExportType, Scope, Plan]:
-    """The export's type, its scope and its plan (the first tenth of ``prog``)."""
+    """The export's type, its scope and its plan (the first tenth of ``prog``); ``streamed``:
+    a per-row export in parts would go to its file through the merge, never held whole."""
     export = export_type(params.type)
     prog.step(0.0, "Preparing", force=True)
     scope = make_scope(dump, params, range_optional=export.range_optional)
@@ -213,7 +217,7 @@ def _prepare(
         scope = replace(scope, channels=None)
     prog.step(0.0, "Selecting the conversations of the range", force=True)
     with running(prog.sub(0.0, 0.1)):
-        plan = make_plan(dump, scope, export.id, memory_limit=memory_limit, parts=parts)
+        plan = make_plan(dump, scope, export.id, memory_limit=memory_limit, parts=parts, streamed=streamed)
     return export, scope, replace(plan, workers=workers)
 
 
