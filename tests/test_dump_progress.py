@@ -88,7 +88,7 @@ def test_progress_moves_while_one_file_is_read(tmp_path, monkeypatch):
     monkeypatch.setattr(reader, "read_file", _slow_read(0.5))
     reports: list[tuple[float, str]] = []
     load_dumps([dump(tmp_path)], progress=lambda f, t: reports.append((f, t)), cache=False)
-    during = [f for f, t in reports if t.startswith("Reading") and t.endswith("conversations.csv")]
+    during = [f for f, t in reports if ": reading " in t and t.endswith("conversations.csv")]
     assert len(set(during)) >= 5, during  # the bar moved inside the one read
     assert during == sorted(during)
 
@@ -101,7 +101,7 @@ def test_cancel_during_a_read_returns_at_once_and_stops_the_read(tmp_path, monke
     started: list[float] = []
 
     def on_progress(_f: float, text: str) -> None:
-        if text.startswith("Reading") and text.endswith("conversations.csv") and not started:
+        if ": reading " in text and text.endswith("conversations.csv") and not started:
             started.append(time.monotonic())
             threading.Timer(0.1, token.cancel).start()
 
