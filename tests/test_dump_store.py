@@ -95,8 +95,7 @@ def test_the_cached_dump_read_selectively_or_in_parts_gives_the_whole_result(con
     p = _params(ps, type_id)
     whole = compute(memory, p)
     same(compute(from_cache, p), whole, f"{type_id} from the cache")
-    for parts in (2, 9):
-        same(compute(from_cache, p, parts=parts), whole, f"{type_id} in {parts} parts read from the cache")
+    same(compute(from_cache, p, parts=5), whole, f"{type_id} in 5 parts read from the cache")
 
 
 @pytest.mark.parametrize("type_id", EXPORT_IDS)
