@@ -482,6 +482,16 @@ def open_entry(paths: Sequence[str | os.PathLike], max_unpacked_bytes: int) -> C
         return None
 
 
+def open_folder(folder: str | os.PathLike) -> Dump:
+    """The dump saved in the entry ``folder``, opened as ``CacheEntry.load`` opens it, without
+    fingerprinting the inputs again: a worker process (exports/workers.py) is handed the
+    folder of the dump its parent already opened. Unlike ``load``, a broken entry raises
+    (the parent's dump stands on it) and is left in place."""
+    folder = Path(folder)
+    entry = CacheEntry(folder.parent, folder.name, {}, [], 0)
+    return entry._load(folder / MANIFEST, Progress(None))
+
+
 # ---------------------------------------------------------------- saving in the background
 
 
