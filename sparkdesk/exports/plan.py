@@ -307,6 +307,7 @@ def make_plan(
     memory_limit: int | None = None,
     parts: int | None = None,
     streamed: bool = False,
+    workers: int = 1,
 ) -> Plan:
     """Narrow to the conversations the question reads, within the memory budget.
 
@@ -319,6 +320,9 @@ def make_plan(
     The narrowed dumps are kept with the dump, the last ``MEMO_SIZE`` (``_remembered``): the
     next export over the same days (the window's next Generate, ``--type all``) reuses one
     and the shared definitions computed on it.
+
+    ``workers``: the parts a budget asks for will run that many at once, each in its own
+    process (workers.py), and the budget counts them all (``parts_for``).
     """
     if export_id == "user-presence":  # the presence table only
         return Plan()
@@ -326,7 +330,7 @@ def make_plan(
     if parts is None and (known := _remembered(dump, key)) is not None:
         return Plan(narrowed=known)
     if dump.store is not None:
-        return _store_plan(dump, scope, (export_id, streamed), memory_limit, parts, key)
+        return _store_plan(dump, scope, (export_id, streamed), memory_limit, parts, key, workers)
     total = dump.rows("conversations")
     if parts is None and export_id in WHOLE_CONTACTS:  # narrowed only when the budget asks
         whole = estimate_peak(dump, total, narrowed=False)
@@ -360,6 +364,7 @@ def _store_plan(
     memory_limit: int | None,
     parts: int | None,
     key: tuple,
+    workers: int = 1,
 ) -> Plan:
     """``make_plan`` for a dump opened from the cache: the question's conversations are found
     in the cache's index and read from its files (``narrow_from_store``), in as many parts
@@ -382,8 +387,8 @@ def _store_plan(
     reserve = 0 if streamed else result_reserve(dump, export_id, share)  # the rows held to the end
     rows = export_id if streamed else ""  # else each part holds its own rows while it spills them
     try:
-        n = parts_for(dump, share, memory_limit, reserve, rows)
-        parts = _fitting_parts(dump, pos, n, memory_limit, reserve, rows) if n > 1 else None
+        n = parts_for(dump, share, memory_limit, reserve, rows, workers)
+        parts = _fitting_parts(dump, pos, n, memory_limit, reserve, rows, workers) if n > 1 else None
     except MemoryLimitTooSmall as err:  # name the smaller of the limits that would do
         whole = estimate_peak(dump, total, narrowed=False)
         raise MemoryLimitTooSmall(min(err.needed_bytes, whole), memory_limit) from None
@@ -396,21 +401,27 @@ def _store_plan(
 
 
 def _fitting_parts(
-    dump: Dump, pos: np.ndarray | None, n: int, memory_limit: int, reserve: int = 0, rows_of: str = ""
+    dump: Dump,
+    pos: np.ndarray | None,
+    n: int,
+    memory_limit: int,
+    reserve: int = 0,
+    rows_of: str = "",
+    workers: int = 1,
 ) -> StoreParts:
     """StoreParts whose largest part, lock context included, fits the budget beside
-    ``reserve``: ``n`` parts, or more when the context (the agents' neighbouring locks, in
-    other parts) makes a part larger than its share (at 1M, four parts of 250,000
-    conversations read 435,000-495,000 each)."""
+    ``reserve``, ``workers`` of them at once: ``n`` parts, or more when the context (the
+    agents' neighbouring locks, in other parts) makes a part larger than its share (at 1M,
+    four parts of 250,000 conversations read 435,000-495,000 each)."""
     total = max(dump.store.conversations, 1)
     while True:
         parts = StoreParts(dump, pos, n)
         biggest = max(parts.kept(p) for p in range(parts.n)) / total
-        more = parts_for(dump, biggest, memory_limit, reserve, rows_of)  # the biggest part, cut again
+        more = parts_for(dump, biggest, memory_limit, reserve, rows_of, workers)  # the biggest, cut again
         if more <= 1:
             return parts
         if n >= MAX_PARTS or parts.n < n:  # no more parts to cut: say what would fit
-            raise MemoryLimitTooSmall(estimate_part(dump, biggest, rows_of) + reserve, memory_limit)
+            raise MemoryLimitTooSmall(parts_at_once(dump, biggest, reserve, rows_of, workers), memory_limit)
         n = min(MAX_PARTS, max(n + 1, n * more))
 
 
@@ -505,19 +516,39 @@ def _cut(st: store.Store, pos: np.ndarray, n: int) -> list[np.ndarray]:
 MAX_PARTS = 256
 
 
-def parts_for(dump: Dump, share: float, memory_limit: int | None, reserve: int = 0, rows_of: str = "") -> int:
+def parts_for(
+    dump: Dump,
+    share: float,
+    memory_limit: int | None,
+    reserve: int = 0,
+    rows_of: str = "",
+    workers: int = 1,
+) -> int:
     """How many parts keep an export over ``share`` of a cached dump's conversations inside
     ``memory_limit``, beside ``reserve`` (the rows kept until the end; ``rows_of``: the
     export whose rows each part holds while it spills them); MemoryLimitTooSmall when even
-    ``MAX_PARTS`` would not."""
+    ``MAX_PARTS`` would not.
+
+    With ``workers`` > 1 the parts run in worker processes, that many at once, and all of
+    them must fit beside the parent (``parts_at_once``)."""
     if memory_limit is None:
         return 1
-    base = estimate_part(dump, 0.0) + reserve
-    work = estimate_part(dump, share, rows_of) + reserve - base
+    base = parts_at_once(dump, 0.0, reserve, workers=workers)
+    work = parts_at_once(dump, share, reserve, rows_of, workers) - base
     room = memory_limit - base
     if room <= 0 or work / room > MAX_PARTS:
         raise MemoryLimitTooSmall(int(base + work / MAX_PARTS), memory_limit)
     return max(1, int(np.ceil(work / room)))
+
+
+def parts_at_once(dump: Dump, share: float, reserve: int = 0, rows_of: str = "", workers: int = 1) -> int:
+    """The peak memory of parts of ``share`` each computed ``workers`` at once, beside
+    ``reserve``: one part in this process (``estimate_part``), or a part in each worker
+    process beside the parent's own base (the process, the reference tables, the index) and
+    the parent's ``reserve`` (the parts' rows come back to it)."""
+    if workers <= 1:
+        return estimate_part(dump, share, rows_of) + reserve
+    return estimate_part(dump, 0.0) + reserve + workers * estimate_part(dump, share, rows_of)
 
 
 def estimate_part(dump: Dump, share: float, rows_of: str = "") -> int:
