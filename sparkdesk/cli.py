@@ -178,15 +178,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _is_refusal(err: Exception) -> bool:
-    """Is this the dump being refused, or a memory limit too small for it (one sentence for
-    the user), not a bug?"""
+    """Is this the dump being refused, a memory limit too small for it, or a worker process
+    that could not do its part (one sentence for the user), not a bug?"""
     if isinstance(err, MemoryLimitTooSmall):
         return True
     try:
         from sparkdesk.dump.model import DumpRefused
-    except ImportError:  # the dump package itself cannot load: not a refusal
+        from sparkdesk.exports.workers import PartReadError, WorkerDied
+    except ImportError:  # the core itself cannot load: not a refusal
         return False
-    return isinstance(err, DumpRefused)
+    return isinstance(err, DumpRefused | PartReadError | WorkerDied)
 
 
 def _log_exception(err: BaseException) -> str:
