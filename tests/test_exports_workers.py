@@ -22,6 +22,7 @@ import pytest
 from sparkdesk.catalogue import EXPORT_IDS
 from sparkdesk.dump import load_dumps, wait_for_saves
 from sparkdesk.dump.cache import open_folder
+from sparkdesk.dump.store import SavedCopyGone
 from sparkdesk.exports import ExportParams, compute, workers
 from sparkdesk.exports.plan import (
     PROCESS_BYTES,
@@ -148,6 +149,12 @@ def test_a_part_that_cannot_be_read_says_so_in_one_sentence(pair, tmp_path):
         compute(dump, ExportParams("message", "UTC"), parts=3, workers=2)
     text = str(err.value)
     assert "\n" not in text and str(copy) in text and "cannot be read" in text, text
+    assert multiprocessing.active_children() == []
+    # a file of the saved copy deleted under the dump (the parent reads only the index): the
+    # sentence the parent would say
+    messages.unlink()
+    with pytest.raises(SavedCopyGone, match="no longer there"):
+        compute(dump, ExportParams("message", "UTC"), parts=3, workers=2)
     assert multiprocessing.active_children() == []
     # the next export starts a new pool, and works
     got = compute(from_cache, ExportParams("tag", "UTC"), parts=2, workers=2)

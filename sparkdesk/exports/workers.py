@@ -23,9 +23,9 @@ second to start (Python, pandas, pyarrow). Its processes share
 A Cancel (or a failed part) sets the slot's flag, drops the parts not yet started, waits for
 the running ones to stop at their next checkpoint, and shuts the pool down when no other
 export uses it: no process stays behind. An exception raised in a child comes back with
-its own type (``MemoryLimitTooSmall``, say); a cache file that cannot be read becomes one
-sentence (``PartReadError``); a child that dies (the system out of memory) another
-(``WorkerDied``).
+its own type (``MemoryLimitTooSmall``, say); a saved copy deleted under the dump is the
+parent's own sentence (``store.SavedCopyGone``), a damaged one another (``PartReadError``),
+and a child that dies (the system out of memory) a third (``WorkerDied``).
 """
 
 from __future__ import annotations
@@ -43,6 +43,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sparkdesk.dump import store
+from sparkdesk.dump.model import DumpRefused
 from sparkdesk.exports.params import ExportParams
 from sparkdesk.exports.scope import Scope
 from sparkdesk.tasks import Cancelled, CancelToken, Progress
@@ -126,9 +128,12 @@ def _read_part(task: PartTask):
 
     try:
         return narrow_from_store(_open(task.folder), task.positions)
-    except (Cancelled, MemoryError):
+    except (Cancelled, MemoryError, DumpRefused):  # SavedCopyGone among them: its own sentence
         raise
-    except Exception as err:  # noqa: BLE001 - a damaged or vanished file, whatever the library says
+    except OSError as err:  # deleted under the parent's dump, as the parent would say
+        _OPENED = None
+        raise store.gone(Path(task.folder), err) from None
+    except Exception as err:  # noqa: BLE001 - a damaged file, whatever the library says
         _OPENED = None
         raise PartReadError(
             f"The dump's saved copy in {task.folder} cannot be read ({err}): "
