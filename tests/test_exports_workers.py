@@ -169,7 +169,7 @@ def test_the_command_line_says_a_worker_s_failure_in_one_sentence(monkeypatch, c
     def fail(*_args, **_kwargs):
         raise PartReadError(sentence)
 
-    monkeypatch.setattr(cli, "_compute", fail)
+    monkeypatch.setattr(cli, "_export_one", fail)  # one type: computed and written by export_to_file
     dump = CONFORMANCE / "dump"
     assert cli.main(["export", str(dump), "--type", "team", "--tz", "UTC", "--quiet", "--no-cache"]) == 1
     assert capsys.readouterr().err.strip().splitlines()[-1] == f"sparkdesk: {sentence}"
