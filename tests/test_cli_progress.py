@@ -292,7 +292,7 @@ def budgets(monkeypatch):
     seen: list[int | None] = []
     real = registry.make_plan
 
-    def make_plan(dump, scope, export_id, *, memory_limit=None, parts=None, streamed=False):
+    def make_plan(dump, scope, export_id, *, memory_limit=None, parts=None, streamed=False, workers=1):
         seen.append(memory_limit)
         return real(dump, scope, export_id, memory_limit=memory_limit, parts=parts)
 
@@ -321,7 +321,7 @@ def test_compute_gets_the_limit_from_the_flag_the_environment_or_the_default(
 
 
 def test_a_limit_too_small_exits_1_with_its_sentence(monkeypatch, tmp_path, capsys):
-    def make_plan(dump, scope, export_id, *, memory_limit=None, parts=None, streamed=False):
+    def make_plan(dump, scope, export_id, *, memory_limit=None, parts=None, streamed=False, workers=1):
         raise MemoryLimitTooSmall(1_234_567_890, memory_limit)
 
     monkeypatch.setattr(registry, "make_plan", make_plan)
