@@ -203,12 +203,15 @@ _TABLES = {
 }
 
 
-def test_the_index_selects_every_conversation_with_a_time_in_the_range(tmp_path):
-    folder = tmp_path / "d"
+def _write_tables(folder: Path) -> Path:
     folder.mkdir()
     for name, text in _TABLES.items():
         (folder / name).write_text(text)
-    from_cache = cached([folder])
+    return folder
+
+
+def test_the_index_selects_every_conversation_with_a_time_in_the_range(tmp_path):
+    from_cache = cached([_write_tables(tmp_path / "d")])
     assert len(from_cache.report.rejected) == 0
     start = int(pd.Timestamp("2025-03-10T00:00:00Z").value // 1_000_000)
     end = int(pd.Timestamp("2025-03-11T00:00:00Z").value // 1_000_000)
@@ -296,9 +299,9 @@ def test_pruning_keeps_the_entry_of_a_dump_open_in_this_process(tmp_path, monkey
 
     monkeypatch.setenv("SPARKDESK_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setattr(cache, "MAX_ENTRIES", 1)
-    first = cached([CONFORMANCE / "dump"] if CONFORMANCE.exists() else [bundled_demo_path()])
+    first = cached([bundled_demo_path()])
     folder = first.store.folder
-    cached([bundled_demo_path()])  # a second entry: one is kept, and the open one besides
+    cached([_write_tables(tmp_path / "other")])  # a second entry: one is kept, and the open one besides
     assert folder.exists()
     assert compute(first, ExportParams("team", "UTC")).shape[0] > 0
     del first
