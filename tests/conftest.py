@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+
+CONFORMANCE = Path(__file__).resolve().parents[2] / "shared" / "conformance"
 
 
 @pytest.fixture(autouse=True)
@@ -58,3 +62,22 @@ else:
         suppress_health_check=_SLOW_OK,
     )
     settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+@pytest.fixture(scope="module")
+def conformance_dump():
+    """The public conformance dump, read into memory (skipped where the sets are absent)."""
+    if not CONFORMANCE.exists():
+        pytest.skip("the conformance sets are not next to this checkout")
+    from sparkdesk.dump import load_dumps
+
+    return load_dumps([CONFORMANCE / "dump"], cache=False)
+
+
+@pytest.fixture(scope="module")
+def demo_dump():
+    """The bundled demo dump, read into memory."""
+    from sparkdesk.dump import load_dumps
+    from sparkdesk.resources import bundled_demo_path
+
+    return load_dumps([bundled_demo_path()], cache=False)

@@ -49,18 +49,6 @@ def same(got: pd.DataFrame, want: pd.DataFrame, what: str) -> None:
     pd.testing.assert_frame_equal(got, want, obj=what)
 
 
-@pytest.fixture(scope="module")
-def conformance_dump():
-    if not CONFORMANCE.exists():
-        pytest.skip("the conformance sets are not next to this checkout")
-    return load_dumps([CONFORMANCE / "dump"], cache=False)
-
-
-@pytest.fixture(scope="module")
-def demo_dump():
-    return load_dumps([bundled_demo_path()], cache=False)
-
-
 def _conformance_params() -> list:
     sets = json.loads((CONFORMANCE / "params.json").read_text()) if CONFORMANCE.exists() else []
     return [pytest.param(ps, t, id=f"{ps['name']}-{t}") for ps in sets for t in EXPORT_IDS]

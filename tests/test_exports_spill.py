@@ -47,18 +47,6 @@ PARTS, BLOCK = 7, 3  # tiny parts, merge blocks of three rows: many runs, many m
 DEMO_BLOCK = 20  # the demo's 5,000 messages in blocks of a few rows: hundreds of merge rounds
 
 
-@pytest.fixture(scope="module")
-def conformance_dump():
-    if not CONFORMANCE.exists():
-        pytest.skip("the conformance sets are not next to this checkout")
-    return load_dumps([CONFORMANCE / "dump"], cache=False)
-
-
-@pytest.fixture(scope="module")
-def demo_dump():
-    return load_dumps([bundled_demo_path()], cache=False)
-
-
 @pytest.fixture
 def runs_made(monkeypatch):
     """Every SortedRuns export_to_file makes (so a test knows the merge was taken)."""
