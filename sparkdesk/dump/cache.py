@@ -234,9 +234,10 @@ def _read_frame(path: Path, meta: dict) -> pd.DataFrame:
     return _to_frame(tbl, meta, path.name)
 
 
-def _check_file(path: Path, meta: dict) -> None:
+def _check_file(path: Path, meta: dict) -> np.ndarray:
     """The file's size, columns, rows and dtypes are its manifest's: its footer, batch headers
-    and first rows are read, not the rest."""
+    and first rows are read, not the rest. The rows of each record batch (``store.Store``
+    reads a table batch by batch)."""
     if path.stat().st_size != meta["bytes"]:
         raise _Unusable(f"{path.name} has {path.stat().st_size} bytes, not {meta['bytes']}")
     with pa.memory_map(str(path), "r") as source:
@@ -246,6 +247,7 @@ def _check_file(path: Path, meta: dict) -> None:
             raise _Unusable(f"{path.name} does not hold the columns or rows of its manifest")
         sample = pa.Table.from_batches(batches[:1], schema=reader.schema).slice(0, SAMPLE_ROWS)
         _to_frame(sample, meta, path.name)  # its first rows give back the manifest's dtypes
+        return np.array([b.num_rows for b in batches], np.int64)
 
 
 def _to_frame(tbl: pa.Table, meta: dict, label: str) -> pd.DataFrame:
@@ -351,8 +353,8 @@ class CacheEntry:
         if m.get("cache_version") != CACHE_VERSION or m.get("key") != self.key:
             raise _Unusable("the manifest is of another version or key")
         names = m["tables"]
-        for name in names:  # a missing, truncated or foreign file is found now, not at first use
-            _check_file(self.folder / f"{name}.arrow", m["frames"][name])
+        # a missing, truncated or foreign file is found now, not at first use
+        batches = {name: _check_file(self.folder / f"{name}.arrow", m["frames"][name]) for name in names}
         prog.step(0.5, "Opening the import report")
 
         def read(name: str) -> pd.DataFrame:
@@ -371,6 +373,7 @@ class CacheEntry:
             {n: m["frames"][n]["rows"] for n in names},
             {n: m["frames"][n]["bytes"] for n in names},
             frame_of,
+            batches,
         )
         rejected = _read_frame(self.folder / "_rejected.arrow", m["frames"]["_rejected"])
         warnings = _read_frame(self.folder / "_warnings.arrow", m["frames"]["_warnings"])

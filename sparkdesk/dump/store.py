@@ -30,7 +30,6 @@ the pages read do not stay in the process's memory.
 from __future__ import annotations
 
 import json
-import threading
 import weakref
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -245,7 +244,8 @@ class Store:
     """The index of one cache entry, and row reads of its tables.
 
     ``frame_of(name, table)`` turns an Arrow table read from ``name``'s file into the
-    frame the cache gives back (``cache._to_frame``: dtypes as stored in the manifest).
+    frame the cache gives back (``cache._to_frame``: dtypes as stored in the manifest);
+    ``batch_rows[name]``: the rows of each record batch of that file (``cache._check_file``).
     """
 
     def __init__(
@@ -254,6 +254,7 @@ class Store:
         rows: Mapping[str, int],
         sizes: Mapping[str, int],
         frame_of: Callable[[str, pa.Table], pd.DataFrame],
+        batch_rows: Mapping[str, np.ndarray],
     ):
         self.folder = folder
         self.rows = dict(rows)
@@ -263,8 +264,7 @@ class Store:
         if meta.get("version") != INDEX_VERSION:
             raise ValueError("index of another version")
         self._files = set(meta["files"])
-        self._lock = threading.Lock()
-        self._batches: dict[str, np.ndarray] = {}
+        self._batch_rows = dict(batch_rows)
         _LIVE.add(self)
 
     @property
@@ -343,8 +343,8 @@ class Store:
 
     def _read(self, name: str, rows: np.ndarray) -> pd.DataFrame:
         path = str(self.folder / f"{name}.arrow")
-        ends = np.cumsum(self._batch_rows(name, path))
-        starts = ends - self._batch_rows(name, path)
+        ends = np.cumsum(self._batch_rows[name])
+        starts = ends - self._batch_rows[name]
         taken = []
         with pa.OSFile(path, "r") as source:
             reader = pa.ipc.open_file(source)
@@ -355,14 +355,3 @@ class Store:
         # one chunk per batch read, as a whole table's columns have: no copy to join them
         table = pa.Table.from_batches(taken, schema=schema) if taken else schema.empty_table()
         return self._frame_of(name, table)
-
-    def _batch_rows(self, name: str, path: str) -> np.ndarray:
-        """The rows of each record batch of a table's file, from its batch headers (memory-mapped:
-        no data page is read), found once."""
-        with self._lock:
-            if name not in self._batches:
-                with pa.memory_map(path, "r") as source:
-                    reader = pa.ipc.open_file(source)
-                    counts = [reader.get_batch(i).num_rows for i in range(reader.num_record_batches)]
-                self._batches[name] = np.array(counts, np.int64)
-            return self._batches[name]

@@ -44,7 +44,6 @@ import pyarrow.compute as pc
 from sparkdesk.dump import store
 from sparkdesk.dump.model import Dump
 from sparkdesk.exports import tables
-from sparkdesk.exports.grouping import whole
 from sparkdesk.exports.scope import CORE, Scope
 from sparkdesk.exports.shape import sort_rows
 from sparkdesk.memory import MemoryLimitTooSmall
@@ -68,8 +67,7 @@ LockNeighbours = store.LockNeighbours
 WHOLE_CONTACTS = frozenset({"contact"})
 
 
-def _ids(series: pd.Series) -> pa.Array:
-    return whole(pa.array(series, type=pa.large_string()))
+_ids = store.ids  # a text column as one contiguous Arrow array
 
 
 def filter_series(series: pd.Series, keep: np.ndarray) -> pd.Series:
@@ -457,11 +455,14 @@ def _ms(t: pd.Timestamp | None) -> int | None:
     return None if t is None else int(pd.Timestamp(t).tz_convert("UTC").as_unit("ms").asm8.view("i8"))
 
 
-def narrow_from_store(dump: Dump, core: np.ndarray) -> Dump:
+def narrow_from_store(
+    dump: Dump, core: np.ndarray, context: tuple[np.ndarray, np.ndarray] | None = None
+) -> Dump:
     """``narrow_dump`` read from the cache: the conversations at positions ``core`` whole,
-    with their lock context, and every reference table; only their rows are read."""
+    with their lock context, and every reference table; only their rows are read.
+    ``context``: ``Store.with_lock_context(core)``, when already found."""
     st = dump.store
-    kept, is_core = st.with_lock_context(core)
+    kept, is_core = context if context is not None else st.with_lock_context(core)
     tick = checkpoints(8)
     tick()
     cut = dict(st.tables_of(kept, is_core, tick))
@@ -484,17 +485,25 @@ class StoreParts:
         pos = np.arange(st.conversations) if positions is None else np.asarray(positions, np.int64)
         self.dump, self.n = dump, max(1, min(n, len(pos)))
         self._groups = [pos[part] for part in _cut(st, pos, self.n)]
+        self._context: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+    def _with_context(self, p: int) -> tuple[np.ndarray, np.ndarray]:
+        """``Store.with_lock_context`` of part ``p``, found once (the budget sizes the parts
+        with it, then each part reads it)."""
+        if p not in self._context:
+            self._context[p] = self.dump.store.with_lock_context(self._groups[p])
+        return self._context[p]
 
     def kept(self, p: int) -> int:
         """How many conversations part ``p`` reads: its own and their lock context."""
-        return len(self.dump.store.with_lock_context(self._groups[p])[0])
+        return len(self._with_context(p)[0])
 
     def ids(self, p: int) -> np.ndarray:
         """Positions of part ``p``'s conversations."""
         return self._groups[p]
 
     def sub_dump(self, p: int) -> Dump:
-        return narrow_from_store(self.dump, self._groups[p])
+        return narrow_from_store(self.dump, self._groups[p], self._with_context(p))
 
 
 def _cut(st: store.Store, pos: np.ndarray, n: int) -> list[np.ndarray]:
