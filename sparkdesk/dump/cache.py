@@ -209,6 +209,15 @@ def _frame_to_arrow(df: pd.DataFrame) -> tuple[pa.Table, dict]:
     return tbl, meta
 
 
+def report_frames(dump: Dump) -> dict[str, tuple[pa.Table, dict]]:
+    """The entry's frames besides the tables: the import report and the channels."""
+    return {
+        "_rejected": _frame_to_arrow(dump.report.rejected),
+        "_warnings": _frame_to_arrow(dump.report.warnings),
+        "_channels": _frame_to_arrow(dump.channels()),
+    }
+
+
 def _write_arrow(tbl: pa.Table, path: Path, prog: Progress, lo: float, hi: float, text: str) -> int:
     options = pa.ipc.IpcWriteOptions(compression=COMPRESSION)
     batches = tbl.to_batches(max_chunksize=BATCH_ROWS)
@@ -415,50 +424,70 @@ class CacheEntry:
         return saved
 
     def _store(self, dump: Dump, prog: Progress) -> bool:
-        if cache_key(self._paths, self._max)[0] != self.key:
+        if self.inputs_changed():
             log.info("dump cache: an input changed while it was read; not saved")
             return False
         frames = {}
         for name, df in dump.tables.items():
             prog.step(0.0, "Preparing the dump for a quick re-open")  # a Cancel is seen between tables
             frames[name] = _frame_to_arrow(df)
-        frames["_rejected"] = _frame_to_arrow(dump.report.rejected)
-        frames["_warnings"] = _frame_to_arrow(dump.report.warnings)
-        frames["_channels"] = _frame_to_arrow(dump.channels())
+        frames.update(report_frames(dump))
         prog.step(0.0, "Indexing the dump's conversations for quick questions")
         index = store.build_index(dump.tables)
         need = sum(t.nbytes for t, _m in frames.values()) + sum(a.nbytes for a in index.values())
-        self.root.mkdir(parents=True, exist_ok=True)
-        if shutil.disk_usage(self.root).free < need + FREE_SPACE_MARGIN:
+        if not self.room_for(need):
             log.info("dump cache: not enough free disk space for %d bytes; not saved", need)
             return False
-        tmp = self.root / f"{_TMP_PREFIX}{self.key}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-        tmp.mkdir()
+        tmp = self.temp_folder()
         try:
             metas = self._write_frames(frames, tmp, prog, need)
             store.write_index(index, tmp)
-            span = dump.time_span()
-            manifest = {
-                "cache_version": CACHE_VERSION,
-                "key": self.key,
-                "written": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-                "sources": list(dump.sources),
-                "snapshot": _snapshot_to_json(dump.snapshot),
-                "organization": dump.organization,
-                "url_template": dump.url_template,
-                "tables": list(dump.tables),
-                "stats": {t: asdict(s) for t, s in dump.report.stats.items()},
-                "ignored_files": list(dump.report.ignored_files),
-                "frames": metas,
-                "time_span": None if span is None else [_snapshot_to_json(t) for t in span],
-                "inputs": self.doc,
-            }
-            (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
-            os.rename(tmp, self.folder)  # fails when another process saved it first: fine
+            self.finish(tmp, dump, metas)
         finally:
             _remove(tmp)  # nothing left there after a successful rename
-        prune(self.root, keep=self.key)
         return True
+
+    def inputs_changed(self) -> bool:
+        """Did an input change since the key was made (while it was read)?"""
+        return cache_key(self._paths, self._max)[0] != self.key
+
+    def room_for(self, need: int) -> bool:
+        """Is there room for ``need`` more bytes, leaving ``FREE_SPACE_MARGIN`` free?"""
+        self.root.mkdir(parents=True, exist_ok=True)
+        return shutil.disk_usage(self.root).free >= need + FREE_SPACE_MARGIN
+
+    def temp_folder(self) -> Path:
+        """A new folder to write this entry in; ``finish`` makes it the entry. Pruning
+        removes one a crashed process left behind."""
+        tmp = self.root / f"{_TMP_PREFIX}{self.key}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        tmp.mkdir(parents=True)
+        return tmp
+
+    def finish(self, tmp: Path, dump: Dump, metas: dict) -> None:
+        """Write the manifest of ``dump`` (whose files ``metas`` describes) in ``tmp``,
+        make ``tmp`` this entry, then prune."""
+        span = dump.time_span()
+        manifest = {
+            "cache_version": CACHE_VERSION,
+            "key": self.key,
+            "written": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "sources": list(dump.sources),
+            "snapshot": _snapshot_to_json(dump.snapshot),
+            "organization": dump.organization,
+            "url_template": dump.url_template,
+            "tables": list(dump.tables),
+            "stats": {t: asdict(s) for t, s in dump.report.stats.items()},
+            "ignored_files": list(dump.report.ignored_files),
+            "frames": metas,
+            "time_span": None if span is None else [_snapshot_to_json(t) for t in span],
+            "inputs": self.doc,
+        }
+        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+        try:
+            os.rename(tmp, self.folder)
+        except OSError:  # another process saved it first: fine
+            log.info("dump cache: entry %s was saved by another process", self.key)
+        prune(self.root, keep=self.key)
 
     def _write_frames(self, frames: dict, folder: Path, prog: Progress, total: int) -> dict:
         metas = {}

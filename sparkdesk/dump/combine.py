@@ -8,6 +8,7 @@ table (warnings); the report (``report.build_report``); and the tables as pandas
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -19,7 +20,7 @@ import pyarrow.compute as pc
 from sparkdesk.dump.arrays import flat, np_mask
 from sparkdesk.dump.containers import DumpSource
 from sparkdesk.dump.fingerprint import maybe_duplicates
-from sparkdesk.dump.model import Dump, DumpRefused
+from sparkdesk.dump.model import Dump, DumpRefused, ImportReport
 from sparkdesk.dump.report import add_row_warnings, build_report, warn_row
 from sparkdesk.dump.schema import SNAPSHOT_COLUMNS, TABLES, TableSpec, table_spec
 from sparkdesk.dump.state import State, wait
@@ -51,7 +52,33 @@ OWNERS: tuple[tuple[str, str, str, str], ...] = (
 
 
 def combine(state: State, prog: Progress) -> Dump:
-    """Steps two and three, the snapshot, reference warnings, then the report.
+    """Steps two and three, the snapshot, reference warnings, then the report."""
+    done = combine_tables(state, prog, _to_pandas)
+    return Dump(
+        sources=[s.label for s in state.sources],
+        tables=done.tables,
+        snapshot=done.snapshot,
+        report=done.report,
+        organization=done.organization,
+        url_template=done.url_template,
+    )
+
+
+@dataclass
+class Combined:
+    """What ``combine_tables`` gives: each final table passed through ``finish``, and the rest."""
+
+    tables: dict
+    snapshot: pd.Timestamp
+    report: ImportReport
+    organization: str | None
+    url_template: str | None
+
+
+def combine_tables(state: State, prog: Progress, finish: Callable[[pa.Table], object]) -> Combined:
+    """Steps two and three, the snapshot, reference warnings and the report, over the tables
+    of ``state.parts``; each final table goes through ``finish`` (to pandas, for the
+    import in memory; a staged import keeps Arrow).
 
     The hashing (duplicates, orphans, unknown references) runs on two threads; Arrow
     and numpy release the GIL, so both cores work.
@@ -67,7 +94,7 @@ def combine(state: State, prog: Progress) -> Dump:
         # the tables are final: the pool converts them (after the reference checks queued
         # before) while this thread collects the warnings and writes the report
         largest = sorted(tables, key=lambda n: -tables[n].num_rows)
-        converting = {name: pool.submit(_to_pandas, tables[name]) for name in largest}
+        converting = {name: pool.submit(finish, tables[name]) for name in largest}
         prog.step(0.6, "Checking references")
         _reference_warnings(state, tables, checks.unknown)
         for name, st in state.stats.items():
@@ -76,19 +103,12 @@ def combine(state: State, prog: Progress) -> Dump:
         with running(prog.sub(0.7, 0.85)):  # checkpoints inside: a report of millions of rows takes seconds
             report = build_report(state)
         prog.step(0.85, "Preparing tables")
-        frames = {name: wait(converting[name], prog, lambda: 0.9, "Preparing tables") for name in tables}
+        finished = {name: wait(converting[name], prog, lambda: 0.9, "Preparing tables") for name in tables}
     finally:  # on Cancel, drop the checks not started and leave the running ones to end alone
         pool.shutdown(wait=False, cancel_futures=True)
     prog.step(1.0, "Done", force=True)
     org, url = _manifest_fields(state.sources)
-    return Dump(
-        sources=[s.label for s in state.sources],
-        tables=frames,
-        snapshot=snapshot,
-        report=report,
-        organization=org,
-        url_template=url,
-    )
+    return Combined(finished, snapshot, report, org, url)
 
 
 # ---------------------------------------------------------------- steps two and three
@@ -132,7 +152,7 @@ def duplicated_last(cols: list[pa.ChunkedArray]) -> np.ndarray:
 
 def _key_groups(spec: TableSpec, tbl: pa.Table) -> list[tuple[np.ndarray | None, list[str]]]:
     """(rows mask or None for all, key columns) per way of comparing rows of this table."""
-    every = spec.column_names
+    every = [c for c in tbl.column_names if c != "_seq"]  # spec columns (and a slim table's _payload)
     if not spec.key:
         return [(None, every)]
     if spec.name == "conversation_events" or spec.alt_key:

@@ -16,7 +16,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -195,31 +195,78 @@ def _timestamp_columns(tf: TableFile, pos: dict[str, int], names: list[str], sam
 def read_csv(tf: TableFile, meter: ReadMeter | None = None) -> RawFile:
     """All cells as strings, empty cells as null, RFC 4180 quoting with new lines in values
     (timestamp columns of the usual form as timestamps, see ``_PLAIN_TS``)."""
-    headers, sample = read_csv_header(tf, SAMPLE_RECORDS)
-    pos, unknown, dup = map_headers(tf, headers)
-    if not sample:  # pyarrow cannot skip a header that ends the file without a new line
-        return RawFile(pa.table({c: pa.array([], pa.large_string()) for c in pos}), headers, unknown, dup)
-    names = [f"c{i}" for i in range(len(headers))]
-    strings = {n: pa.large_string() for n in names}
-    typed = _timestamp_columns(tf, pos, names, sample)
+    setup = _csv_setup(tf)
+    if setup.empty:  # pyarrow cannot skip a header that ends the file without a new line
+        return setup.raw(_empty_strings(setup.pos), 0)
     try:
         try:
-            t, malformed = _read_csv_as(tf, meter, names, pos, {**strings, **typed})
+            t, malformed = _read_csv_as(tf, meter, setup, setup.first_types)
         except pa.ArrowInvalid:
-            if not typed or (meter is not None and meter.stopped):
+            if not setup.typed or (meter is not None and meter.stopped):
                 raise
             if meter is not None:
                 meter.restart()
-            t, malformed = _read_csv_as(tf, meter, names, pos, strings)
+            t, malformed = _read_csv_as(tf, meter, setup, setup.strings)
     except (pa.ArrowInvalid, OSError, EOFError) as err:
         raise _unreadable(tf, err) from None
-    n = t.num_rows
-    t = t.rename_columns(list(pos.keys()))
-    return RawFile(t, headers, unknown, dup, malformed=malformed, n_rows=n)
+    return setup.raw(t, malformed)
+
+
+@dataclass
+class _CsvSetup:
+    """What the header and the first records decide before pyarrow reads a CSV."""
+
+    headers: list[str]
+    pos: dict[str, int]  # spec column -> position in the file
+    unknown: list[str]
+    duplicate: list[str]
+    names: list[str]  # the names pyarrow gives the file's columns
+    strings: dict  # every column as text
+    typed: dict  # the timestamp columns pyarrow may parse itself
+    empty: bool  # no record after the header
+
+    @property
+    def first_types(self) -> dict:
+        return {**self.strings, **self.typed}
+
+    def raw(self, t: pa.Table, malformed: int) -> RawFile:
+        n = t.num_rows
+        t = t.rename_columns(list(self.pos.keys()))
+        return RawFile(t, self.headers, self.unknown, self.duplicate, malformed=malformed, n_rows=n)
+
+
+def _csv_setup(tf: TableFile) -> _CsvSetup:
+    headers, sample = read_csv_header(tf, SAMPLE_RECORDS)
+    pos, unknown, dup = map_headers(tf, headers)
+    names = [f"c{i}" for i in range(len(headers))]
+    strings = {n: pa.large_string() for n in names}
+    typed = _timestamp_columns(tf, pos, names, sample) if sample else {}
+    return _CsvSetup(headers, pos, unknown, dup, names, strings, typed, not sample)
+
+
+def _empty_strings(pos: dict[str, int]) -> pa.Table:
+    return pa.table({c: pa.array([], pa.large_string()) for c in pos})
+
+
+def _csv_options(setup: _CsvSetup, types: dict, on_invalid: Callable, block_bytes: int | None = None) -> dict:
+    read = pacsv.ReadOptions(column_names=setup.names, skip_rows_after_names=1)
+    if block_bytes:
+        read.block_size = block_bytes
+    return {
+        "read_options": read,
+        "parse_options": pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_invalid),
+        "convert_options": pacsv.ConvertOptions(
+            column_types=types,
+            null_values=[""],
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=True,
+            include_columns=[setup.names[i] for i in setup.pos.values()],
+        ),
+    }
 
 
 def _read_csv_as(
-    tf: TableFile, meter: ReadMeter | None, names: list[str], pos: dict[str, int], types: dict
+    tf: TableFile, meter: ReadMeter | None, setup: _CsvSetup, types: dict
 ) -> tuple[pa.Table, int]:
     """The file's known columns with these types, and the number of records skipped for
     a wrong cell count."""
@@ -230,19 +277,61 @@ def _read_csv_as(
         return "skip"
 
     with tf.open_arrow(meter) as stream:
-        t = pacsv.read_csv(
-            stream,
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows_after_names=1),
-            parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_invalid),
-            convert_options=pacsv.ConvertOptions(
-                column_types=types,
-                null_values=[""],
-                strings_can_be_null=True,
-                quoted_strings_can_be_null=True,
-                include_columns=[names[i] for i in pos.values()],
-            ),
-        )
+        t = pacsv.read_csv(stream, **_csv_options(setup, types, on_invalid))
     return t, malformed[0]
+
+
+RESTART = None  # what ``read_blocks`` yields when the file is read again from its start
+
+
+def read_blocks(tf: TableFile, meter: ReadMeter | None, block_bytes: int) -> Iterator[RawFile | None]:
+    """The file's cells a block of about ``block_bytes`` at a time, as ``read_file`` reads
+    them whole: a file larger than memory is never held at once.
+
+    A CSV whose timestamps the first records said pyarrow could parse may hold another
+    form further on: the read then fails mid-file and starts again with every column as
+    text. ``RESTART`` is yielded first, and the caller drops what it had of the file.
+    Other formats come whole, as one block.
+    """
+    if tf.fmt != "csv":
+        yield read_file(tf, meter)
+        return
+    setup = _csv_setup(tf)
+    if setup.empty:
+        yield setup.raw(_empty_strings(setup.pos), 0)
+        return
+    attempts = [setup.first_types, setup.strings] if setup.typed else [setup.strings]
+    for k, types in enumerate(attempts):
+        try:
+            yield from _csv_blocks(tf, meter, setup, types, block_bytes)
+            return
+        except pa.ArrowInvalid as err:
+            if k + 1 == len(attempts) or (meter is not None and meter.stopped):
+                raise _unreadable(tf, err) from None
+            if meter is not None:
+                meter.restart()
+        except (OSError, EOFError) as err:
+            raise _unreadable(tf, err) from None
+        yield RESTART
+
+
+def _csv_blocks(
+    tf: TableFile, meter: ReadMeter | None, setup: _CsvSetup, types: dict, block_bytes: int
+) -> Iterator[RawFile]:
+    malformed = [0]
+
+    def on_invalid(_row: object) -> str:
+        malformed[0] += 1
+        return "skip"
+
+    with tf.open_arrow(meter) as stream:
+        reader = pacsv.open_csv(stream, **_csv_options(setup, types, on_invalid, block_bytes))
+        seen = 0
+        for batch in reader:
+            count, seen = malformed[0] - seen, malformed[0]
+            yield setup.raw(pa.Table.from_batches([batch]), count)
+        if malformed[0] > seen:  # records skipped after the last block
+            yield setup.raw(reader.schema.empty_table(), malformed[0] - seen)
 
 
 def _csv_records(tf: TableFile):

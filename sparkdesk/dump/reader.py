@@ -50,16 +50,16 @@ from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
-import pyarrow as pa
 
 from sparkdesk.dump import cache as dump_cache
 from sparkdesk.dump.combine import combine
 from sparkdesk.dump.containers import ReadMeter, TableFile, discover
 from sparkdesk.dump.model import Dump
 from sparkdesk.dump.parse import RawFile, read_file
-from sparkdesk.dump.report import add_row_warnings, warn_row
-from sparkdesk.dump.state import FileRun, State, wait
-from sparkdesk.dump.validate import Checked, check_file
+from sparkdesk.dump.report import warn_row
+from sparkdesk.dump.state import State, wait
+from sparkdesk.dump.step_one import FileNotes, accepted, add_run, file_warnings
+from sparkdesk.dump.validate import check_file
 from sparkdesk.tasks import CancelToken, Progress, ProgressFn, as_progress, running
 
 DEFAULT_MAX_UNPACKED = 20 * 2**30
@@ -170,43 +170,11 @@ def _read_sources(state: State, prog: Progress) -> None:
 
 def _read_one(state: State, dump: int, tf: TableFile, raw: RawFile) -> None:
     """Check and file away one table file as read."""
-    _file_warnings(state, tf, raw)
+    file_warnings(state, tf, raw)
+    seq = np.arange(state.next_seq, state.next_seq + raw.n_rows, dtype=np.int64)
     checked = check_file(tf.table, raw)
-    run = FileRun(tf, dump, state.next_seq, raw.n_rows, len(raw.headers), raw.malformed, raw.bad_records)
-    state.runs.append(run)
-    state.next_seq += raw.n_rows
-    st = state.stats[tf.table]
-    st.files.append(tf.label)
-    st.read += raw.n_rows + raw.malformed + len(raw.bad_records)
-    st.rejected += raw.malformed + len(raw.bad_records)
-    seq = np.arange(run.seq_start, run.seq_start + raw.n_rows, dtype=np.int64)
-    _note_step_one(state, tf.table, checked, seq)
-    ok = checked.errors.code == 0
-    tbl = checked.table.append_column("_seq", pa.array(seq, pa.int64()))
-    if not ok.all():
-        tbl = tbl.filter(pa.array(ok))
-    state.parts[tf.table].append(tbl)
-
-
-def _file_warnings(state: State, tf: TableFile, raw: RawFile) -> None:
-    for h in raw.unknown:
-        state.pending.table_warnings.append(
-            warn_row(tf.table, tf.label, None, h, "unknown column ignored: it is not part of the table")
-        )
-    for h in raw.duplicate:
-        state.pending.table_warnings.append(
-            warn_row(tf.table, tf.label, None, h, "repeated column ignored: the first one is read")
-        )
-
-
-def _note_step_one(state: State, table: str, checked: Checked, seq: np.ndarray) -> None:
-    """Record rejections (first rule broken) and naive-timestamp warnings of one file."""
-    code = checked.errors.code
-    for i, (column, reason) in enumerate(checked.errors.reasons, 1):
-        rows = seq[code == i]
-        state.pending.rejected.append((table, rows, column, reason))
-        state.stats[table].rejected += len(rows)
-    for column, mask in checked.naive.items():
-        rows = seq[mask & (code == 0)]
-        if len(rows):
-            add_row_warnings(state, table, rows, column, "timestamp without a UTC offset, read as UTC")
+    notes = FileNotes()
+    notes.add(checked, seq)
+    add_run(state, dump, tf, raw.n_rows, len(raw.headers), raw.malformed, raw.bad_records)
+    notes.note(state, tf.table)
+    state.parts[tf.table].append(accepted(checked, seq))
