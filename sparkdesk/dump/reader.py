@@ -52,6 +52,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 import numpy as np
 
 from sparkdesk.dump import cache as dump_cache
+from sparkdesk.dump import staged
 from sparkdesk.dump.combine import combine
 from sparkdesk.dump.containers import ReadMeter, TableFile, discover
 from sparkdesk.dump.model import Dump
@@ -100,6 +101,10 @@ def load_dumps(
     zips: list[zipfile.ZipFile] = []
     try:
         sources = discover(paths, max_unpacked_bytes, zips)
+        if entry is not None and staged.wanted(sources):  # large: imported into the cache entry
+            dump = staged.import_into(entry, sources, prog)
+            if dump is not None:
+                return dump
         state = State(sources)
         _read_sources(state, work.sub(0.0, READ_SHARE))
         dump = combine(state, work.sub(READ_SHARE, 1.0))

@@ -1,0 +1,385 @@
+"""A large dump imported straight into its cache entry: memory follows its keys, not its text.
+
+The import in memory (``reader``) holds every cell of every table at once: 5.6 GiB for a
+1,000,000-conversation dump, about 47 GiB for ten million. Steps two and three, the
+snapshot, the reference warnings and the index need only a table's ids, owners and
+times. So a dump of ``STAGED_MIN_BYTES`` or more, imported with the cache on, goes
+this way instead:
+
+1. Each file is read ``BLOCK_BYTES`` at a time (``parse.read_blocks``) and checked block
+   by block (step one). The rows that pass are written at once, in the cache's own form,
+   to a staging file of the entry being written; only their *slim* columns (every column
+   but ``PAYLOAD``'s: message text, labels, answers...) stay in memory.
+2. ``combine.combine_tables`` runs on the slim tables, exactly as on whole ones: the
+   same duplicates, orphans, snapshot, warnings and report. Only one comparison reads a
+   payload column: an event without an ``event_id`` is a duplicate of another when every
+   column is equal, so a slim event keeps ``_payload``, a 64-bit hash of its payload
+   cells (set only on such rows; two different rows that are equal in every other
+   column would have to collide, a chance of 2**-64).
+3. Each table's file is written from its staging files, keeping the rows that are left
+   (a staging file is renamed into place when nothing was dropped and it is the table's
+   only one), then the index (``store.build_index``, from the slim tables) and the
+   manifest. The ``Dump`` returned is the cache entry opened again: its tables are read
+   when first used, and ``store.Store`` reads the rows a question needs.
+
+The result is the ``Dump`` that the import in memory gives, report included (the tests
+compare both on every test dump, with blocks of a few rows). What is not staged:
+JSON Lines and Parquet files are read whole (as one block). When there is no room on
+the disk for the staging files, or anything unexpected happens, ``import_into`` gives
+None and the caller imports in memory, as before.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from sparkdesk.dump import cache as dump_cache
+from sparkdesk.dump import store
+from sparkdesk.dump.arrays import np_mask
+from sparkdesk.dump.combine import _empty_table, _to_pandas, combine_tables
+from sparkdesk.dump.containers import DumpSource, TableFile
+from sparkdesk.dump.model import Dump, DumpRefused
+from sparkdesk.dump.parse import RESTART, RawFile, read_blocks
+from sparkdesk.dump.report import warn_row
+from sparkdesk.dump.schema import TABLES, table_spec
+from sparkdesk.dump.state import State
+from sparkdesk.dump.step_one import FileNotes, accepted, add_run, file_warnings
+from sparkdesk.dump.validate import check_file
+from sparkdesk.tasks import Cancelled, Progress, running
+
+log = logging.getLogger(__name__)
+
+STAGED_MIN_BYTES = 256 * 2**20  # dumps at least this large (as stored) are staged
+BLOCK_BYTES = 32 * 2**20  # of CSV read and checked at a time (about 240,000 messages)
+DISK_FACTOR = 2.0  # disk asked for, × the dump's bytes: staging files plus the tables rewritten
+
+# Columns that steps two and three, the snapshot, the references and the index never
+# read: they go to the staging files only.
+PAYLOAD: dict[str, tuple[str, ...]] = {
+    "messages": (
+        "direction",
+        "message_type",
+        "origin",
+        "outbound_type",
+        "system_user_type",
+        "content",
+        "post_url",
+    ),
+    "conversation_events": (
+        "status",
+        "resolved_by",
+        "trigger",
+        "reason",
+        "comment",
+        "started_by",
+        "handover_reason",
+    ),
+    "conversations": ("language", "url"),
+    "contacts": ("medium", "primary_identifier", "secondary_identifier"),
+    "contact_attributes": ("name", "value", "type"),
+    "csat_surveys": ("score", "status", "followup_question", "followup_answer"),
+}
+PAYLOAD_HASH = "_payload"
+KEYLESS_ROWS_COMPARED_WHOLE = {"conversation_events": "event_id"}  # table -> key that may be empty
+
+READ_SHARE = 0.8  # of the progress bar; combining takes the next tenth
+WRITE_AT = 0.9  # writing the tables and the index takes the rest
+
+
+def wanted(sources: Sequence[DumpSource]) -> bool:
+    """Is the dump large enough to be staged?"""
+    return _bytes(sources) >= STAGED_MIN_BYTES
+
+
+def _bytes(sources: Sequence[DumpSource]) -> int:
+    return sum(tf.unpacked_size or tf.size for s in sources for tf in s.files)
+
+
+def import_into(entry: dump_cache.CacheEntry, sources: list[DumpSource], prog: Progress) -> Dump | None:
+    """Import ``sources`` into ``entry`` and open it; None when the dump must be imported
+    in memory instead (no room on the disk, or an unexpected failure, logged).
+
+    Raises ``Cancelled``, leaving nothing on the disk. A refusal (``DumpRefused``) also
+    gives None: the import in memory finds it again and says it in its own words, and a
+    block too small for a record (``BLOCK_BYTES``) costs a slower import, not a refusal.
+    """
+    need = int(_bytes(sources) * DISK_FACTOR)
+    try:
+        if not entry.room_for(need):
+            log.info("dump cache: no room for a staged import (%d bytes); importing in memory", need)
+            return None
+        tmp = entry.temp_folder()
+    except OSError as err:
+        log.info("dump cache: cannot stage the import (%s); importing in memory", err)
+        return None
+    try:
+        if not _import(entry, sources, tmp, prog):
+            return None
+    except Cancelled:
+        raise
+    except DumpRefused as err:  # said again, in its own words, by the import in memory
+        log.info("dump cache: staged import refused (%s); importing in memory", err)
+        return None
+    except Exception as err:  # noqa: BLE001 - the import in memory is the way that always works
+        log.warning("dump cache: staged import failed (%s); importing in memory", err, exc_info=True)
+        return None
+    finally:
+        dump_cache._remove(tmp)  # nothing is left there after a successful rename
+    return _open(entry, prog)
+
+
+def _open(entry: dump_cache.CacheEntry, prog: Progress) -> Dump | None:
+    dump = entry.load(prog)
+    if dump is None:  # removed or broken at once: very unlikely; the import in memory still works
+        log.warning("dump cache: the staged entry %s could not be opened; importing in memory", entry.key)
+    return dump
+
+
+def _import(entry: dump_cache.CacheEntry, sources: list[DumpSource], tmp: Path, prog: Progress) -> bool:
+    """Write the entry; False when an input changed meanwhile (the entry would not be of it)."""
+    state = State(sources)
+    staging = Staging(tmp / "staging")
+    _read_sources(state, staging, prog.sub(0.0, READ_SHARE))
+    done = combine_tables(state, prog.sub(READ_SHARE, WRITE_AT), _to_pandas)
+    dump = Dump(
+        sources=[s.label for s in sources],
+        tables=done.tables,  # slim: what the manifest, the time span, channels and index read
+        snapshot=done.snapshot,
+        report=done.report,
+        organization=done.organization,
+        url_template=done.url_template,
+    )
+    write = prog.sub(WRITE_AT, 1.0)
+    metas = staging.write_tables(
+        {name: frame["_seq"].to_numpy() for name, frame in done.tables.items()}, tmp, write.sub(0.0, 0.6)
+    )
+    shutil.rmtree(staging.folder)
+    write.step(0.6, "Saving the import report")
+    metas.update(_write_frames(dump_cache.report_frames(dump), tmp))
+    write.step(0.7, "Indexing the dump's conversations for quick questions")
+    store.write_index(store.build_index(dump.tables), tmp)
+    if entry.inputs_changed():
+        log.info("dump cache: an input changed while it was staged; importing in memory")
+        return False
+    entry.finish(tmp, dump, metas)
+    return True
+
+
+def _write_frames(frames: dict[str, tuple[pa.Table, dict]], folder: Path) -> dict:
+    metas = {}
+    for name, (tbl, meta) in frames.items():
+        meta["bytes"] = dump_cache._write_arrow(tbl, folder / f"{name}.arrow", Progress(None), 0, 1, "")
+        metas[name] = meta
+    return metas
+
+
+# ---------------------------------------------------------------- reading
+
+
+def _read_sources(state: State, staging: Staging, prog: Progress) -> None:
+    """Every file, in the order of ``reader._read_sources``, a block at a time."""
+    files = [tf for src in state.sources for tf in src.files]
+    total = sum(tf.size for tf in files) or 1
+    done = 0
+    for d, src in enumerate(state.sources):
+        state.dump_seq_start.append(state.next_seq)
+        for label in src.ignored:
+            state.pending.table_warnings.append(
+                warn_row("", label, None, "", "file ignored: its name matches no table")
+            )
+        for tf in src.files:
+            _read_file(state, d, tf, staging, prog, done / total, tf.size / total)
+            done += tf.size
+    prog.step(1.0, f"Imported up to row {state.next_seq:,}: read every file", force=True)
+
+
+@dataclass
+class _FileSoFar:
+    """One file's blocks read so far (dropped whole when its read starts again)."""
+
+    notes: FileNotes = field(default_factory=FileNotes)
+    slim: list[pa.Table] = field(default_factory=list)
+    first: RawFile | None = None
+    rows: int = 0
+    malformed: int = 0
+    bad: list = field(default_factory=list)
+
+
+def _read_file(
+    state: State, dump: int, tf: TableFile, staging: Staging, prog: Progress, at: float, share: float
+) -> None:
+    meter = tf.meter()
+    out = staging.start(tf.table)
+    got = _FileSoFar()
+    with running(prog):  # Cancel is looked for while a block's columns convert
+        for raw in read_blocks(tf, meter, BLOCK_BYTES):
+            if raw is RESTART:
+                out.discard()
+                got = _FileSoFar()
+                continue
+            got.first = got.first or raw
+            seq = np.arange(state.next_seq + got.rows, state.next_seq + got.rows + raw.n_rows, dtype=np.int64)
+            checked = check_file(tf.table, raw)
+            got.notes.add(checked, seq)
+            rows = accepted(checked, seq)
+            out.write(rows)
+            got.slim.append(slim(tf.table, rows))
+            got.rows += raw.n_rows
+            got.malformed += raw.malformed
+            got.bad.extend(raw.bad_records)
+            prog.step(
+                at + share * meter.fraction,
+                f"Imported up to row {state.next_seq + got.rows:,}: reading {tf.label}",
+            )
+    out.close()
+    first = got.first
+    assert first is not None  # read_blocks yields at least one block
+    file_warnings(state, tf, first)
+    add_run(state, dump, tf, got.rows, len(first.headers), got.malformed, got.bad)
+    got.notes.note(state, tf.table)
+    state.parts[tf.table].extend(got.slim)
+
+
+def slim(table: str, rows: pa.Table) -> pa.Table:
+    """The columns of ``rows`` that the rest of the import reads (see the module's docstring)."""
+    drop = [c for c in PAYLOAD.get(table, ()) if c in rows.column_names]
+    if not drop:
+        return rows
+    out = rows.drop_columns(drop)
+    key = KEYLESS_ROWS_COMPARED_WHOLE.get(table)
+    if key is not None:
+        out = out.append_column(PAYLOAD_HASH, _payload_hash(rows, key, drop))
+    return out
+
+
+def _payload_hash(rows: pa.Table, key: str, columns: list[str]) -> pa.Array:
+    """A hash of the ``columns`` of the rows without a ``key``; null on the others."""
+    keyless = np_mask(pc.is_null(rows[key]))
+    values = np.zeros(rows.num_rows, np.uint64)
+    if keyless.any():
+        cells = rows.select(columns).filter(pa.array(keyless)).to_pandas()
+        values[keyless] = pd.util.hash_pandas_object(cells, index=False).to_numpy()
+    return pa.array(values, pa.uint64(), mask=~keyless)
+
+
+# ---------------------------------------------------------------- staging files
+
+
+class _StagingFile:
+    """One input file's accepted rows, in the cache's form, as Arrow IPC record batches."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.rows = 0
+        self.meta: dict | None = None  # columns and dtypes of the frames written
+        self._sink: pa.NativeFile | None = None
+        self._writer: pa.ipc.RecordBatchFileWriter | None = None
+        self._schema: pa.Schema | None = None
+
+    def write(self, rows: pa.Table) -> None:
+        if not rows.num_rows:
+            return
+        tbl, meta = dump_cache._frame_to_arrow(_to_pandas(rows))
+        if self._writer is None:
+            self.meta = {"columns": meta["columns"], "dtypes": meta["dtypes"]}
+            self._sink = pa.OSFile(str(self.path), "wb")
+            self._schema = tbl.schema
+            self._writer = pa.ipc.new_file(self._sink, tbl.schema)
+        elif [meta["columns"], meta["dtypes"]] != [self.meta["columns"], self.meta["dtypes"]]:
+            raise ValueError(f"{self.path.name}: a block gave other dtypes ({meta['dtypes']})")
+        for batch in tbl.cast(self._schema).to_batches(max_chunksize=dump_cache.BATCH_ROWS):
+            self._writer.write_batch(batch)
+        self.rows += rows.num_rows
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._sink.close()
+            self._writer = self._sink = None
+
+    def discard(self) -> None:
+        self.close()
+        self.path.unlink(missing_ok=True)
+        self.rows = 0
+        self.meta = None
+
+    def batches(self):
+        with pa.memory_map(str(self.path), "r") as source:
+            reader = pa.ipc.open_file(source)
+            for i in range(reader.num_record_batches):
+                yield reader.get_batch(i)
+
+
+class Staging:
+    """The staging files of one import, table by table, in reading order."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        folder.mkdir()
+        self.files: dict[str, list[_StagingFile]] = {t.name: [] for t in TABLES}
+
+    def start(self, table: str) -> _StagingFile:
+        f = _StagingFile(self.folder / f"{table}.{len(self.files[table])}.arrow")
+        self.files[table].append(f)
+        return f
+
+    def write_tables(self, kept: dict[str, np.ndarray], folder: Path, prog: Progress) -> dict[str, dict]:
+        """Each table's file in ``folder``, of the staged rows whose ``_seq`` is ``kept``
+        (ascending); their metas for the manifest."""
+        total = sum(f.rows for fs in self.files.values() for f in fs) or 1
+        done = 0
+        metas = {}
+        for name, seqs in kept.items():
+            prog.step(done / total, "Saving the dump for a quick re-open")
+            metas[name] = self._write_table(name, seqs, folder / f"{name}.arrow")
+            done += sum(f.rows for f in self.files[name])
+        return metas
+
+    def _write_table(self, name: str, kept: np.ndarray, path: Path) -> dict:
+        files = [f for f in self.files[name] if f.rows]
+        staged = sum(f.rows for f in files)
+        if len(files) == 1 and staged == len(kept):  # the usual case: nothing dropped
+            os.rename(files[0].path, path)
+            meta = dict(files[0].meta or {})
+        else:
+            meta = self._rewrite(name, files, kept, path, every=staged == len(kept))
+        meta["rows"] = len(kept)
+        meta["bytes"] = path.stat().st_size
+        return meta
+
+    def _rewrite(
+        self, name: str, files: list[_StagingFile], kept: np.ndarray, path: Path, every: bool
+    ) -> dict:
+        if not files or not len(kept):
+            tbl, meta = dump_cache._frame_to_arrow(_to_pandas(_empty_table(table_spec(name))))
+            dump_cache._write_arrow(tbl, path, Progress(None), 0, 1, "")
+            return {"columns": meta["columns"], "dtypes": meta["dtypes"]}
+        meta = files[0].meta
+        writer = None
+        with pa.OSFile(str(path), "wb") as sink:
+            for f in files:
+                for batch in f.batches():
+                    if not every:
+                        batch = batch.filter(pa.array(_among(batch.column("_seq").to_numpy(), kept)))
+                    if writer is None:
+                        writer = pa.ipc.new_file(sink, batch.schema)
+                    if batch.num_rows:
+                        writer.write_batch(batch)
+            writer.close()
+        return {"columns": meta["columns"], "dtypes": meta["dtypes"]}
+
+
+def _among(seqs: np.ndarray, kept: np.ndarray) -> np.ndarray:
+    """True where ``seqs`` is in ``kept`` (ascending)."""
+    at = np.minimum(np.searchsorted(kept, seqs), len(kept) - 1)
+    return kept[at] == seqs
