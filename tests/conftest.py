@@ -27,6 +27,30 @@ def _isolated_dump_cache(tmp_path_factory):
     mp.undo()
 
 
+def pytest_addoption(parser):
+    parser.addoption(
+        "--staged",
+        action="store_true",
+        help="stage every import that goes through the cache (dump/staged.py), in small blocks,"
+        " to run the suite's cached imports through the staged path",
+    )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _staged_everywhere(request):
+    """With ``--staged``, every dump loaded with the cache on is staged (a check run by hand)."""
+    if not request.config.getoption("--staged"):
+        yield
+        return
+    from sparkdesk.dump import staged
+
+    mp = pytest.MonkeyPatch()
+    mp.setattr(staged, "STAGED_MIN_BYTES", 0)
+    mp.setattr(staged, "BLOCK_BYTES", 64 * 1024)
+    yield
+    mp.undo()
+
+
 # ----- Hypothesis profiles (the property tests, tests/test_properties_*.py) ----------------
 # "ci" (the default): the same examples on every run, a modest number of them, and no
 # shrinking (one example takes up to a second: shrinking a failure can take five minutes),

@@ -66,7 +66,7 @@ from sparkdesk.tasks import Cancelled, CancelToken, Progress, as_progress
 
 log = logging.getLogger(__name__)
 
-CACHE_VERSION = 4  # bump when what load_dumps returns for the same files changes
+CACHE_VERSION = 5  # bump when what load_dumps returns for the same files changes
 ENV_VAR = "SPARKDESK_CACHE_DIR"
 MAX_ENTRIES = 5  # most recently used entries kept
 MAX_BYTES = 16 * 2**30  # total size kept (the newest entry is kept whatever its size)
@@ -218,14 +218,27 @@ def report_frames(dump: Dump) -> dict[str, tuple[pa.Table, dict]]:
     }
 
 
-def _write_arrow(tbl: pa.Table, path: Path, prog: Progress, lo: float, hi: float, text: str) -> int:
-    options = pa.ipc.IpcWriteOptions(compression=COMPRESSION)
+def write_options() -> pa.ipc.IpcWriteOptions:
+    """How an entry's Arrow files are written (``COMPRESSION``)."""
+    return pa.ipc.IpcWriteOptions(compression=COMPRESSION)
+
+
+def _write_arrow(tbl: pa.Table, path: Path, prog: Progress, lo: float, hi: float, text: str) -> dict:
+    """Write ``tbl`` as an entry's file; its manifest facts (``file_facts``)."""
+    options = write_options()
     batches = tbl.to_batches(max_chunksize=BATCH_ROWS)
     with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, tbl.schema, options=options) as w:
         for i, batch in enumerate(batches):
             prog.step(lo + (hi - lo) * i / max(len(batches), 1), text)
             w.write_batch(batch)
-    return path.stat().st_size
+    return file_facts(path, [b.num_rows for b in batches])
+
+
+def file_facts(path: Path, batch_rows: Sequence[int]) -> dict:
+    """What the manifest says of an entry's file besides its columns and dtypes: its bytes
+    and the rows of each record batch. Opening an entry checks them without reading the
+    batches, which a compressed file would have to decompress."""
+    return {"bytes": path.stat().st_size, "batches": [int(n) for n in batch_rows]}
 
 
 def _int64_as_nullable(t: pa.DataType) -> object:
@@ -244,19 +257,29 @@ def _read_frame(path: Path, meta: dict) -> pd.DataFrame:
 
 
 def _check_file(path: Path, meta: dict) -> np.ndarray:
-    """The file's size, columns, rows and dtypes are its manifest's: its footer, batch headers
-    and first rows are read, not the rest. The rows of each record batch (``store.Store``
-    reads a table batch by batch)."""
+    """The file's size, columns, batches and dtypes are its manifest's: its footer and first
+    batch are read, not the rest. The rows of each record batch (``store.Store`` reads a
+    table batch by batch)."""
     if path.stat().st_size != meta["bytes"]:
         raise _Unusable(f"{path.name} has {path.stat().st_size} bytes, not {meta['bytes']}")
+    batch_rows = np.array(meta["batches"], np.int64)
     with pa.memory_map(str(path), "r") as source:
         reader = pa.ipc.open_file(source)
-        batches = [reader.get_batch(i) for i in range(reader.num_record_batches)]
-        if reader.schema.names != meta["columns"] or sum(b.num_rows for b in batches) != meta["rows"]:
+        if (
+            reader.schema.names != meta["columns"]
+            or reader.num_record_batches != len(batch_rows)
+            or batch_rows.sum() != meta["rows"]
+        ):
             raise _Unusable(f"{path.name} does not hold the columns or rows of its manifest")
-        sample = pa.Table.from_batches(batches[:1], schema=reader.schema).slice(0, SAMPLE_ROWS)
+        if len(batch_rows):
+            first = reader.get_batch(0)
+            if first.num_rows != batch_rows[0]:
+                raise _Unusable(f"{path.name} does not hold the batches of its manifest")
+            sample = pa.Table.from_batches([first.slice(0, SAMPLE_ROWS)], schema=reader.schema)
+        else:
+            sample = reader.schema.empty_table()
         _to_frame(sample, meta, path.name)  # its first rows give back the manifest's dtypes
-        return np.array([b.num_rows for b in batches], np.int64)
+        return batch_rows
 
 
 def _to_frame(tbl: pa.Table, meta: dict, label: str) -> pd.DataFrame:
@@ -497,8 +520,10 @@ class CacheEntry:
             lo = done / max(total, 1)
             done += tbl.nbytes
             hi = done / max(total, 1)
-            meta["bytes"] = _write_arrow(
-                tbl, folder / f"{name}.arrow", prog, lo, hi, "Saving the dump for a quick re-open"
+            meta.update(
+                _write_arrow(
+                    tbl, folder / f"{name}.arrow", prog, lo, hi, "Saving the dump for a quick re-open"
+                )
             )
             metas[name] = meta
         return metas

@@ -134,7 +134,8 @@ def _concat(parts: list[pa.Table], spec: TableSpec) -> pa.Table:
     schema = parts[0].schema
     columns = []
     for name in schema.names:
-        columns.append(pa.concat_arrays([chunk for p in parts for chunk in p[name].chunks]))
+        chunks = [chunk for p in parts for chunk in p[name].chunks]
+        columns.append(pa.concat_arrays(chunks) if chunks else pa.array([], schema.field(name).type))
         parts = [p.drop_columns([name]) for p in parts]
     return pa.Table.from_arrays(columns, schema=schema)
 

@@ -31,6 +31,7 @@ None and the caller imports in memory, as before.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import shutil
@@ -151,6 +152,7 @@ def _import(entry: dump_cache.CacheEntry, sources: list[DumpSource], tmp: Path, 
     staging = Staging(tmp / "staging")
     _read_sources(state, staging, prog.sub(0.0, READ_SHARE))
     done = combine_tables(state, prog.sub(READ_SHARE, WRITE_AT), _to_pandas)
+    _release_arrow_memory()  # the slim Arrow tables are gone; the index is built with numpy
     dump = Dump(
         sources=[s.label for s in sources],
         tables=done.tables,  # slim: what the manifest, the time span, channels and index read
@@ -175,10 +177,16 @@ def _import(entry: dump_cache.CacheEntry, sources: list[DumpSource], tmp: Path, 
     return True
 
 
+def _release_arrow_memory() -> None:
+    """Arrow's allocator keeps the pages it freed for itself, where numpy cannot use them."""
+    gc.collect()
+    pa.default_memory_pool().release_unused()
+
+
 def _write_frames(frames: dict[str, tuple[pa.Table, dict]], folder: Path) -> dict:
     metas = {}
     for name, (tbl, meta) in frames.items():
-        meta["bytes"] = dump_cache._write_arrow(tbl, folder / f"{name}.arrow", Progress(None), 0, 1, "")
+        meta.update(dump_cache._write_arrow(tbl, folder / f"{name}.arrow", Progress(None), 0, 1, ""))
         metas[name] = meta
     return metas
 
@@ -233,7 +241,8 @@ def _read_file(
             got.notes.add(checked, seq)
             rows = accepted(checked, seq)
             out.write(rows)
-            got.slim.append(slim(tf.table, rows))
+            got.slim.append(_compact(slim(tf.table, rows)))
+            pa.default_memory_pool().release_unused()
             got.rows += raw.n_rows
             got.malformed += raw.malformed
             got.bad.extend(raw.bad_records)
@@ -262,6 +271,15 @@ def slim(table: str, rows: pa.Table) -> pa.Table:
     return out
 
 
+def _compact(tbl: pa.Table) -> pa.Table:
+    """The table in buffers of its own, just large enough: sliced from the CSV reader's
+    block buffers (grown ahead of need), the slim columns kept the whole blocks alive."""
+    return pa.Table.from_arrays(
+        [pa.concat_arrays(c.chunks) if c.num_chunks else pa.array([], c.type) for c in tbl.columns],
+        schema=tbl.schema,
+    )
+
+
 def _payload_hash(rows: pa.Table, key: str, columns: list[str]) -> pa.Array:
     """A hash of the ``columns`` of the rows without a ``key``; null on the others."""
     keyless = np_mask(pc.is_null(rows[key]))
@@ -281,6 +299,7 @@ class _StagingFile:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.rows = 0
+        self.batch_rows: list[int] = []
         self.meta: dict | None = None  # columns and dtypes of the frames written
         self._sink: pa.NativeFile | None = None
         self._writer: pa.ipc.RecordBatchFileWriter | None = None
@@ -294,11 +313,12 @@ class _StagingFile:
             self.meta = {"columns": meta["columns"], "dtypes": meta["dtypes"]}
             self._sink = pa.OSFile(str(self.path), "wb")
             self._schema = tbl.schema
-            self._writer = pa.ipc.new_file(self._sink, tbl.schema)
+            self._writer = pa.ipc.new_file(self._sink, tbl.schema, options=dump_cache.write_options())
         elif [meta["columns"], meta["dtypes"]] != [self.meta["columns"], self.meta["dtypes"]]:
             raise ValueError(f"{self.path.name}: a block gave other dtypes ({meta['dtypes']})")
         for batch in tbl.cast(self._schema).to_batches(max_chunksize=dump_cache.BATCH_ROWS):
             self._writer.write_batch(batch)
+            self.batch_rows.append(batch.num_rows)
         self.rows += rows.num_rows
 
     def close(self) -> None:
@@ -311,7 +331,12 @@ class _StagingFile:
         self.close()
         self.path.unlink(missing_ok=True)
         self.rows = 0
+        self.batch_rows = []
         self.meta = None
+
+    def schema(self) -> pa.Schema:
+        with pa.memory_map(str(self.path), "r") as source:
+            return pa.ipc.open_file(source).schema
 
     def batches(self):
         with pa.memory_map(str(self.path), "r") as source:
@@ -348,35 +373,41 @@ class Staging:
     def _write_table(self, name: str, kept: np.ndarray, path: Path) -> dict:
         files = [f for f in self.files[name] if f.rows]
         staged = sum(f.rows for f in files)
+        if any(f.meta != files[0].meta for f in files):
+            raise ValueError(f"the staged files of {name} have other dtypes")
         if len(files) == 1 and staged == len(kept):  # the usual case: nothing dropped
             os.rename(files[0].path, path)
-            meta = dict(files[0].meta or {})
+            meta = {**(files[0].meta or {}), **dump_cache.file_facts(path, files[0].batch_rows)}
         else:
             meta = self._rewrite(name, files, kept, path, every=staged == len(kept))
         meta["rows"] = len(kept)
-        meta["bytes"] = path.stat().st_size
         return meta
 
     def _rewrite(
         self, name: str, files: list[_StagingFile], kept: np.ndarray, path: Path, every: bool
     ) -> dict:
+        """The kept rows of several staging files (or of one that lost rows) in one file."""
         if not files or not len(kept):
             tbl, meta = dump_cache._frame_to_arrow(_to_pandas(_empty_table(table_spec(name))))
-            dump_cache._write_arrow(tbl, path, Progress(None), 0, 1, "")
-            return {"columns": meta["columns"], "dtypes": meta["dtypes"]}
-        meta = files[0].meta
-        writer = None
+            facts = dump_cache._write_arrow(tbl, path, Progress(None), 0, 1, "")
+            return {"columns": meta["columns"], "dtypes": meta["dtypes"], **facts}
+        batch_rows = []
         with pa.OSFile(str(path), "wb") as sink:
+            writer = pa.ipc.new_file(sink, files[0].schema(), options=dump_cache.write_options())
             for f in files:
                 for batch in f.batches():
                     if not every:
                         batch = batch.filter(pa.array(_among(batch.column("_seq").to_numpy(), kept)))
-                    if writer is None:
-                        writer = pa.ipc.new_file(sink, batch.schema)
                     if batch.num_rows:
                         writer.write_batch(batch)
+                        batch_rows.append(batch.num_rows)
             writer.close()
-        return {"columns": meta["columns"], "dtypes": meta["dtypes"]}
+        meta = files[0].meta or {}
+        return {
+            "columns": meta["columns"],
+            "dtypes": meta["dtypes"],
+            **dump_cache.file_facts(path, batch_rows),
+        }
 
 
 def _among(seqs: np.ndarray, kept: np.ndarray) -> np.ndarray:
