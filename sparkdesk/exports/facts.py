@@ -32,6 +32,7 @@ from sparkdesk.exports.grouping import (
     first_at_or_after,
     first_in_group,
     group_order,
+    is_identity,
     join_ordered,
     labels,
     lookup,
@@ -193,7 +194,8 @@ class Facts:
         raw = self.dump.tables["messages"]
         order = np.lexsort((raw["_seq"].to_numpy(np.int64), ms_ints(raw["created_at"])))
         tick()
-        m = raw[list(self.MESSAGE_KEYS)].take(order).reset_index(drop=True)
+        m = raw[list(self.MESSAGE_KEYS)]
+        m = m.reset_index(drop=True) if is_identity(order, len(m)) else m.take(order).reset_index(drop=True)
         tick()
         cx = self.cx_of(m["conversation_id"], tick.part())
         m = m.drop(columns=["conversation_id"])  # the code says it, at an eighth of the memory
