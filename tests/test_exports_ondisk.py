@@ -87,6 +87,10 @@ def test_slices_and_picked_rows_read_the_values_of_the_frame(cached_demo, whole,
             pd.testing.assert_series_equal(r.column_rows(i, rows), whole.iloc[rows, i].reset_index(drop=True))
         frames = list(r.frames(2000))
         assert [len(f) for f in frames] == [2000, 2000, 942]
+        pd.testing.assert_frame_equal(pd.concat(frames, ignore_index=True), whole)
+        two = list(r.frames(1500, ["created_at", "message_id"]))  # batches cut across frames
+        assert [len(f) for f in two] == [1500, 1500, 1500, 442]
+        pd.testing.assert_frame_equal(pd.concat(two, ignore_index=True), whole[["created_at", "message_id"]])
     assert list(tmp_path.iterdir()) == []
 
 

@@ -126,13 +126,28 @@ class DiskResult:
 
     def frames(self, rows: int, columns: Sequence[str] | None = None) -> Iterator[pd.DataFrame]:
         """The result in frames of exactly ``rows`` rows (the last one fewer; one empty frame
-        when there is no row), of ``columns`` only when given."""
-        table = self.table if columns is None else self.table.select(list(columns))
-        if not table.num_rows:
-            yield table.to_pandas()
-            return
-        for start in range(0, table.num_rows, rows):
-            yield table.slice(start, rows).to_pandas()
+        when there is no row), of ``columns`` only when given.
+
+        Read from the file a record batch at a time, not through the map: the pages a map
+        has touched count in the process's resident memory until the system needs them
+        (a save of 2M messages through the map peaked at 1.0 GiB, read this way at 0.4)."""
+        if self.closed:
+            raise ValueError("this result on disk was closed")
+        with pa.OSFile(os.fspath(self.folder / FILE_NAME), "rb") as file:
+            reader = pa.ipc.open_file(file)
+            pending: list[pa.RecordBatch] = []
+            held, sent = 0, False
+            for k in range(reader.num_record_batches):
+                pending.append(reader.get_batch(k))
+                held += pending[-1].num_rows
+                while held >= rows:
+                    whole = pa.Table.from_batches(pending, schema=reader.schema)
+                    yield _frame(whole.slice(0, rows), columns)
+                    sent = True
+                    pending = whole.slice(rows).to_batches()
+                    held = whole.num_rows - rows
+            if held or not sent:
+                yield _frame(pa.Table.from_batches(pending, schema=reader.schema), columns)
 
     def to_frame(self) -> pd.DataFrame:
         """The whole result in memory (the tests; a workbook with a date before 1900)."""
@@ -148,6 +163,11 @@ class DiskResult:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _frame(table: pa.Table, columns: Sequence[str] | None) -> pd.DataFrame:
+    """Rows of the file typed as ``conform`` typed them (``columns`` of them when given)."""
+    return (table if columns is None else table.select(list(columns))).to_pandas()
 
 
 def _remove(mapped: pa.MemoryMappedFile, folder: Path) -> None:
