@@ -10,6 +10,7 @@ result is replaced and when the window closes.
 
 from __future__ import annotations
 
+import threading
 import zipfile
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from pytestqt.modeltest import ModelTester
 
 from sparkdesk.cli import main
 from sparkdesk.dump import load_dumps, wait_for_saves
-from sparkdesk.exports import compute
+from sparkdesk.exports import compute, registry
 from sparkdesk.exports.plan import estimate_part
 from sparkdesk.gui import jobs
 from sparkdesk.gui import settings as settings_mod
@@ -168,3 +169,25 @@ def test_save_writes_the_bytes_of_the_command_line_and_close_removes_the_scratch
     )
     window.close()
     assert scratch_files() == [] and window.result is None
+
+
+def test_cancel_while_the_result_is_written_to_disk_leaves_no_scratch_file(qtbot, window, monkeypatch):
+    """Cancel pressed while the parts are merged into the result file: nothing stays."""
+    reached, pressed = threading.Event(), threading.Event()
+    real = registry.write_result
+
+    def write_result(*args):
+        reached.set()
+        assert pressed.wait(30)  # the merge goes on once Cancel was pressed
+        return real(*args)
+
+    monkeypatch.setattr(registry, "write_result", write_result)
+    choose_type(qtbot, window, "message")
+    qtbot.mouseClick(window.options.generate_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(reached.is_set, timeout=60_000)
+    assert len(list(jobs.result_folder().glob(".sparkdesk-result-*"))) == 1  # being written
+    with qtbot.waitSignal(window.generate_cancelled, timeout=30_000):
+        qtbot.mouseClick(window.cancel_button, Qt.MouseButton.LeftButton)
+        pressed.set()
+    qtbot.waitUntil(lambda: not window.is_busy(), timeout=5000)
+    assert window.result is None and list(jobs.result_folder().iterdir()) == []
