@@ -138,23 +138,23 @@ def loaded(qtbot, sixteen_gib):
 
 def test_generate_gives_compute_the_limit(qtbot, loaded, monkeypatch):
     seen = []
-    real = sparkdesk.exports.compute
+    real = sparkdesk.exports.compute_or_spill
 
-    def compute(dump, params, progress=None, cancel=None, *, memory_limit=None):
+    def compute(dump, params, progress=None, cancel=None, *, memory_limit=None, folder=None):
         seen.append(memory_limit)
-        return real(dump, params, progress, cancel, memory_limit=memory_limit)
+        return real(dump, params, progress, cancel, memory_limit=memory_limit, folder=folder)
 
-    monkeypatch.setattr(sparkdesk.exports, "compute", compute)
+    monkeypatch.setattr(sparkdesk.exports, "compute_or_spill", compute)
     with qtbot.waitSignal(loaded.result_ready, timeout=60_000):
         qtbot.mouseClick(loaded.options.generate_button, Qt.MouseButton.LeftButton)
     assert seen == [3 * GIB]
 
 
 def test_a_limit_too_small_is_said_in_the_message_bar(qtbot, loaded, monkeypatch):
-    def compute(dump, params, progress=None, cancel=None, *, memory_limit=None):
+    def compute(dump, params, progress=None, cancel=None, *, memory_limit=None, folder=None):
         raise MemoryLimitTooSmall(1_234_567_890, memory_limit)
 
-    monkeypatch.setattr(sparkdesk.exports, "compute", compute)
+    monkeypatch.setattr(sparkdesk.exports, "compute_or_spill", compute)
     with qtbot.waitSignal(loaded.generate_failed, timeout=60_000) as failed:
         qtbot.mouseClick(loaded.options.generate_button, Qt.MouseButton.LeftButton)
     sentence = "A memory limit of 3 GiB is too small for this dump: use at least 1.2 GiB."

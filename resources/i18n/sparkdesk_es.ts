@@ -549,6 +549,10 @@
         <translation>No se pudo calcular la exportación: %1</translation>
     </message>
     <message>
+        <source>This result is too large for memory to sort or filter here; save it and open it in a spreadsheet or database.</source>
+        <translation>Este resultado es demasiado grande para la memoria y no se puede ordenar ni filtrar aquí; guárdelo y ábralo en una hoja de cálculo o una base de datos.</translation>
+    </message>
+    <message>
         <source>Preview</source>
         <translation>Vista previa</translation>
     </message>

@@ -6,9 +6,17 @@ the preview turn it into text or cells.
 """
 
 from sparkdesk.exports.params import ExportParams, UnknownChannel, default_range
-from sparkdesk.exports.registry import compute, export_to_file
+from sparkdesk.exports.registry import compute, compute_or_spill, export_to_file
 
-__all__ = ["ExportParams", "UnknownChannel", "compute", "default_range", "export_to_file", "lock_warnings"]
+__all__ = [
+    "ExportParams",
+    "UnknownChannel",
+    "compute",
+    "compute_or_spill",
+    "default_range",
+    "export_to_file",
+    "lock_warnings",
+]
 
 
 def lock_warnings(dump) -> dict[str, int]:

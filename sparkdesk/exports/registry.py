@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import os
+import shutil
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -17,12 +18,14 @@ from sparkdesk.catalogue import ExportType, export_type
 from sparkdesk.dump.model import Dump
 from sparkdesk.exports import tables
 from sparkdesk.exports.facts import facts_for, release_facts
+from sparkdesk.exports.ondisk import DiskResult, make_scratch_folder, write_result
 from sparkdesk.exports.params import ExportParams
 from sparkdesk.exports.plan import AGGREGATE_KEYS, Parts, Plan, StoreParts, make_plan, merge
 from sparkdesk.exports.scope import Scope, make_scope
 from sparkdesk.exports.shape import conform
 from sparkdesk.exports.spill import SortedRuns, block_rows_for
 from sparkdesk.exports.workers import compute_parts
+from sparkdesk.memory import MemoryLimitTooSmall
 from sparkdesk.tasks import CancelToken, Progress, ProgressFn, as_progress, running
 from sparkdesk.writers import STREAMED_FORMATS, WriteOptions, format_for, write_export, write_export_chunks
 from sparkdesk.writers.xlsx import early_timestamps
@@ -167,6 +170,63 @@ def export_to_file(
             return
         table = _compute(dump, params, export, scope, computing.sub(0.1, 1.0), plan)
     write_export(table, export, path, options, chosen, writing(), cancel)
+
+
+def compute_or_spill(
+    dump: Dump,
+    params: ExportParams,
+    progress: Progress | ProgressFn | None = None,
+    cancel: CancelToken | None = None,
+    *,
+    memory_limit: int | None = None,
+    folder: str | os.PathLike[str] | None = None,
+) -> pd.DataFrame | DiskResult:
+    """``compute``'s table, or, when ``memory_limit`` cannot hold the rows of a per-row
+    export but can compute it in parts, those rows in the spec's order in a file on disk
+    (``ondisk.DiskResult``, in a scratch folder made in ``folder``; None: the system's).
+
+    The decision is the plan's own arithmetic: the plan that holds the rows to the end
+    (``make_plan``'s reserve) refuses the limit, the plan that streams them finds parts.
+    Otherwise exactly ``compute``: an aggregate, or a limit that no parts keep, raises
+    MemoryLimitTooSmall. The caller closes the DiskResult (that removes its folder); on
+    Cancel and on error nothing is left behind."""
+    prog = as_progress(progress, cancel)
+    with running(prog):
+        try:
+            export, scope, plan = _prepare(dump, params, prog, memory_limit, None, 1)
+        except MemoryLimitTooSmall:
+            if params.type in AGGREGATE_KEYS:
+                raise
+            export, scope, plan = _prepare(dump, params, prog, memory_limit, None, 1, streamed=True)
+            if plan.parts is not None and plan.parts.n > 1:
+                result = _merge_to_disk(dump, params, export, scope, prog.sub(0.1, 1.0), plan.parts, folder)
+                prog.step(1.0, "Done", force=True)
+                return result
+        table = _compute(dump, params, export, scope, prog.sub(0.1, 1.0), plan)
+    prog.step(1.0, "Done", force=True)
+    return table
+
+
+def _merge_to_disk(
+    dump: Dump,
+    params: ExportParams,
+    export: ExportType,
+    scope: Scope,
+    prog: Progress,
+    parts: Parts,
+    folder: str | os.PathLike[str] | None,
+) -> DiskResult:
+    """The parts spilled as sorted runs, then merged into one result file beside them."""
+    scratch = make_scratch_folder(folder)
+    try:
+        with SortedRuns(export, scratch, block_rows_for(parts.n)) as runs:
+            _spill_parts(dump, params, export, scope, prog.sub(0.0, 0.9), parts, runs)
+            prog.step(0.9, "Putting the parts together on disk", force=True)
+            with running(prog.sub(0.9, 1.0)):
+                return write_result(runs.tables(), runs.schema, runs.rows, export, scratch)
+    except BaseException:
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise
 
 
 @dataclass(frozen=True)

@@ -147,6 +147,11 @@ class SortedRuns:
             for run in runs:
                 run.close()
 
+    @property
+    def schema(self) -> pa.Schema:
+        """The file's columns with their pandas types (known once a part was added)."""
+        return self._empty_table().schema
+
     def _empty_table(self) -> pa.Table:
         if self._empty is None:
             raise ValueError("no part was added")

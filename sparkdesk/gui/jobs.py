@@ -16,7 +16,7 @@ from sparkdesk.tasks import CancelToken, ProgressFn, as_progress
 
 @dataclass
 class Computed:
-    frame: Any  # pandas.DataFrame with the catalogue's keys as columns
+    frame: Any  # pandas.DataFrame with the catalogue's keys as columns, or an ondisk.DiskResult
     params: Any  # sparkdesk.exports.ExportParams
     seconds: float
 
@@ -102,15 +102,44 @@ def compute(
     *,
     memory_limit: int | None = None,
 ) -> Computed:
-    """The export's table (``sparkdesk.exports.compute``) within ``memory_limit`` bytes."""
-    from sparkdesk.exports import compute as compute_export
-    from sparkdesk.tasks import as_progress
+    """The export's table within ``memory_limit`` bytes (``sparkdesk.exports.compute_or_spill``):
+    in memory, or, when the limit cannot hold a per-row result, a ``DiskResult`` in a scratch
+    folder of the cache's (``result_folder``), which the window closes when it lets it go."""
+    from sparkdesk.exports import compute_or_spill
+    from sparkdesk.exports.ondisk import DiskResult
+    from sparkdesk.tasks import Cancelled
 
     start = time.perf_counter()
     prog = as_progress(progress, cancel)
-    frame = compute_export(dump, params, progress=prog, memory_limit=memory_limit)
+    frame = compute_or_spill(dump, params, progress=prog, memory_limit=memory_limit, folder=result_folder())
+    if cancel is not None and cancel.cancelled and isinstance(frame, DiskResult):
+        frame.close()  # Cancel came as it finished: the window will not take it, its file goes now
+        raise Cancelled()
     prog.step(1.0, "Done", force=True)
     return Computed(frame, params, time.perf_counter() - start)
+
+
+def result_folder():
+    """Where a result too large for memory is kept: beside the saved dumps (a disk meant for
+    big files; the system's temporary folder may be in memory)."""
+    from sparkdesk.dump.cache import cache_root
+
+    return cache_root().parent / "results"
+
+
+def on_disk(computed: Computed | None) -> bool:
+    """Is this result kept on disk (``sparkdesk.exports.ondisk.DiskResult``)?"""
+    if computed is None:
+        return False
+    from sparkdesk.exports.ondisk import DiskResult
+
+    return isinstance(computed.frame, DiskResult)
+
+
+def release(computed: Computed | None) -> None:
+    """Let a result go: a result on disk closes, which removes its scratch folder."""
+    if on_disk(computed):
+        computed.frame.close()  # type: ignore[union-attr]
 
 
 def save(
@@ -121,8 +150,13 @@ def save(
     progress: ProgressFn | None = None,
     cancel: CancelToken | None = None,
 ) -> str:
+    """Write the result (a result on disk streams from its file, as ``sparkdesk export``)."""
+    from sparkdesk.exports.ondisk import save_result
     from sparkdesk.writers import write_export
 
+    if on_disk(computed):
+        save_result(computed.frame, path, options, fmt, progress=progress, cancel=cancel)
+        return path
     write_export(
         computed.frame, computed.params.type, path, options, fmt=fmt, progress=progress, cancel=cancel
     )

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
+    from sparkdesk.exports.ondisk import DiskResult
+
 BLOCK_ROWS = 128
 MAX_CACHED_BLOCKS = 600
 
@@ -131,11 +133,18 @@ def filter_mask(
 
 
 class FrameModel(QAbstractTableModel):
-    """A read-only table over a DataFrame, with a row permutation for sort and filter."""
+    """A read-only table over a DataFrame, with a row permutation for sort and filter.
+
+    Or over a result kept on disk (``sparkdesk.exports.ondisk.DiskResult``, too large for
+    memory): a block of rows is read from its file when painted, formatted by the same
+    formatter, so a cell reads the same either way; such a result is not sorted or
+    filtered here (``on_disk``: the window says so), since both need every row at once."""
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self._columns: list[pd.Series] = []
+        self._disk: DiskResult | None = None  # rows read from a file instead of _columns
+        self._ncols = 0
         self._headers: list[str] = []
         self._tooltips: list[str] = []
         self._kinds: list[str] = []
@@ -151,19 +160,26 @@ class FrameModel(QAbstractTableModel):
     # -- content -----------------------------------------------------------------------
     def set_frame(
         self,
-        frame: pd.DataFrame | None,
+        frame: pd.DataFrame | DiskResult | None,
         headers: Sequence[str] | None = None,
         kinds: Sequence[str] | None = None,
         formatter: Formatter | None = None,
         tooltips: Sequence[str] | None = None,
     ) -> None:
         self.beginResetModel()
+        self._disk = None
         if frame is None:
             self._columns, self._headers, self._kinds, self._tooltips, self._nrows = [], [], [], [], 0
+            self._ncols = 0
         else:
-            ncols = frame.shape[1]
-            self._columns = [frame.iloc[:, i] for i in range(ncols)]
-            self._headers = list(headers) if headers is not None else [str(c) for c in frame.columns]
+            from sparkdesk.exports.ondisk import DiskResult
+
+            if isinstance(frame, DiskResult):
+                self._disk, self._columns, names = frame, [], frame.column_names
+            else:
+                self._columns, names = [frame.iloc[:, i] for i in range(frame.shape[1])], list(frame.columns)
+            ncols = self._ncols = len(names)
+            self._headers = list(headers) if headers is not None else [str(c) for c in names]
             self._kinds = list(kinds) if kinds is not None else ["text"] * ncols
             self._tooltips = list(tooltips) if tooltips is not None else list(self._headers)
             self._nrows = len(frame)
@@ -183,12 +199,18 @@ class FrameModel(QAbstractTableModel):
         """New cell formats (time format, zone...): drop the cache and repaint."""
         self._formatter = formatter
         self._cache.clear()
-        if self._nrows and self._columns:
-            self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1, len(self._columns) - 1))
+        if self._nrows and self._ncols:
+            self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1, self._ncols - 1))
 
     @property
     def columns(self) -> list[pd.Series]:
+        """The columns in memory (none for a result on disk: see ``on_disk``)."""
         return self._columns
+
+    @property
+    def on_disk(self) -> bool:
+        """Are the rows read from a file (a result too large for memory: no sort, no filter)?"""
+        return self._disk is not None
 
     @property
     def kinds(self) -> list[str]:
@@ -233,6 +255,12 @@ class FrameModel(QAbstractTableModel):
 
     def texts(self, rows: Sequence[int] | np.ndarray, column: int) -> list[str]:
         """Shown text of ``column`` for view rows ``rows`` (vectorised)."""
+        if self._disk is not None:  # never sorted nor filtered: view rows are the file's
+            if isinstance(rows, range) and rows.step == 1:
+                part = self._disk.column(column, rows.start, rows.stop)
+            else:
+                part = self._disk.column_rows(column, self.source_rows(rows))
+            return _to_texts(self._formatter(part, self._kinds[column]))
         series = self._columns[column]
         if self._perm is None and isinstance(rows, range) and rows.step == 1:
             part = series.iloc[rows.start : rows.stop]  # a slice: no copy, whatever the chunks
@@ -247,7 +275,7 @@ class FrameModel(QAbstractTableModel):
         return self._nrows if self._perm is None else len(self._perm)
 
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._columns)
+        return 0 if parent.isValid() else self._ncols
 
     def _block(self, block: int, column: int) -> list[str]:
         key = (block, column)
@@ -284,7 +312,7 @@ class FrameModel(QAbstractTableModel):
         if not index.isValid():
             return None
         row, col = index.row(), index.column()
-        if row >= self.rowCount() or col >= len(self._columns):
+        if row >= self.rowCount() or col >= self._ncols:
             return None
         if role == Qt.ItemDataRole.DisplayRole:
             return self._cell(row, col)
@@ -319,8 +347,8 @@ class FrameModel(QAbstractTableModel):
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """Synchronous sort (Qt's API); the window sorts big tables on the pool instead."""
-        if not 0 <= column < len(self._columns):
-            return
+        if self._disk is not None or not 0 <= column < len(self._columns):
+            return  # a result on disk is not sorted here (on_disk)
         ascending = order == Qt.SortOrder.AscendingOrder
         self.set_sort(column, ascending, sort_order(self._columns[column], ascending))
 

@@ -329,6 +329,7 @@ class PreviewPanel(QWidget):
         self.filter_edit.textChanged.connect(lambda _t: self._filter_timer.start())
         self.filter_edit.returnPressed.connect(self._filter_now)
         self.confirm_copy = self._ask_copy  # replaceable in tests
+        self._too_large = ""  # why the filter box is off (a result on disk), else empty
         self.retranslate()
 
     def _filter_now(self) -> None:
@@ -359,7 +360,17 @@ class PreviewPanel(QWidget):
 
     def show_table(self, shown: bool) -> None:
         self.stack.setCurrentWidget(self.view if shown else self.placeholder)
-        self.filter_edit.setEnabled(shown)
+        self.filter_edit.setEnabled(shown and not self._too_large)
+
+    def set_too_large(self, sentence: str) -> None:
+        """A result too large for memory (``sentence`` says so) is not filtered: the filter
+        box is off and says why; an empty sentence turns it back on."""
+        self.filter_edit.setEnabled(not sentence and self.stack.currentWidget() is self.view)
+        self.filter_edit.setToolTip(sentence or self._filter_tip())
+        self._too_large = sentence
+
+    def _filter_tip(self) -> str:
+        return self.tr("Keep the rows where any cell contains this text (ignoring case)")
 
     def fit_columns(self) -> None:
         """Column widths from the header and the first rows only (never resize-to-contents).
@@ -417,9 +428,7 @@ class PreviewPanel(QWidget):
 
     def retranslate(self) -> None:
         self.filter_edit.setPlaceholderText(self.tr("Filter rows (Ctrl+F)"))
-        self.filter_edit.setToolTip(
-            self.tr("Keep the rows where any cell contains this text (ignoring case)")
-        )
+        self.filter_edit.setToolTip(self._too_large or self._filter_tip())
         self.placeholder.setText(
             self.tr(
                 "Drop a dump here, choose an export and press Generate (Ctrl+E).\n"

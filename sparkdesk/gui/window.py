@@ -220,6 +220,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:
         self.store_settings()
         self.runner.shutdown()
+        self._let_go_of_result()  # a result on disk takes its scratch file with it
         super().closeEvent(event)
 
     # ---------------------------------------------------------------------------------
@@ -549,7 +550,7 @@ class MainWindow(QMainWindow):
         self._update_actions()
 
     def _computed(self, computed: jobs.Computed) -> None:
-        self.result = computed
+        previous, self.result = self.result, computed
         self.runner.cancel(Slot.SORT)
         self.runner.cancel(Slot.FILTER)
         self.preview.filter_edit.blockSignals(True)
@@ -564,8 +565,14 @@ class MainWindow(QMainWindow):
             self._preview_formatter(computed),
             self._header_tooltips(e),
         )
+        jobs.release(previous)  # the grid no longer reads it: a result on disk loses its file
         self.preview.show_sort_indicator()
         self.preview.show_table(True)
+        self.preview.set_too_large(self._too_large_sentence() if jobs.on_disk(computed) else "")
+        if jobs.on_disk(computed):
+            self.message_bar.show_message("info", self._too_large_sentence())
+        elif self.message_bar.text.text() == self._too_large_sentence():
+            self.message_bar.hide()  # said of the result this one replaces
         self.preview.fit_columns()
         self._refresh_result_labels()
         self._update_actions()
@@ -593,10 +600,21 @@ class MainWindow(QMainWindow):
 
     def _clear_result(self) -> None:
         self.runner.cancel(Slot.COMPUTE)
-        self.result = None
-        self.preview.model.set_frame(None)
+        self._let_go_of_result()
         self.preview.show_table(False)
         self._refresh_result_labels()
+
+    def _let_go_of_result(self) -> None:
+        """Empty the grid, then close the result (one on disk removes its scratch file)."""
+        previous, self.result = self.result, None
+        self.preview.model.set_frame(None)
+        jobs.release(previous)
+
+    def _too_large_sentence(self) -> str:
+        return self.tr(
+            "This result is too large for memory to sort or filter here; save it and open it "
+            "in a spreadsheet or database."
+        )
 
     def _preview_formatter(self, result: jobs.Computed):
         from sparkdesk.writers import format_column
@@ -669,6 +687,9 @@ class MainWindow(QMainWindow):
         model = self.preview.model
         if not 0 <= column < model.columnCount():
             return
+        if model.on_disk:  # every row at once: not within the memory limit
+            self.message_bar.show_message("info", self._too_large_sentence())
+            return
         from sparkdesk.gui.models import sort_order
 
         series = model.columns[column]
@@ -696,6 +717,10 @@ class MainWindow(QMainWindow):
 
     def filter_preview(self, text: str) -> None:
         model = self.preview.model
+        if model.on_disk:
+            if text.strip():
+                self.message_bar.show_message("info", self._too_large_sentence())
+            return
         if not text.strip():
             self.runner.cancel(Slot.FILTER)
             self.preview.reset_scroll()
@@ -733,6 +758,9 @@ class MainWindow(QMainWindow):
         self.preview.view.selectAll()
 
     def focus_filter(self) -> None:
+        if self.preview.model.on_disk:
+            self.message_bar.show_message("info", self._too_large_sentence())
+            return
         self.preview.filter_edit.setFocus()
         self.preview.filter_edit.selectAll()
 

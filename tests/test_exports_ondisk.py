@@ -1,0 +1,171 @@
+"""A per-row result too large for memory is kept on disk (issue 14, item 4).
+
+``compute_or_spill`` within a limit that computes the message export of the cached demo dump
+in parts but cannot hold its rows: the rows go, in the spec's order, to one Arrow file that
+``DiskResult`` reads through a memory map. Checked: its rows are ``compute``'s; slices read
+the same values; a save gives the bytes of ``sparkdesk export`` with that limit; the scratch
+folder goes on close, on Cancel and on error; aggregates and a limit that holds the rows
+stay in memory.
+"""
+
+from __future__ import annotations
+
+import gc
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from sparkdesk.catalogue import export_type
+from sparkdesk.cli import main
+from sparkdesk.dump import load_dumps, wait_for_saves
+from sparkdesk.exports import ExportParams, compute, compute_or_spill, ondisk, registry
+from sparkdesk.exports.ondisk import DiskResult, save_result
+from sparkdesk.exports.plan import estimate_part, make_plan
+from sparkdesk.exports.scope import make_scope
+from sparkdesk.memory import MemoryLimitTooSmall
+from sparkdesk.resources import bundled_demo_path
+from sparkdesk.tasks import Cancelled, CancelToken
+from sparkdesk.writers import WriteOptions
+
+MESSAGES = ExportParams("message", "UTC", None, None, ())
+
+
+@pytest.fixture(scope="module")
+def cached_demo():
+    """The bundled demo dump opened from the cache (the budget cuts such a dump into parts)."""
+    paths = [bundled_demo_path()]
+    load_dumps(paths)
+    assert wait_for_saves(60)
+    dump = load_dumps(paths)
+    assert dump.store is not None, "the second load came from the cache"
+    return dump
+
+
+def disk_limit(dump) -> int:
+    """A limit that computes the message export in parts of 40 % holding their own rows, but
+    not with the whole result held to the end: the held plan refuses it, the streamed one
+    cuts parts (checked here, so the tests below cannot quietly hold the rows instead)."""
+    limit = estimate_part(dump, 0.4, "message")
+    scope = make_scope(dump, MESSAGES)
+    with pytest.raises(MemoryLimitTooSmall):
+        make_plan(dump, scope, "message", memory_limit=limit)
+    streamed = make_plan(dump, scope, "message", memory_limit=limit, streamed=True)
+    assert streamed.parts is not None and streamed.parts.n > 1
+    return limit
+
+
+@pytest.fixture(scope="module")
+def whole(demo_dump) -> pd.DataFrame:
+    return compute(demo_dump, MESSAGES)
+
+
+def test_the_result_on_disk_holds_compute_s_rows_and_its_folder_goes_on_close(cached_demo, whole, tmp_path):
+    result = compute_or_spill(cached_demo, MESSAGES, memory_limit=disk_limit(cached_demo), folder=tmp_path)
+    assert isinstance(result, DiskResult)
+    assert [p.name for p in tmp_path.iterdir()] == [result.folder.name]
+    assert [p.name for p in result.folder.iterdir()] == [ondisk.FILE_NAME]  # the runs are gone
+    assert result.rows == len(whole) == 4942 and result.column_names == list(whole.columns)
+    pd.testing.assert_frame_equal(result.to_frame(), whole)
+    result.close()
+    assert result.closed and list(tmp_path.iterdir()) == []
+
+
+def test_slices_and_picked_rows_read_the_values_of_the_frame(cached_demo, whole, tmp_path, monkeypatch):
+    monkeypatch.setattr(ondisk, "BATCH_ROWS", 1000)  # slices across record batches
+    with compute_or_spill(cached_demo, MESSAGES, memory_limit=disk_limit(cached_demo), folder=tmp_path) as r:
+        assert r.table.column(0).num_chunks == 5
+        for i in range(len(whole.columns)):
+            for start, stop in [(0, 128), (990, 1010), (4900, 5100), (10, 10)]:
+                got = r.column(i, start, stop)
+                want = whole.iloc[start:stop, i].reset_index(drop=True)
+                pd.testing.assert_series_equal(got, want)
+            rows = np.array([4941, 3, 2500, 3])
+            pd.testing.assert_series_equal(r.column_rows(i, rows), whole.iloc[rows, i].reset_index(drop=True))
+        frames = list(r.frames(2000))
+        assert [len(f) for f in frames] == [2000, 2000, 942]
+        pd.testing.assert_frame_equal(pd.concat(frames, ignore_index=True), whole)
+        two = list(r.frames(1500, ["created_at", "message_id"]))  # batches cut across frames
+        assert [len(f) for f in two] == [1500, 1500, 1500, 442]
+        pd.testing.assert_frame_equal(pd.concat(two, ignore_index=True), whole[["created_at", "message_id"]])
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet", "xlsx"])
+def test_a_save_gives_the_bytes_of_the_command_line_with_the_same_limit(cached_demo, tmp_path, fmt):
+    limit = disk_limit(cached_demo)
+    theirs = tmp_path / f"cli.{fmt}"
+    argv = ["export", str(bundled_demo_path()), "--type", "message", "--tz", "UTC", "--out", str(theirs)]
+    assert main([*argv, "--memory-limit", f"{limit // 1024}KiB"]) == 0
+    ours = tmp_path / f"ours.{fmt}"
+    with compute_or_spill(cached_demo, MESSAGES, memory_limit=limit, folder=tmp_path / "scratch") as r:
+        save_result(r, ours, WriteOptions(tz="UTC"))
+    if fmt == "xlsx":
+        assert xlsx_parts(ours) == xlsx_parts(theirs)
+    else:
+        assert ours.read_bytes() == theirs.read_bytes()
+    assert list((tmp_path / "scratch").iterdir()) == []
+
+
+def test_cancel_and_errors_leave_no_scratch_folder(cached_demo, tmp_path, monkeypatch):
+    limit = disk_limit(cached_demo)
+    token = CancelToken()
+    real = ondisk.write_result
+
+    def cancelled_while_writing(tables, *args):
+        token.cancel()
+        return real(tables, *args)
+
+    monkeypatch.setattr(registry, "write_result", cancelled_while_writing)
+    with pytest.raises(Cancelled):
+        compute_or_spill(cached_demo, MESSAGES, cancel=token, memory_limit=limit, folder=tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+    def full_disk(*args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(registry, "write_result", full_disk)
+    with pytest.raises(OSError, match="No space"):
+        compute_or_spill(cached_demo, MESSAGES, memory_limit=limit, folder=tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_result_nobody_closes_takes_its_folder_when_it_goes(cached_demo, tmp_path):
+    result = compute_or_spill(cached_demo, MESSAGES, memory_limit=disk_limit(cached_demo), folder=tmp_path)
+    assert isinstance(result, DiskResult)
+    del result
+    gc.collect()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_aggregates_and_results_the_limit_holds_stay_in_memory(cached_demo, tmp_path):
+    limit = disk_limit(cached_demo)
+    held = compute_or_spill(cached_demo, MESSAGES, folder=tmp_path)  # no limit
+    assert isinstance(held, pd.DataFrame) and len(held) == 4942
+    contacts = compute_or_spill(
+        cached_demo, ExportParams("contact", "UTC", None, None, ()), memory_limit=limit
+    )
+    assert isinstance(contacts, pd.DataFrame)  # its rows are small enough to be held
+    with pytest.raises(MemoryLimitTooSmall):  # an aggregate adds its parts up in memory
+        compute_or_spill(cached_demo, ExportParams("user", "UTC", None, None, ()), memory_limit=10 * 2**20)
+    assert list(tmp_path.iterdir()) == []
+
+
+def xlsx_parts(path: Path) -> dict[str, bytes]:
+    """A workbook's zip members but ``docProps/core.xml`` (it holds the time of writing)."""
+    with zipfile.ZipFile(path) as book:
+        return {name: book.read(name) for name in book.namelist() if name != "docProps/core.xml"}
+
+
+def test_an_empty_result_on_disk_has_the_columns_and_no_row(tmp_path):
+    frame = pd.DataFrame({"a": pd.array([], dtype="str"), "n": pd.array([], dtype="Int64")})
+    schema = pa.Schema.from_pandas(frame, preserve_index=False)
+    folder = ondisk.make_scratch_folder(tmp_path)
+    with ondisk.write_result([], schema, 0, export_type("message"), folder) as r:
+        assert r.rows == 0
+        [only] = list(r.frames(10))
+        pd.testing.assert_frame_equal(only, frame)
+    assert not Path(folder).exists()
