@@ -316,7 +316,10 @@ def _export_steps(args: argparse.Namespace, line) -> int:
     if len(types) == 1:  # written as it is computed: a result larger than the budget streams
         _export_one(dump, params(types[0]), args.out, options, fmt or "csv", line, writing, memory_limit)
         return EXIT_OK
-    tables = {}
+    if Path(args.out).suffix.lower() != ".xlsx":  # a folder: one file per export, each streamed
+        _export_to_folder(dump, [params(t) for t in types], Path(args.out), options, fmt, line, memory_limit)
+        return EXIT_OK
+    tables = {}  # one workbook: its sheets are written together
     for i, type_id in enumerate(types):
         step = f"Compute {i + 1}/{len(types)} {type_id}"
         tables[type_id] = _compute(dump, params(type_id), line.stage(step), memory_limit)
@@ -342,6 +345,33 @@ def _export_one(dump, params, out: str, options, fmt: str, line, writing, memory
         )
     except UnknownChannel as err:
         raise UsageError(str(err)) from None
+
+
+def _export_to_folder(
+    dump, every: list, folder: Path, options, fmt: str | None, line, memory_limit: int
+) -> None:
+    """``--type all`` into a folder: the files ``writers.write_all`` writes (``<type>.<ext>``,
+    each whole), but each export is written as it is computed, one at a time, so that no
+    result is held beside another and one larger than the budget streams to its file."""
+    from sparkdesk.exports import UnknownChannel, export_to_file
+    from sparkdesk.writers import format_for
+
+    ext = format_for("", fmt)
+    folder.mkdir(parents=True, exist_ok=True)
+    for i, params in enumerate(every):
+        try:
+            export_to_file(
+                dump,
+                params,
+                folder / f"{params.type}.{ext}",
+                options,
+                ext,
+                line.stage(f"Compute {i + 1}/{len(every)} {params.type}"),
+                memory_limit=memory_limit,
+                write_progress=lambda t=params.type: line.stage(f"Write {t}"),
+            )
+        except UnknownChannel as err:
+            raise UsageError(str(err)) from None
 
 
 def _compute(dump, params, progress, memory_limit: int):

@@ -59,6 +59,10 @@ def test_type_all_to_a_folder_and_to_a_workbook(tmp_path, capsys):
     folder = tmp_path / "all"
     assert run(capsys, "export", DEMO, "--type", "all", "--tz", "UTC", "--out", str(folder))[0] == 0
     assert sorted(p.name for p in folder.iterdir()) == sorted(f"{t}.csv" for t in EXPORT_IDS)
+    for type_id in EXPORT_IDS:  # each file is the export on its own
+        alone = tmp_path / f"{type_id}.csv"
+        assert run(capsys, "export", DEMO, "--type", type_id, "--tz", "UTC", "--out", str(alone))[0] == 0
+        assert (folder / f"{type_id}.csv").read_bytes() == alone.read_bytes(), type_id
     book = tmp_path / "all.xlsx"
     assert run(capsys, "export", DEMO, "--type", "all", "--tz", "UTC", "--out", str(book))[0] == 0
     assert len(openpyxl.load_workbook(book, read_only=True).sheetnames) == len(EXPORT_IDS)

@@ -216,8 +216,9 @@ def drawn_steps(term: FakeTerminal) -> list[str]:
 
 def test_export_shows_each_step_on_a_terminal(terminal, tmp_path):
     assert main(["export", DEMO, "--type", "all", "--tz", "UTC", "--out", str(tmp_path / "all")]) == 0
-    computes = [f"Compute {i}/12 {t}" for i, t in enumerate(EXPORT_IDS, 1)]  # which export it is on
-    assert drawn_steps(terminal) == ["Import", *computes, "Write"]
+    # which export it is on; each is written as it is computed (a folder: a file each)
+    steps = [s for i, t in enumerate(EXPORT_IDS, 1) for s in (f"Compute {i}/12 {t}", f"Write {t}")]
+    assert drawn_steps(terminal) == ["Import", *steps]
     assert terminal.getvalue().endswith("\r")  # erased at the end
     assert any("Wrote message CSV" in s for _, s in terminal.draws)  # the writer's own words
 

@@ -169,3 +169,20 @@ def test_an_empty_result_on_disk_has_the_columns_and_no_row(tmp_path):
         [only] = list(r.frames(10))
         pd.testing.assert_frame_equal(only, frame)
     assert not Path(folder).exists()
+
+
+def test_type_all_into_a_folder_streams_each_export_within_a_limit_that_would_hold_them(
+    cached_demo, tmp_path
+):
+    """``--type all`` into a folder writes each export as it is computed: at a limit that
+    refuses the message rows held to the end (``disk_limit``), every file is still
+    written, with the bytes of the export on its own without a limit."""
+    limit = disk_limit(cached_demo)
+    demo = str(bundled_demo_path())
+    folder = tmp_path / "all"
+    argv = ["export", demo, "--type", "all", "--tz", "UTC", "--quiet"]
+    assert main([*argv, "--memory-limit", f"{limit // 1024}KiB", "--out", str(folder)]) == 0
+    for type_id in ("message", "resolved-conversation", "user"):
+        alone = tmp_path / f"{type_id}.csv"
+        assert main(["export", demo, "--type", type_id, "--tz", "UTC", "--quiet", "--out", str(alone)]) == 0
+        assert (folder / f"{type_id}.csv").read_bytes() == alone.read_bytes(), type_id
