@@ -18,7 +18,7 @@ import pandas as pd
 import platformdirs
 import pytest
 
-from sparkdesk.dump import DumpRefused, load_dumps, reader
+from sparkdesk.dump import DumpRefused, load_dumps, reader, staged
 from sparkdesk.dump import cache as dump_cache
 from sparkdesk.tasks import Cancelled, CancelToken
 
@@ -78,7 +78,13 @@ def reads(monkeypatch) -> list[str]:
         seen.append(tf.label)
         return real(tf, meter)
 
+    def counting_blocks(tf, meter, block_bytes):  # a staged import (pytest --staged)
+        seen.append(tf.label)
+        return real_blocks(tf, meter, block_bytes)
+
+    real_blocks = staged.read_blocks
     monkeypatch.setattr(reader, "read_file", counting)
+    monkeypatch.setattr(staged, "read_blocks", counting_blocks)
     return seen
 
 

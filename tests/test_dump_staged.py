@@ -289,3 +289,24 @@ def test_zip_members_are_read_in_blocks_too(staging, tmp_path):
         for p in sorted(folder.iterdir()):
             zf.write(p, f"export/{p.name}")
     assert_same_dump(*load_both([archive]))
+
+
+def test_an_input_changing_while_it_is_staged_is_read_again_and_not_saved(staging, tmp_path, monkeypatch):
+    """The entry would not be of the files as they are now: the import in memory reads
+    them again (and, the key having moved, saves nothing either)."""
+    folder = _duplicates_and_orphans(tmp_path / "d")
+    real = staged.read_blocks
+
+    def read_then_change(tf, meter, block_bytes):
+        yield from real(tf, meter, block_bytes)
+        if tf.table == "messages":
+            path = folder / "messages.csv"
+            width = len(path.read_text(encoding="utf-8").splitlines()[0].split(","))
+            with open(path, "a", encoding="utf-8") as fh:
+                fh.write("m9,c1,2025-03-03T10:00:09.000Z,INBOUND" + "," * (width - 4) + "\n")
+
+    monkeypatch.setattr(staged, "read_blocks", read_then_change)
+    got = load_dumps([folder])
+    assert got.store is None and "m9" in set(got.tables["messages"]["message_id"])
+    assert not list(staging.glob("dumps/*/manifest.json"))
+    assert no_temporary_folders(staging)

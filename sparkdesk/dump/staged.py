@@ -364,6 +364,7 @@ class Staging:
         total = sum(f.rows for fs in self.files.values() for f in fs) or 1
         done = 0
         metas = {}
+        prog.step(0.0, "Saving the dump for a quick re-open", force=True)
         for name, seqs in kept.items():
             prog.step(done / total, "Saving the dump for a quick re-open")
             metas[name] = self._write_table(name, seqs, folder / f"{name}.arrow")
