@@ -10,7 +10,9 @@ stay in memory.
 
 from __future__ import annotations
 
+import csv
 import gc
+import io
 import zipfile
 from pathlib import Path
 
@@ -186,3 +188,27 @@ def test_type_all_into_a_folder_streams_each_export_within_a_limit_that_would_ho
         alone = tmp_path / f"{type_id}.csv"
         assert main(["export", demo, "--type", type_id, "--tz", "UTC", "--quiet", "--out", str(alone)]) == 0
         assert (folder / f"{type_id}.csv").read_bytes() == alone.read_bytes(), type_id
+
+
+def test_a_saved_job_streams_its_message_file_within_a_limit_that_would_hold_it(cached_demo, tmp_path):
+    """A job writes each file of one export as it is computed: at ``disk_limit`` the run
+    succeeds, and its message file has the bytes of the export alone without a limit."""
+    from sparkdesk.jobs import Job, load_job, run_job, save_job
+
+    limit = disk_limit(cached_demo)
+    demo = str(bundled_demo_path())
+    job = Job(
+        dumps=(demo,), types=("message", "user"), range="2025-05-01..2025-06-30", out_dir="../out", tz="UTC"
+    )
+    job = load_job(save_job(job, tmp_path / "jobs" / "job.toml"))
+    receipt = run_job(job, memory_limit=limit)
+    assert receipt.ok, receipt.error
+    (message,) = [o for o in receipt.outputs if o.types == ("message",)]
+    alone = tmp_path / "alone.csv"
+    days = ["--from", "2025-05-01", "--to", "2025-06-30"]
+    assert (
+        main(["export", demo, "--type", "message", "--tz", "UTC", *days, "--quiet", "--out", str(alone)]) == 0
+    )
+    assert message.path.read_bytes() == alone.read_bytes()
+    records = list(csv.reader(io.StringIO(alone.read_text(encoding="utf-8-sig"), newline="")))
+    assert message.rows == {"message": len(records) - 1}  # texts with new lines: records, not lines

@@ -361,12 +361,15 @@ def test_a_file_that_cannot_be_written_leaves_none_of_the_run(tmp_path, monkeypa
     calls = []
 
     def failing(table, type_id, path, *args, **kwargs):
-        calls.append(type_id)
+        calls.append(getattr(type_id, "id", type_id))  # an id, or the ExportType itself
         if len(calls) == 2:
             raise OSError(28, "No space left on device", str(path))
         return real(table, type_id, path, *args, **kwargs)
 
+    from sparkdesk.exports import registry
+
     monkeypatch.setattr(writers, "write_export", failing)
+    monkeypatch.setattr(registry, "write_export", failing)  # each export is written as it is computed
     job = make_job(tmp_path, out_dir="../out/new/{type}")
     receipt = run_job(job, now=NOW)
     assert calls == ["resolved-conversation", "user"]

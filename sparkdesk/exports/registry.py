@@ -134,8 +134,9 @@ def export_to_file(
     workers: int = 1,
     write_progress: Callable[[], Progress | ProgressFn | None] | None = None,
     block_rows: int | None = None,
-) -> None:
-    """Compute one export and write it to ``path`` (``fmt``: as ``writers.format_for``).
+) -> int:
+    """Compute one export and write it to ``path`` (``fmt``: as ``writers.format_for``); the
+    number of rows written.
 
     When the plan computes it in parts and it has a row per conversation, message, contact
     or reply (not ``plan.AGGREGATE_KEYS``), the rows are never held whole: each part's rows
@@ -166,10 +167,12 @@ def export_to_file(
         if _streams(export, plan, chosen):
             assert plan.parts is not None
             job = _FileJob(path, options, chosen, writing, cancel)
-            _merge_to_file(dump, params, export, scope, computing.sub(0.1, 1.0), plan.parts, job, block_rows)
-            return
+            return _merge_to_file(
+                dump, params, export, scope, computing.sub(0.1, 1.0), plan.parts, job, block_rows
+            )
         table = _compute(dump, params, export, scope, computing.sub(0.1, 1.0), plan)
     write_export(table, export, path, options, chosen, writing(), cancel)
+    return len(table)
 
 
 def compute_or_spill(
@@ -249,8 +252,9 @@ def _merge_to_file(
     parts: Parts,
     job: _FileJob,
     block_rows: int | None,
-) -> None:
-    """The parts spilled as sorted runs next to the output, then merged into the file."""
+) -> int:
+    """The parts spilled as sorted runs next to the output, then merged into the file; the
+    rows written."""
     block = block_rows or block_rows_for(parts.n)
     with SortedRuns(export, _scratch_folder(job.path), block) as runs:
         check = _early_check(job.fmt, job.options)
@@ -262,6 +266,7 @@ def _merge_to_file(
         else:
             write = job.writing()
             write_export_chunks(frames, runs.rows, export, job.path, job.options, job.fmt, write, job.cancel)
+        return runs.rows
 
 
 def _prepare(

@@ -193,13 +193,11 @@ def _run(job: Job, receipt: Receipt, prog: Progress, memory_limit: int | None = 
 
     dump = load_dumps(paths, prog.sub(0.05, 0.45))
     receipt.report = report_counts(dump)
-    tables = _compute(job, dump, receipt, prog.sub(0.45, 0.8), memory_limit)
     values["org"] = dump.organization or ""
     planned = plan_files(job, values)
-    written = write_outputs(job, tables, planned, prog.sub(0.8, 0.97))
+    rows = write_outputs(job, dump, receipt, planned, prog.sub(0.45, 0.97), memory_limit)
     receipt.outputs = [
-        Output(p, types, {t: len(tables[t]) for t in types}, sha256_of(p), p.stat().st_size)
-        for p, types in written
+        Output(p, types, {t: rows[t] for t in types}, sha256_of(p), p.stat().st_size) for p, types in planned
     ]
     prog.step(1.0, "Done", force=True)
 
@@ -293,24 +291,17 @@ def report_counts(dump) -> dict:
     }
 
 
-def _compute(job: Job, dump, receipt: Receipt, prog: Progress, memory_limit: int | None) -> dict:
-    from sparkdesk.exports import ExportParams, compute
+def _params(job: Job, receipt: Receipt, type_id: str):
+    from sparkdesk.exports import ExportParams
 
-    types = job.export_types
-    tables = {}
-    for i, type_id in enumerate(types):
-        params = ExportParams(
-            type_id,
-            job.zone,
-            receipt.first_day,
-            receipt.last_day,
-            tuple(job.channels),
-            include_content=job.options.content,
-        )
-        sub = prog.sub(i / len(types), (i + 1) / len(types))
-        sub.step(0.0, f"Computing {type_id}", force=True)
-        tables[type_id] = compute(dump, params, progress=sub, memory_limit=memory_limit)
-    return tables
+    return ExportParams(
+        type_id,
+        job.zone,
+        receipt.first_day,
+        receipt.last_day,
+        tuple(job.channels),
+        include_content=job.options.content,
+    )
 
 
 # ----- names and files ---------------------------------------------------------------------------
@@ -352,9 +343,18 @@ def plan_files(job: Job, values: dict[str, str]) -> list[tuple[Path, tuple[str, 
     return planned
 
 
-def write_outputs(job: Job, tables: dict, planned, prog: Progress) -> list[tuple[Path, tuple[str, ...]]]:
-    """Write every file under a staging name, then rename them all into place."""
-    from sparkdesk.writers import WriteOptions, write_all, write_export
+def write_outputs(
+    job: Job, dump, receipt: Receipt, planned, prog: Progress, memory_limit: int | None
+) -> dict[str, int]:
+    """Compute every export and write every file under a staging name, then rename them all
+    into place; the rows of each export.
+
+    A file of one export is written as it is computed (``export_to_file``): no result is
+    held beside another, and one larger than the budget streams to its file. A workbook of
+    several exports is laid out from their tables, computed first.
+    """
+    from sparkdesk.exports import compute, export_to_file
+    from sparkdesk.writers import WriteOptions, write_all
 
     options = WriteOptions(
         lang=job.lang,
@@ -365,6 +365,7 @@ def write_outputs(job: Job, tables: dict, planned, prog: Progress) -> list[tuple
     )
     staged: list[tuple[Path, Path]] = []
     made: list[Path] = []
+    rows: dict[str, int] = {}
     try:
         for i, (final, types) in enumerate(planned):
             _make_folder(final.parent, made)
@@ -372,9 +373,21 @@ def write_outputs(job: Job, tables: dict, planned, prog: Progress) -> list[tuple
             staged.append((stage, final))
             sub = prog.sub(i / len(planned), (i + 1) / len(planned))
             if len(types) == 1:
-                write_export(tables[types[0]], types[0], stage, options, fmt=job.format, progress=sub)
-            else:
-                write_all({t: tables[t] for t in types}, stage, options, fmt="xlsx", progress=sub)
+                sub.step(0.0, f"Computing {types[0]}", force=True)
+                params = _params(job, receipt, types[0])
+                rows[types[0]] = export_to_file(
+                    dump, params, stage, options, job.format, sub, memory_limit=memory_limit
+                )
+                continue
+            tables = {}
+            for k, type_id in enumerate(types):
+                part = sub.sub(0.8 * k / len(types), 0.8 * (k + 1) / len(types))
+                part.step(0.0, f"Computing {type_id}", force=True)
+                tables[type_id] = compute(
+                    dump, _params(job, receipt, type_id), part, memory_limit=memory_limit
+                )
+                rows[type_id] = len(tables[type_id])
+            write_all(tables, stage, options, fmt="xlsx", progress=sub.sub(0.8, 1.0))
         prog.check()
         for stage, final in staged:
             os.replace(stage, final)
@@ -386,7 +399,7 @@ def write_outputs(job: Job, tables: dict, planned, prog: Progress) -> list[tuple
             with contextlib.suppress(OSError):
                 folder.rmdir()  # only folders this run made, and only when empty
         raise
-    return list(planned)
+    return rows
 
 
 def _make_folder(folder: Path, made: list[Path]) -> None:
