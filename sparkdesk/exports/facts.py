@@ -641,7 +641,9 @@ class Facts:
 
         at_lock = np.flatnonzero(is_lock)
         lock_cx, lock_user, lock_pos = cx[at_lock], user[at_lock], pos[at_lock]
-        locks = take_frame(e, at_lock, tick.part())
+        # only what a session keeps: the events' other columns, many of them text, cost a
+        # second of takes at 1M (here and again when ignored locks are dropped)
+        locks = take_frame(e[["cx", "user_id", "team_id", "at"]], at_lock, tick.part())
         locks["nxt_release"] = nxt_release[at_lock]
         locks["nxt_unlock"] = nxt_unlock[at_lock]
         unlocks = unlocks_so_far[at_lock]
