@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 import zipfile
 from pathlib import Path
 
@@ -208,6 +209,7 @@ def test_a_cancelled_staged_import_leaves_nothing_behind(staging, tmp_path):
         load_dumps([path], progress, token)
     assert any("messages" in t for t in seen)
     assert no_temporary_folders(staging)
+    assert not [t for t in threading.enumerate() if t.name == "sparkdesk-read-ahead"]  # the read stopped
     assert not list(staging.glob("dumps/*/manifest.json"))
 
 
