@@ -13,6 +13,9 @@ from __future__ import annotations
 import csv
 import gc
 import io
+import os
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -212,3 +215,23 @@ def test_a_saved_job_streams_its_message_file_within_a_limit_that_would_hold_it(
     assert message.path.read_bytes() == alone.read_bytes()
     records = list(csv.reader(io.StringIO(alone.read_text(encoding="utf-8-sig"), newline="")))
     assert message.rows == {"message": len(records) - 1}  # texts with new lines: records, not lines
+
+
+@pytest.mark.skipif(os.name == "nt", reason="whether a process runs is not asked on Windows")
+def test_scratch_folders_of_a_process_that_is_gone_are_removed_at_the_next_result(tmp_path):
+    """A window that crashed could not close its result: the next result made in the same
+    folder removes it, and leaves alone those of processes still running."""
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    dead_pid = int(gone.stdout)
+    dead = tmp_path / f"{ondisk.SCRATCH_PREFIX}{dead_pid}-abc"
+    alive = tmp_path / f"{ondisk.SCRATCH_PREFIX}{os.getppid()}-def"  # the process that runs pytest
+    other = tmp_path / "not-a-result"
+    for folder in (dead, alive, other):
+        folder.mkdir()
+        (folder / ondisk.FILE_NAME).write_bytes(b"x")
+    new = ondisk.make_scratch_folder(tmp_path)
+    assert not dead.exists()
+    assert alive.exists() and other.exists()
+    assert new.name.startswith(f"{ondisk.SCRATCH_PREFIX}{os.getpid()}-")

@@ -37,10 +37,44 @@ SCRATCH_PREFIX = ".sparkdesk-result-"
 
 
 def make_scratch_folder(parent: str | os.PathLike[str] | None = None) -> Path:
-    """A fresh folder for one result's file (``parent``; None: the system's temporary folder)."""
+    """A fresh folder for one result's file (``parent``; None: the system's temporary folder),
+    named after this process. Those that a process which is gone left in ``parent`` (a crash,
+    a kill: its window could not close them) are removed first."""
     if parent is not None:
         Path(parent).mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix=SCRATCH_PREFIX, dir=parent))
+        remove_abandoned(Path(parent))
+    return Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-", dir=parent))
+
+
+def remove_abandoned(parent: Path) -> list[Path]:
+    """Remove the scratch folders in ``parent`` of processes no longer running; those removed.
+
+    A folder of a running process (another window's result) is left alone, and so is every
+    folder on Windows, where asking whether a process runs needs more than ``os.kill``."""
+    removed = []
+    for folder in parent.glob(f"{SCRATCH_PREFIX}*"):
+        pid = _owner(folder.name)
+        if pid is not None and pid != os.getpid() and not _running(pid):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
+
+
+def _owner(name: str) -> int | None:
+    head = name[len(SCRATCH_PREFIX) :].split("-", 1)[0]
+    return int(head) if head.isdigit() else None
+
+
+def _running(pid: int) -> bool:
+    if os.name == "nt":  # os.kill would end the process there
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process: running
+        return True
+    return True
 
 
 def write_result(
