@@ -57,9 +57,8 @@ from sparkdesk.dump.combine import combine
 from sparkdesk.dump.containers import ReadMeter, TableFile, discover
 from sparkdesk.dump.model import Dump
 from sparkdesk.dump.parse import RawFile, read_file
-from sparkdesk.dump.report import warn_row
 from sparkdesk.dump.state import State, wait
-from sparkdesk.dump.step_one import FileNotes, accepted, add_run, file_warnings
+from sparkdesk.dump.step_one import FileNotes, accepted, add_run, file_warnings, start_dump
 from sparkdesk.dump.validate import check_file
 from sparkdesk.tasks import CancelToken, Progress, ProgressFn, as_progress, running
 
@@ -152,11 +151,7 @@ def _read_sources(state: State, prog: Progress) -> None:
         start(0)
         i = 0
         for d, src in enumerate(state.sources):
-            state.dump_seq_start.append(state.next_seq)
-            for label in src.ignored:
-                state.pending.table_warnings.append(
-                    warn_row("", label, None, "", "file ignored: its name matches no table")
-                )
+            start_dump(state, src)
             for tf in src.files:
                 future, meter = reads[i]
                 text = f"Imported up to row {rows:,}: reading {tf.label}"

@@ -53,10 +53,9 @@ from sparkdesk.dump.combine import _empty_table, _to_pandas, combine_tables
 from sparkdesk.dump.containers import DumpSource, ReadMeter, TableFile
 from sparkdesk.dump.model import Dump, DumpRefused
 from sparkdesk.dump.parse import RESTART, RawFile, read_blocks
-from sparkdesk.dump.report import warn_row
 from sparkdesk.dump.schema import TABLES, table_spec
 from sparkdesk.dump.state import State
-from sparkdesk.dump.step_one import FileNotes, accepted, add_run, file_warnings
+from sparkdesk.dump.step_one import FileNotes, accepted, add_run, file_warnings, start_dump
 from sparkdesk.dump.validate import check_file
 from sparkdesk.tasks import Cancelled, Progress, running
 
@@ -202,11 +201,7 @@ def _read_sources(state: State, staging: Staging, prog: Progress) -> None:
     total = sum(tf.size for tf in files) or 1
     done = 0
     for d, src in enumerate(state.sources):
-        state.dump_seq_start.append(state.next_seq)
-        for label in src.ignored:
-            state.pending.table_warnings.append(
-                warn_row("", label, None, "", "file ignored: its name matches no table")
-            )
+        start_dump(state, src)
         for tf in src.files:
             _read_file(state, d, tf, staging, prog, done / total, tf.size / total)
             done += tf.size

@@ -10,12 +10,21 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyarrow as pa
 
-from sparkdesk.dump.containers import TableFile
+from sparkdesk.dump.containers import DumpSource, TableFile
 from sparkdesk.dump.parse import RawFile
 from sparkdesk.dump.report import add_row_warnings, warn_row
 from sparkdesk.dump.schema import table_spec
 from sparkdesk.dump.state import FileRun, State
 from sparkdesk.dump.validate import Checked
+
+
+def start_dump(state: State, src: DumpSource) -> None:
+    """A dump's rows start here in reading order; the files it ignored are noted."""
+    state.dump_seq_start.append(state.next_seq)
+    for label in src.ignored:
+        state.pending.table_warnings.append(
+            warn_row("", label, None, "", "file ignored: its name matches no table")
+        )
 
 
 def accepted(checked: Checked, seq: np.ndarray) -> pa.Table:
