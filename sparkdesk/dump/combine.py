@@ -53,7 +53,7 @@ OWNERS: tuple[tuple[str, str, str, str], ...] = (
 
 def combine(state: State, prog: Progress) -> Dump:
     """Steps two and three, the snapshot, reference warnings, then the report."""
-    done = combine_tables(state, prog, _to_pandas)
+    done = combine_tables(state, prog, lambda _name, tbl: _to_pandas(tbl))
     return Dump(
         sources=[s.label for s in state.sources],
         tables=done.tables,
@@ -75,10 +75,10 @@ class Combined:
     url_template: str | None
 
 
-def combine_tables(state: State, prog: Progress, finish: Callable[[pa.Table], object]) -> Combined:
+def combine_tables(state: State, prog: Progress, finish: Callable[[str, pa.Table], object]) -> Combined:
     """Steps two and three, the snapshot, reference warnings and the report, over the tables
-    of ``state.parts``; each final table goes through ``finish`` (to pandas, for the
-    import in memory; a staged import keeps Arrow).
+    of ``state.parts``; each final table goes through ``finish(name, table)`` (to pandas,
+    for the import in memory; a staged import keeps only what its index reads).
 
     The hashing (duplicates, orphans, unknown references) runs on two threads; Arrow
     and numpy release the GIL, so both cores work.
@@ -96,7 +96,7 @@ def combine_tables(state: State, prog: Progress, finish: Callable[[pa.Table], ob
         # the tables are final: the pool converts them (after the reference checks queued
         # before) while this thread collects the warnings and writes the report
         largest = sorted(tables, key=lambda n: -tables[n].num_rows)
-        converting = {name: pool.submit(finish, tables[name]) for name in largest}
+        converting = {name: pool.submit(finish, name, tables[name]) for name in largest}
         prog.step(0.6, "Checking references")
         _reference_warnings(state, tables, checks.unknown)
         for name, st in state.stats.items():

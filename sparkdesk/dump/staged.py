@@ -152,7 +152,7 @@ def _import(entry: dump_cache.CacheEntry, sources: list[DumpSource], tmp: Path, 
     state = State(sources)
     staging = Staging(tmp / "staging")
     _read_sources(state, staging, prog.sub(0.0, READ_SHARE))
-    done = combine_tables(state, prog.sub(READ_SHARE, WRITE_AT), _to_pandas)
+    done = combine_tables(state, prog.sub(READ_SHARE, WRITE_AT), _for_the_index)
     _release_arrow_memory()  # the slim Arrow tables are gone; the index is built with numpy
     dump = Dump(
         sources=[s.label for s in sources],
@@ -176,6 +176,28 @@ def _import(entry: dump_cache.CacheEntry, sources: list[DumpSource], tmp: Path, 
         return False
     entry.finish(tmp, dump, metas)
     return True
+
+
+# What is read of a combined table once its rows are known: the index (store.build_index),
+# the time span and the channels (model.Dump), and ``_seq`` (the rows kept). The slim tables'
+# other columns served steps two and three only; tables not named here are small and whole.
+AFTER_COMBINING: dict[str, tuple[str, ...]] = {
+    "conversations": ("conversation_id", "channel_id", "contact_id", "created_at", "_seq"),
+    "messages": ("message_id", "conversation_id", "created_at", "_seq"),
+    "conversation_events": ("conversation_id", "at", "type", "user_id", "_seq"),
+    "csat_surveys": ("conversation_id", "responded_at", "_seq"),
+    "message_tags": ("message_id", "at", "_seq"),
+    "contacts": ("contact_id", "_seq"),
+    "contact_attributes": ("contact_id", "_seq"),
+    "presence_events": ("at", "_seq"),
+}
+
+
+def _for_the_index(name: str, tbl: pa.Table) -> pd.DataFrame:
+    """A combined slim table as the frame the rest of the import reads: only its columns
+    there (``AFTER_COMBINING``), so that the frames do not hold what the index never reads."""
+    columns = AFTER_COMBINING.get(name)
+    return _to_pandas(tbl.select(list(columns)) if columns else tbl)
 
 
 def _release_arrow_memory() -> None:
