@@ -91,7 +91,7 @@ def load_dumps(
     A dump of ``staged.STAGED_MIN_BYTES`` or more, imported with the cache on, is not held
     in memory at all: it is read a block at a time into its cache entry and combined on
     its ids and times only (``sparkdesk.dump.staged``), and the ``Dump`` returned reads its
-    tables from the entry (1,000,000 conversations: 3.2 GiB at most instead of 5.1).
+    tables from the entry (1,000,000 conversations: 3.1-3.2 GiB at most instead of 5.1).
 
     Raises ``DumpRefused`` (one sentence naming the file and why) on a fatal error and
     ``sparkdesk.tasks.Cancelled`` when ``cancel`` is set.
