@@ -235,3 +235,19 @@ def test_scratch_folders_of_a_process_that_is_gone_are_removed_at_the_next_resul
     assert not dead.exists()
     assert alive.exists() and other.exists()
     assert new.name.startswith(f"{ondisk.SCRATCH_PREFIX}{os.getpid()}-")
+
+
+def test_the_file_is_in_batches_of_batch_rows_whatever_the_rounds_of_the_merge(tmp_path, monkeypatch):
+    """A painted block must touch one or two batches: rounds of 3, 1500, 7 and 2433 rows
+    become batches of 1000, 1000, 1000 and 943, in order."""
+    monkeypatch.setattr(ondisk, "BATCH_ROWS", 1000)
+    schema = pa.schema([("n", pa.int64())])
+    sizes, start, tables = [3, 1500, 7, 2433], 0, []
+    for size in sizes:
+        tables.append(pa.table({"n": pa.array(range(start, start + size), pa.int64())}))
+        start += size
+    folder = tmp_path / "r"
+    folder.mkdir()
+    with ondisk.write_result(tables, schema, start, export_type("message"), folder) as result:
+        assert [len(b) for b in result.table.column(0).chunks] == [1000, 1000, 1000, 943]
+        assert result.table.column(0).to_pylist() == list(range(start))

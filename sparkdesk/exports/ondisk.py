@@ -81,15 +81,27 @@ def write_result(
     tables: Iterable[pa.Table], schema: pa.Schema, rows: int, export: ExportType, folder: Path
 ) -> DiskResult:
     """The merged ``tables`` (``rows`` rows in all, the columns of ``schema``) written to
-    ``folder``'s result file in record batches of ``BATCH_ROWS``, then opened. The caller
+    ``folder``'s result file in record batches of ``BATCH_ROWS`` (the last one shorter),
+    whatever the sizes of the merge's rounds, then opened. The caller
     removes ``folder`` when this raises (Cancel comes through the merge's checkpoints)."""
     path = folder / FILE_NAME
     written = 0
+    pending: list[pa.Table] = []  # rows not yet written: the merge's rounds come in any size
+    held = 0
     with pa.OSFile(os.fspath(path), "wb") as sink, pa.ipc.new_file(sink, schema) as writer:
         for table in tables:
-            writer.write_table(table, max_chunksize=BATCH_ROWS)
+            pending.append(table)
+            held += len(table)
+            if held >= BATCH_ROWS:  # whole batches only, so that every batch is BATCH_ROWS long
+                joined = pa.concat_tables(pending)
+                whole = held - held % BATCH_ROWS
+                writer.write_table(joined.slice(0, whole).combine_chunks(), max_chunksize=BATCH_ROWS)
+                rest = joined.slice(whole)
+                pending, held = ([rest] if len(rest) else []), len(rest)
             written += len(table)
             checkpoint(written / max(rows, 1))
+        if held:
+            writer.write_table(pa.concat_tables(pending).combine_chunks(), max_chunksize=BATCH_ROWS)
     return DiskResult(folder, export)
 
 
