@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import json
 import logging
 import re
@@ -327,9 +328,11 @@ def _export_steps(args: argparse.Namespace, line) -> int:
     return EXIT_OK
 
 
-def _export_one(dump, params, out: str, options, fmt: str, line, writing, memory_limit: int) -> None:
-    """One export, computed and written by the core's ``export_to_file``; an unknown channel
-    is a wrong command line."""
+def _export_one(
+    dump, params, out, options, fmt: str, line, writing, memory_limit: int, step: str | None = None
+) -> None:
+    """One export, computed and written by the core's ``export_to_file`` (``step``: its name on
+    the progress line); an unknown channel is a wrong command line."""
     from sparkdesk.exports import UnknownChannel, export_to_file
 
     try:
@@ -339,7 +342,7 @@ def _export_one(dump, params, out: str, options, fmt: str, line, writing, memory
             out,
             options,
             fmt,
-            line.stage(f"Compute {params.type}"),
+            line.stage(step or f"Compute {params.type}"),
             memory_limit=memory_limit,
             write_progress=writing,
         )
@@ -353,25 +356,16 @@ def _export_to_folder(
     """``--type all`` into a folder: the files ``writers.write_all`` writes (``<type>.<ext>``,
     each whole), but each export is written as it is computed, one at a time, so that no
     result is held beside another and one larger than the budget streams to its file."""
-    from sparkdesk.exports import UnknownChannel, export_to_file
     from sparkdesk.writers import format_for
 
     ext = format_for("", fmt)
     folder.mkdir(parents=True, exist_ok=True)
     for i, params in enumerate(every):
-        try:
-            export_to_file(
-                dump,
-                params,
-                folder / f"{params.type}.{ext}",
-                options,
-                ext,
-                line.stage(f"Compute {i + 1}/{len(every)} {params.type}"),
-                memory_limit=memory_limit,
-                write_progress=lambda t=params.type: line.stage(f"Write {t}"),
-            )
-        except UnknownChannel as err:
-            raise UsageError(str(err)) from None
+        step = f"Compute {i + 1}/{len(every)} {params.type}"
+        writing = functools.partial(line.stage, f"Write {params.type}")
+        _export_one(
+            dump, params, folder / f"{params.type}.{ext}", options, ext, line, writing, memory_limit, step
+        )
 
 
 def _compute(dump, params, progress, memory_limit: int):

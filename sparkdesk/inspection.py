@@ -93,8 +93,8 @@ def dump_report(
 
 def _lock_warnings_in_parts(parts, prog: Progress) -> dict[str, int]:
     """The lock warnings of every part, added up, one part in memory at a time."""
+    from sparkdesk.dump.memory import release_memory
     from sparkdesk.exports.facts import facts_for
-    from sparkdesk.exports.registry import release_memory
 
     totals = dict.fromkeys(LOCK_WARNINGS, 0)
     for i in range(parts.n):

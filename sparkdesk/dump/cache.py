@@ -463,7 +463,7 @@ class CacheEntry:
             return False
         tmp = self.temp_folder()
         try:
-            metas = self._write_frames(frames, tmp, prog, need)
+            metas = write_frames(frames, tmp, prog, need)
             store.write_index(index, tmp)
             self.finish(tmp, dump, metas)
         finally:
@@ -512,21 +512,22 @@ class CacheEntry:
             log.info("dump cache: entry %s was saved by another process", self.key)
         prune(self.root, keep=self.key)
 
-    def _write_frames(self, frames: dict, folder: Path, prog: Progress, total: int) -> dict:
-        metas = {}
-        done = 0
-        prog.step(0.0, "Saving the dump for a quick re-open", force=True)
-        for name, (tbl, meta) in frames.items():
-            lo = done / max(total, 1)
-            done += tbl.nbytes
-            hi = done / max(total, 1)
-            meta.update(
-                _write_arrow(
-                    tbl, folder / f"{name}.arrow", prog, lo, hi, "Saving the dump for a quick re-open"
-                )
-            )
-            metas[name] = meta
-        return metas
+
+def write_frames(frames: dict[str, tuple[pa.Table, dict]], folder: Path, prog: Progress, total: int) -> dict:
+    """Write an entry's frames (``name -> (table, meta)``) in ``folder``; their metas, with
+    the files' facts. ``total``: the bytes of all, for progress."""
+    metas = {}
+    done = 0
+    prog.step(0.0, "Saving the dump for a quick re-open", force=True)
+    for name, (tbl, meta) in frames.items():
+        lo = done / max(total, 1)
+        done += tbl.nbytes
+        hi = done / max(total, 1)
+        meta.update(
+            _write_arrow(tbl, folder / f"{name}.arrow", prog, lo, hi, "Saving the dump for a quick re-open")
+        )
+        metas[name] = meta
+    return metas
 
 
 def open_entry(paths: Sequence[str | os.PathLike], max_unpacked_bytes: int) -> CacheEntry | None:

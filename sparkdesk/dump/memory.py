@@ -13,6 +13,7 @@ where it is missing. An ``ARROW_DEFAULT_MEMORY_POOL`` set by the user wins.
 
 from __future__ import annotations
 
+import gc
 import os
 
 import pyarrow as pa
@@ -26,3 +27,11 @@ def prefer_jemalloc() -> str:
         except (NotImplementedError, pa.ArrowNotImplementedError):
             pass
     return pa.default_memory_pool().backend_name
+
+
+def release_memory() -> None:
+    """Give freed memory back before the next big step (a part of an export, the staged
+    import's index): frames hold reference cycles (a Facts and its dump), and Arrow's
+    allocator keeps freed pages for itself, where numpy's arrays cannot use them."""
+    gc.collect()
+    pa.default_memory_pool().release_unused()

@@ -31,7 +31,6 @@ None and the caller imports in memory, as before.
 
 from __future__ import annotations
 
-import gc
 import logging
 import os
 import queue
@@ -51,6 +50,7 @@ from sparkdesk.dump import store
 from sparkdesk.dump.arrays import np_mask
 from sparkdesk.dump.combine import _empty_table, _to_pandas, combine_tables
 from sparkdesk.dump.containers import DumpSource, ReadMeter, TableFile
+from sparkdesk.dump.memory import release_memory
 from sparkdesk.dump.model import Dump, DumpRefused
 from sparkdesk.dump.parse import RESTART, RawFile, read_blocks
 from sparkdesk.dump.schema import TABLES, table_spec
@@ -153,7 +153,7 @@ def _import(entry: dump_cache.CacheEntry, sources: list[DumpSource], tmp: Path, 
     staging = Staging(tmp / "staging")
     _read_sources(state, staging, prog.sub(0.0, READ_SHARE))
     done = combine_tables(state, prog.sub(READ_SHARE, WRITE_AT), _for_the_index)
-    _release_arrow_memory()  # the slim Arrow tables are gone; the index is built with numpy
+    release_memory()  # the slim Arrow tables are gone; the index is built with numpy
     dump = Dump(
         sources=[s.label for s in sources],
         tables=done.tables,  # slim: what the manifest, the time span, channels and index read
@@ -167,8 +167,10 @@ def _import(entry: dump_cache.CacheEntry, sources: list[DumpSource], tmp: Path, 
         {name: frame["_seq"].to_numpy() for name, frame in done.tables.items()}, tmp, write.sub(0.0, 0.6)
     )
     shutil.rmtree(staging.folder)
-    write.step(0.6, "Saving the import report")
-    metas.update(_write_frames(dump_cache.report_frames(dump), tmp))
+    report = dump_cache.report_frames(dump)
+    metas.update(
+        dump_cache.write_frames(report, tmp, write.sub(0.6, 0.7), sum(t.nbytes for t, _m in report.values()))
+    )
     write.step(0.7, "Indexing the dump's conversations for quick questions")
     store.write_index(store.build_index(dump.tables), tmp)
     if entry.inputs_changed():
@@ -198,20 +200,6 @@ def _for_the_index(name: str, tbl: pa.Table) -> pd.DataFrame:
     there (``AFTER_COMBINING``), so that the frames do not hold what the index never reads."""
     columns = AFTER_COMBINING.get(name)
     return _to_pandas(tbl.select(list(columns)) if columns else tbl)
-
-
-def _release_arrow_memory() -> None:
-    """Arrow's allocator keeps the pages it freed for itself, where numpy cannot use them."""
-    gc.collect()
-    pa.default_memory_pool().release_unused()
-
-
-def _write_frames(frames: dict[str, tuple[pa.Table, dict]], folder: Path) -> dict:
-    metas = {}
-    for name, (tbl, meta) in frames.items():
-        meta.update(dump_cache._write_arrow(tbl, folder / f"{name}.arrow", Progress(None), 0, 1, ""))
-        metas[name] = meta
-    return metas
 
 
 # ---------------------------------------------------------------- reading
@@ -391,9 +379,10 @@ class _StagingFile:
         self.batch_rows = []
         self.meta = None
 
-    def schema(self) -> pa.Schema:
-        with pa.memory_map(str(self.path), "r") as source:
-            return pa.ipc.open_file(source).schema
+    @property
+    def schema(self) -> pa.Schema | None:
+        """The schema of the batches written (None before the first)."""
+        return self._schema
 
     def batches(self):
         with pa.memory_map(str(self.path), "r") as source:
@@ -451,7 +440,7 @@ class Staging:
             return {"columns": meta["columns"], "dtypes": meta["dtypes"], **facts}
         batch_rows = []
         with pa.OSFile(str(path), "wb") as sink:
-            writer = pa.ipc.new_file(sink, files[0].schema(), options=dump_cache.write_options())
+            writer = pa.ipc.new_file(sink, files[0].schema, options=dump_cache.write_options())
             for f in files:
                 for batch in f.batches():
                     if not every:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import os
 import shutil
 import threading
@@ -15,6 +14,7 @@ import pandas as pd
 import pyarrow as pa
 
 from sparkdesk.catalogue import ExportType, export_type
+from sparkdesk.dump.memory import release_memory
 from sparkdesk.dump.model import Dump
 from sparkdesk.exports import tables
 from sparkdesk.exports.facts import facts_for, release_facts
@@ -390,14 +390,6 @@ def _build_in_parts(
         return frames[0]
     prog.step(1.0, "Putting the parts together", force=True)
     return merge(frames, export)
-
-
-def release_memory() -> None:
-    """Give a finished part's memory back before the next part: its frames hold reference
-    cycles (a Facts and its dump), and Arrow's allocator keeps freed pages for itself, where
-    the next part's numpy arrays cannot use them."""
-    gc.collect()
-    pa.default_memory_pool().release_unused()
 
 
 class _PartsBar:

@@ -149,7 +149,7 @@ def _part_in_child(task: PartTask) -> pd.DataFrame:
         _QUEUE.put((task.slot, task.index, fraction, text))
 
     prog = Progress(report, _FlagToken(_FLAGS, task.slot))
-    # its memory is given back at the end (registry.release_memory): an idle worker holds little
+    # its memory is given back at the end (dump.memory.release_memory): an idle worker holds little
     return registry.build_part(lambda: _read_part(task), task.params, task.scope, prog, task.label)
 
 

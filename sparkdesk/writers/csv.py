@@ -63,22 +63,8 @@ def write_csv(
     """
     etype = resolve_type(export_type)
     check_columns(table, etype)
-    prog = as_progress(progress, cancel)
-    if os.fspath(path) == "-":
-        out = sys.stdout.buffer
-        write_csv_stream(out, table, etype, options, prog)
-        out.flush()
-        return
-    with atomic_output(path) as out:
-        write_csv_stream(out, table, etype, options, prog)
-
-
-def write_csv_stream(
-    out: BinaryIO, table: pd.DataFrame, export_type: ExportType, options: WriteOptions, prog: Progress
-) -> None:
-    """The CSV bytes, chunk by chunk, to an open binary stream."""
     chunks = (table.iloc[start : start + CHUNK_ROWS] for start in range(0, len(table), CHUNK_ROWS))
-    write_chunks_stream(out, chunks, len(table), export_type, options, prog)
+    write_csv_chunks(chunks, len(table), etype, path, options, progress, cancel)
 
 
 def write_csv_chunks(
