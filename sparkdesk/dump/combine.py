@@ -347,8 +347,12 @@ def _apply_steps_two_three(
 
 
 def _note_orphans(state: State, child: str, tbl: pa.Table, orphan: np.ndarray) -> None:
+    note_orphan_seqs(state, child, tbl["_seq"].to_numpy()[orphan])
+
+
+def note_orphan_seqs(state: State, child: str, seqs: np.ndarray) -> None:
+    """The rows ``seqs`` of ``child`` (ascending) are rejected: their parent has no row."""
     _c, col, parent, _k = next(o for o in OWNERS if o[0] == child)
-    seqs = tbl["_seq"].to_numpy()[orphan]
     what = "conversation" if parent == "conversations" else "message"
     state.pending.rejected.append(
         (child, seqs, col, f"orphan: its {what} ({col}) has no accepted row in {parent}")
@@ -359,28 +363,43 @@ def _note_orphans(state: State, child: str, tbl: pa.Table, orphan: np.ndarray) -
 # ---------------------------------------------------------------- snapshot
 
 
-def _dump_snapshot(state: State, d: int, tables: dict[str, pa.Table]) -> pd.Timestamp | None:
-    """The manifest's snapshot_at, else the latest timestamp of the dump's accepted rows."""
+def has_manifest_snapshot(src: DumpSource) -> bool:
+    return bool(src.manifest) and src.manifest.get("snapshot_at") not in (None, "")
+
+
+def _dump_snapshot(
+    state: State, d: int, tables: dict[str, pa.Table], more: int | None = None
+) -> pd.Timestamp | None:
+    """The manifest's snapshot_at, else the latest timestamp of the dump's accepted rows
+    (in ``tables``, and ``more``: the latest of rows held elsewhere, in milliseconds)."""
     src = state.sources[d]
-    if src.manifest and src.manifest.get("snapshot_at") not in (None, ""):
+    if has_manifest_snapshot(src):
         return _manifest_snapshot(state, src)
+    best = more
+    for name, tbl in tables.items():
+        m = latest_of_dump(state, d, table_spec(name), tbl)
+        if m is not None and (best is None or m > best):
+            best = m
+    return None if best is None else pd.Timestamp(best, unit="ms", tz="UTC")
+
+
+def latest_of_dump(state: State, d: int, spec: TableSpec, tbl: pa.Table) -> int | None:
+    """The latest timestamp (ms) of dump ``d``'s rows in ``tbl`` (rows in reading order)."""
+    if not tbl.num_rows:
+        return None
     lo = state.dump_seq_start[d]
     hi = state.dump_seq_start[d + 1] if d + 1 < len(state.dump_seq_start) else state.next_seq
+    seq = tbl["_seq"].to_numpy()
+    a, b = np.searchsorted(seq, [lo, hi])
     best: int | None = None
-    for spec in TABLES:
-        tbl = tables[spec.name]
-        if not tbl.num_rows:
-            continue
-        seq = tbl["_seq"].to_numpy()
-        a, b = np.searchsorted(seq, [lo, hi])
-        if a == b:
-            continue
-        for c in spec.columns:
-            if c.type == "ts":
-                m = pc.max(tbl[c.name].slice(a, b - a)).cast(pa.int64()).as_py()
-                if m is not None and (best is None or m > best):
-                    best = m
-    return None if best is None else pd.Timestamp(best, unit="ms", tz="UTC")
+    if a == b:
+        return None
+    for c in spec.columns:
+        if c.type == "ts":
+            m = pc.max(tbl[c.name].slice(a, b - a)).cast(pa.int64()).as_py()
+            if m is not None and (best is None or m > best):
+                best = m
+    return best
 
 
 def _manifest_snapshot(state: State, src: DumpSource) -> pd.Timestamp:
@@ -411,9 +430,15 @@ def _manifest_snapshot(state: State, src: DumpSource) -> pd.Timestamp:
     return pd.Timestamp(ms, unit="ms", tz="UTC")
 
 
-def _snapshot(state: State, tables: dict[str, pa.Table]) -> pd.Timestamp:
-    """The latest snapshot of the dumps combined; the time of reading if there is none."""
-    found = [s for d in range(len(state.sources)) if (s := _dump_snapshot(state, d, tables)) is not None]
+def _snapshot(state: State, tables: dict[str, pa.Table], more: dict[int, int] | None = None) -> pd.Timestamp:
+    """The latest snapshot of the dumps combined; the time of reading if there is none.
+    ``more``: per dump, the latest timestamp (ms) of its rows not in ``tables``."""
+    more = more or {}
+    found = [
+        s
+        for d in range(len(state.sources))
+        if (s := _dump_snapshot(state, d, tables, more.get(d))) is not None
+    ]
     if found:
         return max(found)
     now = pd.Timestamp.now(tz="UTC").floor("ms")
@@ -429,34 +454,48 @@ def _snapshot(state: State, tables: dict[str, pa.Table]) -> pd.Timestamp:
     return now
 
 
-def _cut_at_snapshot(state: State, tables: dict[str, pa.Table], snapshot: pd.Timestamp) -> None:
-    """Leave out what happens strictly after the snapshot, with everything that belongs to it."""
+CUT_ORDER = (  # parents before their children: what a parent left out takes its children along
+    "conversations",
+    "messages",
+    "conversation_events",
+    "csat_surveys",
+    "message_tags",
+    "presence_events",
+)
+PARENT_KEY = {"conversations": "conversation_id", "messages": "message_id"}
+
+
+def snapshot_scalar(snapshot: pd.Timestamp) -> pa.Scalar:
+    """The snapshot as a scalar of the tables' timestamp type."""
     # in milliseconds: ``snapshot.value`` (nanoseconds) overflows after the year 2262
     ms = int(snapshot.as_unit("ms").asm8.view("i8"))
-    s = pa.scalar(ms, pa.int64()).cast(arrow_type(table_spec("messages").col("created_at")))
+    return pa.scalar(ms, pa.int64()).cast(arrow_type(table_spec("messages").col("created_at")))
+
+
+def _cut_at_snapshot(state: State, tables: dict[str, pa.Table], snapshot: pd.Timestamp) -> None:
+    """Leave out what happens strictly after the snapshot, with everything that belongs to it."""
+    s = snapshot_scalar(snapshot)
     gone: dict[str, pa.Array] = {}
-    for child in (
-        "conversations",
-        "messages",
-        "conversation_events",
-        "csat_surveys",
-        "message_tags",
-        "presence_events",
-    ):
-        tbl = tables[child]
-        if not tbl.num_rows:
-            continue
-        late = np_mask(pc.greater(tbl[SNAPSHOT_COLUMNS[child]], s))
-        for c, col, parent, _key in OWNERS:
-            if c == child and parent in gone:
-                late |= np_mask(pc.is_in(tbl[col], value_set=gone[parent]))
-        if not late.any():
-            continue
-        parent_key = {"conversations": "conversation_id", "messages": "message_id"}.get(child)
-        if parent_key:
-            gone[child] = pc.filter(tbl[parent_key], pa.array(late)).combine_chunks()
-        state.stats[child].after_snapshot += int(late.sum())
-        tables[child] = tbl.filter(pa.array(~late))
+    for child in CUT_ORDER:
+        tables[child] = cut_table(state, child, tables[child], s, gone)
+
+
+def cut_table(state: State, child: str, tbl: pa.Table, s: pa.Scalar, gone: dict[str, pa.Array]) -> pa.Table:
+    """``tbl`` without its rows after ``s`` or of a parent ``gone``; what it leaves out of a
+    parent table is added to ``gone``, and counted."""
+    if not tbl.num_rows:
+        return tbl
+    late = np_mask(pc.greater(tbl[SNAPSHOT_COLUMNS[child]], s))
+    for c, col, parent, _key in OWNERS:
+        if c == child and parent in gone:
+            late |= np_mask(pc.is_in(tbl[col], value_set=gone[parent]))
+    if not late.any():
+        return tbl
+    parent_key = PARENT_KEY.get(child)
+    if parent_key:
+        gone[child] = pc.filter(tbl[parent_key], pa.array(late)).combine_chunks()
+    state.stats[child].after_snapshot += int(late.sum())
+    return tbl.filter(pa.array(~late))
 
 
 # ---------------------------------------------------------------- references
@@ -500,15 +539,52 @@ def _submit_reference_checks(pool: ThreadPoolExecutor, tables: dict[str, pa.Tabl
     }
 
 
+@dataclass
+class ReferenceFinding:
+    """What one (table, column) of ``REFERENCES`` has to say, over the rows kept."""
+
+    rows: int = 0  # rows kept
+    set_ids: int = 0  # of them, with the column set
+    unknown: np.ndarray | None = None  # ``_seq`` of those whose id is not in the reference table
+
+
+def reference_finding(
+    state: State, tbl: pa.Table, col: str, ref: str, unknown: Future | np.ndarray | None
+) -> ReferenceFinding:
+    """``tbl`` (rows kept) against its reference table; ``unknown``: the check on the rows as read."""
+    if not tbl.num_rows:
+        return ReferenceFinding()
+    values = tbl[col]
+    found = ReferenceFinding(tbl.num_rows, len(values) - values.null_count)
+    if not state.stats[ref].files:
+        return found
+    if unknown is not None:
+        seqs = unknown.result() if isinstance(unknown, Future) else unknown
+        found.unknown = _kept(seqs, tbl["_seq"].to_numpy())
+    else:  # the reference table has files but no accepted row: every set id is unknown
+        found.unknown = tbl["_seq"].to_numpy()[~np_mask(pc.is_null(values))]
+    return found
+
+
 def _reference_warnings(state: State, tables: dict[str, pa.Table], unknown: dict[tuple, Future]) -> None:
     """Ids not found in their reference table: the row is kept, with a warning."""
+    note_references(
+        state,
+        {
+            (table, col): reference_finding(state, tables[table], col, ref, unknown.get((table, col)))
+            for table, col, ref, _ref_col in REFERENCES
+        },
+    )
+
+
+def note_references(state: State, findings: dict[tuple[str, str], ReferenceFinding]) -> None:
+    """The warnings of ``findings``, in the order of ``REFERENCES``."""
     for table, col, ref, _ref_col in REFERENCES:
-        tbl = tables[table]
-        if not tbl.num_rows:
+        found = findings[(table, col)]
+        if not found.rows:
             continue
         if not state.stats[ref].files:
-            values = tbl[col]
-            n = len(values) - values.null_count
+            n = found.set_ids
             if n:
                 state.pending.table_warnings.append(
                     warn_row(
@@ -520,12 +596,8 @@ def _reference_warnings(state: State, tables: dict[str, pa.Table], unknown: dict
                     )
                 )
             continue
-        if (table, col) in unknown:
-            seqs = _kept(unknown[(table, col)].result(), tbl["_seq"].to_numpy())
-        else:  # the reference table has files but no accepted row: every set id is unknown
-            seqs = tbl["_seq"].to_numpy()[~np_mask(pc.is_null(tbl[col]))]
-        if len(seqs):
-            add_row_warnings(state, table, seqs, col, f"{col} not found in {ref}")
+        if found.unknown is not None and len(found.unknown):
+            add_row_warnings(state, table, found.unknown, col, f"{col} not found in {ref}")
 
 
 def _kept(seqs: np.ndarray, kept: np.ndarray) -> np.ndarray:
