@@ -15,17 +15,19 @@ import threading
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from dumpkit import conv, event, inbound, message_tag, reply, write_dump
 from hypothesis import given, settings
 from strategies import dump_specs, split_spec, write_spec
 
-from sparkdesk.dump import DumpRefused, cache, load_dumps, staged
+from sparkdesk.dump import DumpRefused, buckets, cache, load_dumps, staged, store
 from sparkdesk.dump.cache import LazyTables
 from sparkdesk.tasks import Cancelled, CancelToken
 
 SMALL_BLOCK = 4096
+SMALL_BUCKET = 2048  # of input per bucket: a test dump's largest tables get several
 
 
 @pytest.fixture
@@ -33,6 +35,7 @@ def staging(monkeypatch, tmp_path):
     """Every dump staged, in blocks of ``SMALL_BLOCK`` bytes, into an empty cache."""
     monkeypatch.setattr(staged, "STAGED_MIN_BYTES", 0)
     monkeypatch.setattr(staged, "BLOCK_BYTES", SMALL_BLOCK)
+    monkeypatch.setattr(buckets, "BUCKET_INPUT_BYTES", SMALL_BUCKET)
     monkeypatch.setenv(cache.ENV_VAR, str(tmp_path / "cache"))
     return tmp_path / "cache"
 
@@ -68,7 +71,16 @@ def load_both(paths: list[Path]):
     got = load_dumps(paths)
     assert isinstance(got.tables, LazyTables) and got.store is not None, "not staged"
     assert got.tables.opened() == []  # nothing read yet: the entry is opened, not loaded
+    assert_same_index(got.store, store.build_index(in_memory.tables))
     return in_memory, got
+
+
+def assert_same_index(saved: store.Store, expected: dict) -> None:
+    """The staged entry's index (built from its buckets) is the index of the tables in memory."""
+    for name, values in expected.items():
+        got = saved.array(name)
+        assert got.dtype == values.dtype, name
+        np.testing.assert_array_equal(got, values, err_msg=name)
 
 
 def no_temporary_folders(root: Path) -> bool:
@@ -93,7 +105,7 @@ def test_the_demo_staged_from_a_zip_is_the_demo_read_in_memory(staging, tmp_path
     assert len(got.tables["messages"]) > 1000  # many blocks of SMALL_BLOCK bytes
 
 
-def _duplicates_and_orphans(folder: Path, later: bool = False) -> Path:
+def _duplicates_and_orphans(folder: Path, later: bool = False, **manifest) -> Path:
     """Duplicated keys (the last read wins), orphans that cascade, events without an id
     that repeat or differ only in a payload cell, unknown references, naive timestamps."""
     t = "10:00:05.000Z" if not later else "10:00:09.000Z"
@@ -125,16 +137,85 @@ def _duplicates_and_orphans(folder: Path, later: bool = False) -> Path:
                 message_tag("m3", "t1", "2025-03-03T10:00:07.000Z"),
             ],
         },
+        **manifest,
     )
 
 
-def test_duplicates_orphans_and_keyless_events_are_found_as_in_memory(staging, tmp_path):
+@pytest.mark.parametrize("bucket_bytes", [SMALL_BUCKET, 1])
+def test_duplicates_orphans_and_keyless_events_are_found_as_in_memory(
+    staging, tmp_path, monkeypatch, bucket_bytes
+):
+    """With one byte of input per bucket, every row of the largest tables is in a bucket
+    of its own unless a row it is compared with hashes alike (buckets.py)."""
+    monkeypatch.setattr(buckets, "BUCKET_INPUT_BYTES", bucket_bytes)
     expected, got = load_both([_duplicates_and_orphans(tmp_path / "d")])
     assert_same_dump(expected, got)
     stats = got.report.stats
     assert stats["messages"].duplicates == 1 and stats["messages"].rejected == 1
     assert stats["message_tags"].rejected == 1  # cascades from its orphan message
     assert stats["conversation_events"].duplicates == 2  # one keyless twin, one e1; not the AGENT one
+
+
+def test_a_dump_without_a_snapshot_takes_its_latest_time_from_the_buckets(staging, tmp_path, monkeypatch):
+    """No snapshot_at: the snapshot is the latest time of the rows kept, here a message's
+    updated_at (10:00:09), which only the messages' buckets hold; the later m9 is an orphan."""
+    monkeypatch.setattr(buckets, "BUCKET_INPUT_BYTES", 1)
+    folder = write_dump(
+        tmp_path / "d",
+        {
+            "conversations": [conv("c1", created_at="2025-03-03T09:00:00.000Z")],
+            "messages": [
+                inbound("m1", "c1", "2025-03-03T10:00:00.000Z"),
+                inbound("m5", "c1", "2025-03-03T10:00:04.000Z", updated_at="2025-03-03T10:00:09.000Z"),
+                inbound("m9", "c-missing", "2025-03-03T11:00:00.000Z"),
+            ],
+            "conversation_events": [
+                event("c1", "2025-03-03T10:00:01.000Z", "QUEUED", event_id="e1", started_by="CONTACT"),
+            ],
+            "message_tags": [message_tag("m1", "t1", "2025-03-03T10:00:02.000Z")],
+        },
+        snapshot_at=None,
+    )
+    expected, got = load_both([folder])
+    assert_same_dump(expected, got)
+    assert got.snapshot == pd.Timestamp("2025-03-03T10:00:09Z")
+
+
+def test_what_comes_after_the_snapshot_is_cut_with_its_tags_in_buckets(staging, tmp_path, monkeypatch):
+    """A message after the snapshot goes with its tag (dated before it), and a conversation
+    created after it goes with its messages and events, whatever bucket they are in."""
+    monkeypatch.setattr(buckets, "BUCKET_INPUT_BYTES", 1)
+    folder = write_dump(
+        tmp_path / "d",
+        {
+            "conversations": [
+                conv("c1", created_at="2025-03-03T09:00:00.000Z"),
+                conv("c2", created_at="2025-03-03T10:00:08.000Z"),
+            ],
+            "messages": [
+                inbound("m1", "c1", "2025-03-03T10:00:00.000Z"),
+                inbound("m5", "c1", "2025-03-03T10:00:09.000Z"),  # after the snapshot
+                inbound("m6", "c2", "2025-03-03T10:00:08.500Z"),  # of c2, after too
+            ],
+            "conversation_events": [
+                event("c1", "2025-03-03T10:00:01.000Z", "QUEUED", event_id="e1", started_by="CONTACT"),
+                event("c2", "2025-03-03T10:00:01.000Z", "QUEUED", event_id="e2", started_by="CONTACT"),
+            ],
+            "message_tags": [
+                message_tag("m1", "t1", "2025-03-03T10:00:02.000Z"),
+                message_tag("m5", "t1", "2025-03-03T10:00:03.000Z"),  # before it, but of m5
+            ],
+        },
+        snapshot_at="2025-03-03T10:00:05.000Z",
+    )
+    expected, got = load_both([folder])
+    assert_same_dump(expected, got)
+    stats = got.report.stats
+    assert stats["conversations"].after_snapshot == 1  # c2
+    assert stats["messages"].after_snapshot == 2  # m5, m6
+    assert stats["conversation_events"].after_snapshot == 1  # e2, of c2
+    assert stats["message_tags"].after_snapshot == 1  # m5's
+    assert list(got.tables["messages"]["message_id"]) == ["m1"]
 
 
 def test_several_dumps_staged_together(staging, tmp_path):
@@ -272,12 +353,17 @@ class _forced:
         self.folder = folder
 
     def __enter__(self) -> None:
-        self.saved = (staged.STAGED_MIN_BYTES, staged.BLOCK_BYTES, os.environ.get(cache.ENV_VAR))
-        staged.STAGED_MIN_BYTES, staged.BLOCK_BYTES = 0, 64 * 1024
+        self.saved = (
+            staged.STAGED_MIN_BYTES,
+            staged.BLOCK_BYTES,
+            buckets.BUCKET_INPUT_BYTES,
+            os.environ.get(cache.ENV_VAR),
+        )
+        staged.STAGED_MIN_BYTES, staged.BLOCK_BYTES, buckets.BUCKET_INPUT_BYTES = 0, 64 * 1024, 256
         os.environ[cache.ENV_VAR] = str(self.folder)
 
     def __exit__(self, *exc) -> None:
-        staged.STAGED_MIN_BYTES, staged.BLOCK_BYTES, env = self.saved
+        staged.STAGED_MIN_BYTES, staged.BLOCK_BYTES, buckets.BUCKET_INPUT_BYTES, env = self.saved
         if env is None:
             os.environ.pop(cache.ENV_VAR, None)
         else:

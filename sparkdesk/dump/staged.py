@@ -45,10 +45,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from sparkdesk.dump import buckets, store
 from sparkdesk.dump import cache as dump_cache
-from sparkdesk.dump import store
 from sparkdesk.dump.arrays import np_mask
-from sparkdesk.dump.combine import _empty_table, _to_pandas, combine_tables
+from sparkdesk.dump.combine import _empty_table, _to_pandas
 from sparkdesk.dump.containers import DumpSource, ReadMeter, TableFile
 from sparkdesk.dump.memory import release_memory
 from sparkdesk.dump.model import Dump, DumpRefused
@@ -151,33 +151,71 @@ def _import(entry: dump_cache.CacheEntry, sources: list[DumpSource], tmp: Path, 
     """Write the entry; False when an input changed meanwhile (the entry would not be of it)."""
     state = State(sources)
     staging = Staging(tmp / "staging")
-    _read_sources(state, staging, prog.sub(0.0, READ_SHARE))
-    done = combine_tables(state, prog.sub(READ_SHARE, WRITE_AT), _for_the_index)
+    slim_rows = buckets.SlimBuckets(tmp / "slim", buckets.plan(sources))
+    _read_sources(state, staging, slim_rows, prog.sub(0.0, READ_SHARE))
+    empty = {name: slim(name, _empty_table(table_spec(name))) for name in buckets.BUCKETED}
+    done, parts = buckets.combine_in_buckets(
+        state, slim_rows, empty, prog.sub(READ_SHARE, WRITE_AT), _for_the_index
+    )
+    slim_rows.remove()
     release_memory()  # the slim Arrow tables are gone; the index is built with numpy
     dump = Dump(
         sources=[s.label for s in sources],
-        tables=done.tables,  # slim: what the manifest, the time span, channels and index read
+        tables=done.tables,  # slim, and empty for the bucketed tables: what the manifest and index read
         snapshot=done.snapshot,
         report=done.report,
         organization=done.organization,
         url_template=done.url_template,
     )
+    dump.known["time_span"] = _time_span(done.tables, parts)
+    rows = {name: parts.rows.get(name, len(frame)) for name, frame in done.tables.items()}
+    for name, frame in done.tables.items():
+        if name not in buckets.BUCKETED:
+            parts.kept[frame["_seq"].to_numpy()] = True
     write = prog.sub(WRITE_AT, 1.0)
-    metas = staging.write_tables(
-        {name: frame["_seq"].to_numpy() for name, frame in done.tables.items()}, tmp, write.sub(0.0, 0.6)
-    )
+    metas = staging.write_tables(rows, parts.kept, tmp, write.sub(0.0, 0.6))
     shutil.rmtree(staging.folder)
     report = dump_cache.report_frames(dump)
     metas.update(
         dump_cache.write_frames(report, tmp, write.sub(0.6, 0.7), sum(t.nbytes for t, _m in report.values()))
     )
     write.step(0.7, "Indexing the dump's conversations for quick questions")
-    store.write_index(store.build_index(dump.tables), tmp)
+    store.write_index(_index(done.tables, parts), tmp)
     if entry.inputs_changed():
         log.info("dump cache: an input changed while it was staged; importing in memory")
         return False
     entry.finish(tmp, dump, metas)
     return True
+
+
+def _time_span(
+    tables: dict[str, pd.DataFrame], parts: buckets.InBuckets
+) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """``Dump.time_span``: the bucketed tables' times from ``parts``, the others' from ``tables``."""
+    ends = [(lo, hi) for lo, hi in parts.times.values() if lo is not None and hi is not None]
+    for name, col in (("conversations", "created_at"), ("presence_events", "at")):
+        times = store.ms_ints(tables[name][col])
+        times = times[times != store.NO_TIME]
+        if len(times):
+            ends.append((int(times.min()), int(times.max())))
+    if not ends:
+        return None
+    return (
+        pd.Timestamp(min(lo for lo, _hi in ends), unit="ms", tz="UTC"),
+        pd.Timestamp(max(hi for _lo, hi in ends), unit="ms", tz="UTC"),
+    )
+
+
+def _index(tables: dict[str, pd.DataFrame], parts: buckets.InBuckets) -> dict[str, np.ndarray]:
+    """``store.build_index`` of the tables, the bucketed ones given by ``parts``."""
+    cid = store.ids(tables["conversations"]["conversation_id"])
+    row_conv = dict(parts.row_conv)
+    for name in store.BY_CONVERSATION:
+        if name not in buckets.BUCKETED:
+            frame = tables[name]
+            row_conv[name] = store.index_in(frame["conversation_id"], cid)
+            store.widen(parts.lo, parts.hi, row_conv[name], store.ms_ints(frame[store.SPAN_TIMES[name]]))
+    return store.assemble_index(tables, row_conv, parts.lo, parts.hi, parts.locks)
 
 
 # What is read of a combined table once its rows are known: the index (store.build_index),
@@ -205,7 +243,7 @@ def _for_the_index(name: str, tbl: pa.Table) -> pd.DataFrame:
 # ---------------------------------------------------------------- reading
 
 
-def _read_sources(state: State, staging: Staging, prog: Progress) -> None:
+def _read_sources(state: State, staging: Staging, slim_rows: buckets.SlimBuckets, prog: Progress) -> None:
     """Every file, in the order of ``reader._read_sources``, a block at a time."""
     files = [tf for src in state.sources for tf in src.files]
     total = sum(tf.size for tf in files) or 1
@@ -213,7 +251,7 @@ def _read_sources(state: State, staging: Staging, prog: Progress) -> None:
     for d, src in enumerate(state.sources):
         start_dump(state, src)
         for tf in src.files:
-            _read_file(state, d, tf, staging, prog, done / total, tf.size / total)
+            _read_file(state, d, tf, staging, slim_rows, prog, done / total, tf.size / total)
             done += tf.size
     prog.step(1.0, f"Imported up to row {state.next_seq:,}: read every file", force=True)
 
@@ -231,15 +269,25 @@ class _FileSoFar:
 
 
 def _read_file(
-    state: State, dump: int, tf: TableFile, staging: Staging, prog: Progress, at: float, share: float
+    state: State,
+    dump: int,
+    tf: TableFile,
+    staging: Staging,
+    slim_rows: buckets.SlimBuckets,
+    prog: Progress,
+    at: float,
+    share: float,
 ) -> None:
     meter = tf.meter()
     out = staging.start(tf.table)
+    in_buckets = slim_rows.start(tf.table) if tf.table in buckets.BUCKETED else None
     got = _FileSoFar()
     with running(prog):  # Cancel is looked for while a block's columns convert
         for raw in _read_ahead(read_blocks(tf, meter, BLOCK_BYTES), meter):
             if raw is RESTART:
                 out.discard()
+                if in_buckets is not None:
+                    in_buckets.discard()
                 got = _FileSoFar()
                 continue
             got.first = got.first or raw
@@ -248,7 +296,10 @@ def _read_file(
             got.notes.add(checked, seq)
             rows = accepted(checked, seq)
             out.write(rows)
-            got.slim.append(_compact(slim(tf.table, rows)))
+            if in_buckets is not None:
+                in_buckets.write(tf.table, slim(tf.table, rows))
+            else:
+                got.slim.append(_compact(slim(tf.table, rows)))
             pa.default_memory_pool().release_unused()
             got.rows += raw.n_rows
             got.malformed += raw.malformed
@@ -258,6 +309,8 @@ def _read_file(
                 f"Imported up to row {state.next_seq + got.rows:,}: reading {tf.label}",
             )
     out.close()
+    if in_buckets is not None:
+        in_buckets.close()
     first = got.first
     assert first is not None  # read_blocks yields at least one block
     file_warnings(state, tf, first)
@@ -404,37 +457,39 @@ class Staging:
         self.files[table].append(f)
         return f
 
-    def write_tables(self, kept: dict[str, np.ndarray], folder: Path, prog: Progress) -> dict[str, dict]:
-        """Each table's file in ``folder``, of the staged rows whose ``_seq`` is ``kept``
-        (ascending); their metas for the manifest."""
+    def write_tables(
+        self, rows: dict[str, int], kept: np.ndarray, folder: Path, prog: Progress
+    ) -> dict[str, dict]:
+        """Each table's file in ``folder``, of its ``rows`` staged rows whose ``_seq`` is
+        flagged in ``kept``; their metas for the manifest."""
         total = sum(f.rows for fs in self.files.values() for f in fs) or 1
         done = 0
         metas = {}
         prog.step(0.0, "Saving the dump for a quick re-open", force=True)
-        for name, seqs in kept.items():
+        for name, count in rows.items():
             prog.step(done / total, "Saving the dump for a quick re-open")
-            metas[name] = self._write_table(name, seqs, folder / f"{name}.arrow")
+            metas[name] = self._write_table(name, count, kept, folder / f"{name}.arrow")
             done += sum(f.rows for f in self.files[name])
         return metas
 
-    def _write_table(self, name: str, kept: np.ndarray, path: Path) -> dict:
+    def _write_table(self, name: str, count: int, kept: np.ndarray, path: Path) -> dict:
         files = [f for f in self.files[name] if f.rows]
         staged = sum(f.rows for f in files)
         if any(f.meta != files[0].meta for f in files):
             raise ValueError(f"the staged files of {name} have other dtypes")
-        if len(files) == 1 and staged == len(kept):  # the usual case: nothing dropped
+        if len(files) == 1 and staged == count:  # the usual case: nothing dropped
             os.rename(files[0].path, path)
             meta = {**(files[0].meta or {}), **dump_cache.file_facts(path, files[0].batch_rows)}
         else:
-            meta = self._rewrite(name, files, kept, path, every=staged == len(kept))
-        meta["rows"] = len(kept)
+            meta = self._rewrite(name, files, kept if staged != count else None, count, path)
+        meta["rows"] = count
         return meta
 
     def _rewrite(
-        self, name: str, files: list[_StagingFile], kept: np.ndarray, path: Path, every: bool
+        self, name: str, files: list[_StagingFile], kept: np.ndarray | None, count: int, path: Path
     ) -> dict:
         """The kept rows of several staging files (or of one that lost rows) in one file."""
-        if not files or not len(kept):
+        if not files or not count:
             tbl, meta = dump_cache._frame_to_arrow(_to_pandas(_empty_table(table_spec(name))))
             facts = dump_cache._write_arrow(tbl, path, Progress(None), 0, 1, "")
             return {"columns": meta["columns"], "dtypes": meta["dtypes"], **facts}
@@ -443,8 +498,8 @@ class Staging:
             writer = pa.ipc.new_file(sink, files[0].schema, options=dump_cache.write_options())
             for f in files:
                 for batch in f.batches():
-                    if not every:
-                        batch = batch.filter(pa.array(_among(batch.column("_seq").to_numpy(), kept)))
+                    if kept is not None:
+                        batch = batch.filter(pa.array(kept[batch.column("_seq").to_numpy()]))
                     if batch.num_rows:
                         writer.write_batch(batch)
                         batch_rows.append(batch.num_rows)
@@ -455,9 +510,3 @@ class Staging:
             "dtypes": meta["dtypes"],
             **dump_cache.file_facts(path, batch_rows),
         }
-
-
-def _among(seqs: np.ndarray, kept: np.ndarray) -> np.ndarray:
-    """True where ``seqs`` is in ``kept`` (ascending)."""
-    at = np.minimum(np.searchsorted(kept, seqs), len(kept) - 1)
-    return kept[at] == seqs

@@ -131,9 +131,19 @@ def lock_neighbours(events: pd.DataFrame, conversation_ids: pa.Array) -> LockNei
     then reading order. Locks without an agent form one group, as they do there."""
     locked = (events["type"] == "LOCKED").fillna(False).to_numpy(bool)
     locks = events.loc[locked, ["conversation_id", "user_id", "at", "_seq"]]
-    conv = index_in(locks["conversation_id"], conversation_ids)
-    user = pc.dictionary_encode(ids(locks["user_id"])).indices.fill_null(-1).to_numpy(zero_copy_only=False)
-    order = np.lexsort((locks["_seq"].to_numpy(np.int64), ms_ints(locks["at"]), user))
+    return lock_neighbours_of(
+        index_in(locks["conversation_id"], conversation_ids),
+        ids(locks["user_id"]),
+        ms_ints(locks["at"]),
+        locks["_seq"].to_numpy(np.int64),
+    )
+
+
+def lock_neighbours_of(conv: np.ndarray, users: pa.Array, at: np.ndarray, seq: np.ndarray) -> LockNeighbours:
+    """``lock_neighbours`` of the locks given by their conversation positions, agents,
+    times (ms) and ``_seq``, in reading order."""
+    user = pc.dictionary_encode(users).indices.fill_null(-1).to_numpy(zero_copy_only=False)
+    order = np.lexsort((seq, at, user))
     u, c = user[order], conv[order]
     n = len(order)
     if n == 0:
@@ -172,40 +182,56 @@ def build_index(tables: Mapping[str, pd.DataFrame]) -> dict[str, np.ndarray]:
     conv = tables["conversations"]
     cid = ids(conv["conversation_id"])
     n = len(cid)
-    out: dict[str, np.ndarray] = {}
+    lo, hi = empty_spans(n)
     with ThreadPoolExecutor(max_workers=INDEX_THREADS) as pool:
         grouped = {
-            name: pool.submit(_by_conversation, tables[name], cid, n, SPAN_TIMES[name])
+            name: pool.submit(_by_conversation, tables[name], cid, SPAN_TIMES[name])
             for name in BY_CONVERSATION
         }
         tags = tables["message_tags"]
         message_of_tag = pool.submit(index_in, tags["message_id"], ids(tables["messages"]["message_id"]))
-        contacts = pool.submit(_by_contact, tables)
         locks = pool.submit(lock_neighbours, tables["conversation_events"], cid)
-        lo, hi = np.full(n, _LO_EMPTY, np.int64), np.full(n, _HI_EMPTY, np.int64)
-        _widen(lo, hi, np.arange(n), ms_ints(conv["created_at"]))
         row_conv = {}
         for name in BY_CONVERSATION:
-            row_conv[name], times, out[f"{name}.order"], out[f"{name}.start"] = grouped[name].result()
-            _widen(lo, hi, row_conv[name], times)
+            row_conv[name], times = grouped[name].result()
+            widen(lo, hi, row_conv[name], times)
         of_tag = message_of_tag.result()
         tag_conv = np.where(of_tag >= 0, row_conv["messages"][np.maximum(of_tag, 0)], -1)
-        _widen(lo, hi, tag_conv, ms_ints(tags["at"]))
-        out["message_tags.order"], out["message_tags.start"] = csr(tag_conv, n)
-        out["span_lo"], out["span_hi"] = lo, hi
-        out.update(contacts.result())
-        c, prev, nxt = locks.result()
+        widen(lo, hi, tag_conv, ms_ints(tags["at"]))
+        row_conv["message_tags"] = tag_conv
+        return assemble_index(tables, row_conv, lo, hi, locks.result())
+
+
+def empty_spans(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per conversation, the earliest and latest span time, before any is known."""
+    return np.full(n, _LO_EMPTY, np.int64), np.full(n, _HI_EMPTY, np.int64)
+
+
+def assemble_index(
+    tables: Mapping[str, pd.DataFrame],
+    row_conv: Mapping[str, np.ndarray],
+    lo: np.ndarray,
+    hi: np.ndarray,
+    locks: LockNeighbours,
+) -> dict[str, np.ndarray]:
+    """The index files, from each grouped table's row conversations (``BY_CONVERSATION``
+    and ``message_tags``, rows in reading order) and the spans their times gave; the
+    conversations, contacts and contact attributes are read from ``tables``."""
+    n = len(lo)
+    widen(lo, hi, np.arange(n), ms_ints(tables["conversations"]["created_at"]))
+    out: dict[str, np.ndarray] = {}
+    for name in (*BY_CONVERSATION, "message_tags"):
+        out[f"{name}.order"], out[f"{name}.start"] = csr(row_conv[name], n)
+    out["span_lo"], out["span_hi"] = lo, hi
+    out.update(_by_contact(tables))
+    c, prev, nxt = locks
     out["lock_conv"], out["lock_prev"], out["lock_next"] = _small(c), _small(prev), _small(nxt)
     return out
 
 
-def _by_conversation(
-    table: pd.DataFrame, cid: pa.Array, n: int, time_column: str
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(each row's conversation, its span time, the CSR order and start by conversation)."""
-    row_conv = index_in(table["conversation_id"], cid)
-    order, start = csr(row_conv, n)
-    return row_conv, ms_ints(table[time_column]), order, start
+def _by_conversation(table: pd.DataFrame, cid: pa.Array, time_column: str) -> tuple[np.ndarray, np.ndarray]:
+    """(each row's conversation, its span time)."""
+    return index_in(table["conversation_id"], cid), ms_ints(table[time_column])
 
 
 def _by_contact(tables: Mapping[str, pd.DataFrame]) -> dict[str, np.ndarray]:
@@ -222,7 +248,8 @@ def _by_contact(tables: Mapping[str, pd.DataFrame]) -> dict[str, np.ndarray]:
     return out
 
 
-def _widen(lo: np.ndarray, hi: np.ndarray, conv: np.ndarray, times: np.ndarray) -> None:
+def widen(lo: np.ndarray, hi: np.ndarray, conv: np.ndarray, times: np.ndarray) -> None:
+    """Widen the spans of conversations ``conv`` to ``times`` (ms; ``NO_TIME``: none)."""
     ok = (conv >= 0) & (times != NO_TIME)
     np.minimum.at(lo, conv[ok], times[ok])
     np.maximum.at(hi, conv[ok], times[ok])
