@@ -42,11 +42,12 @@ def _staged_everywhere(request):
     if not request.config.getoption("--staged"):
         yield
         return
-    from sparkdesk.dump import staged
+    from sparkdesk.dump import buckets, staged
 
     mp = pytest.MonkeyPatch()
     mp.setattr(staged, "STAGED_MIN_BYTES", 0)
     mp.setattr(staged, "BLOCK_BYTES", 64 * 1024)
+    mp.setattr(buckets, "BUCKET_INPUT_BYTES", 16 * 1024)  # several buckets for the larger test dumps
     yield
     mp.undo()
 
