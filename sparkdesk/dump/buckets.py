@@ -326,8 +326,9 @@ class _Grouped:
         self.saved[name].append(path)
 
     def row_conv(self, name: str, rows: int, state: State, ranks: _Ranks) -> np.ndarray:
-        """Each kept row's conversation position, rows in reading order."""
-        out = np.full(rows, -1, np.int64)
+        """Each kept row's conversation position, rows in reading order (int32: half the
+        memory of the largest arrays of the index's making; ``store.csr`` sorts the same)."""
+        out = np.full(rows, -1, np.int32)
         runs = [(r.seq_start, r.n_rows) for r in state.runs if r.tf.table == name]
         for path in self.saved[name]:
             seq, conv = np.load(path)
