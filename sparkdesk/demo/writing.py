@@ -30,10 +30,8 @@ CHUNK_ROWS = 500_000  # rows formatted and written at a time
 
 def _write_big(out: IO[bytes], table: BigTable, progress: Progress) -> None:
     out.write((",".join(table.header) + "\n").encode())
-    for lo in range(0, table.rows, CHUNK_ROWS):
+    for lo, cols in table.batches(CHUNK_ROWS):
         progress.step(lo / max(table.rows, 1), f"Writing {table.name}")
-        sl = slice(lo, min(lo + CHUNK_ROWS, table.rows))
-        cols = table.cells(sl)
         cols[-1] = join_cells([cols[-1], "\n"])
         joined = pc.binary_join_element_wise(*cols, pa.scalar(",", LS))
         _write_array_bytes(out, joined)
