@@ -82,6 +82,38 @@ def test_chunks_are_deterministic_and_leave_nothing_behind(tmp_path: pathlib.Pat
     assert json.loads((a / "manifest.json").read_text("utf-8"))["demo"]["conversations"] == 600
 
 
+def test_the_scratch_folder_shrinks_as_tables_are_written(
+    tmp_path: pathlib.Path, chunks, monkeypatch
+) -> None:
+    """Each fact table's spill files go once the table is written (disk: dump plus scratch)."""
+    import sparkdesk.demo.writing as writing
+
+    chunks(100)
+    left: dict[str, list[str]] = {}
+    write_big = writing._write_big
+
+    def note(out, table, progress):
+        write_big(out, table, progress)
+        scratch = next((tmp_path / "d").glob(".sparkdesk-demo-chunks-*"))
+        left[table.name] = sorted(p.name.split("-", 1)[1] for p in scratch.iterdir())
+
+    monkeypatch.setattr(writing, "_write_big", note)
+    write_demo(tmp_path / "d", conversations=300, seed=1)
+    assert set(left["messages"]) == {
+        "messages.bin",
+        "conversation_events.bin",
+        "message_tags.bin",
+        "csat_surveys.bin",
+    }
+    # noted as each table is written, before it goes: the messages went before the events
+    assert set(left["conversation_events"]) == {
+        "conversation_events.bin",
+        "message_tags.bin",
+        "csat_surveys.bin",
+    }
+    assert left["presence_events"] == []
+
+
 def test_the_merge_is_a_global_sort_of_the_chunks(tmp_path: pathlib.Path, chunks, monkeypatch) -> None:
     """What the chunks give, merged, equals the in-memory rules applied to all of them at once:
     chunks concatenated in order and sorted by time (stable), tags pointing at the sorted

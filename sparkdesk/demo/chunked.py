@@ -162,6 +162,11 @@ class FactsOnDisk:
                 yield first + lo, part
             first += len(cols[time_col])
 
+    def release(self, table: str) -> None:
+        """Delete the table's spill files, so the scratch folder shrinks as the dump grows."""
+        for spill in self.spills[table]:
+            spill.path.unlink(missing_ok=True)
+
     def _is_dropped(self, chunk: np.ndarray, local: np.ndarray) -> np.ndarray:
         out = np.zeros(chunk.size, dtype=bool)
         for c, rows in enumerate(self.dropped):

@@ -45,6 +45,10 @@ class Facts(Protocol):
         """The rows in order, at most ``size`` at a time, each batch with its first row number."""
         ...
 
+    def release(self, table: str) -> None:
+        """``table`` is written: what holds its rows may go."""
+        ...
+
 
 def slices(cols: Columns, size: int) -> Iterator[tuple[int, Columns]]:
     """Columns in memory cut into batches of ``size`` rows (views, no copy)."""
@@ -64,6 +68,9 @@ class FactsInMemory:
 
     def batches(self, table: str, size: int) -> Iterator[tuple[int, Columns]]:
         return slices(self.tables[table], size)
+
+    def release(self, table: str) -> None:
+        """Nothing to do: the arrays go with the ``Data``."""
 
 
 @dataclass

@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 
 from sparkdesk.demo import chunked
 from sparkdesk.demo.cells import LS, join_cells
-from sparkdesk.demo.generation import Data, generate
+from sparkdesk.demo.generation import FACT_TABLES, Data, generate
 from sparkdesk.demo.organisation import ORGANIZATION, SNAPSHOT, URL_TEMPLATE
 from sparkdesk.demo.tables import BigTable, big_tables, small_tables
 from sparkdesk.files import atomic_output
@@ -139,6 +139,8 @@ def _write_all(sink: _FolderSink | _ZipSink, data: Data, manifest: bytes, progre
     for table in tables:
         with sink.open(f"{table.name}.csv") as fh:
             _write_big(fh, table, progress.sub(done / total, (done + table.rows) / total))
+        if table.name in FACT_TABLES:
+            data.facts.release(table.name)
         done += table.rows
 
 
