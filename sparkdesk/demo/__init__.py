@@ -41,6 +41,11 @@ Why it is built the way it is:
 Scale: the number of agents (and teams) grows with the number of conversations (about one
 agent per 2,000 conversations, at least 12 in 3 teams), so per-agent workload stays human.
 
+Memory: up to 500,000 conversations everything is simulated at once, in memory (about
+1 GiB at 300,000). Bigger dumps are lived 500,000 conversations at a time, their rows
+spilled to a scratch folder next to the output and merged back in time order
+(``chunked``), so memory stays about flat in the number of conversations.
+
 The package, from the ground up:
 
 - ``organisation``: the time frame, Acme Demo Org's reference data and the vocabularies of
@@ -49,6 +54,7 @@ The package, from the ground up:
 - ``world``: agents, teams, shifts, and who is on shift when;
 - ``conversations``: creation times, contacts and the ``Simulation`` of every conversation;
 - ``generation``: all of it run for a ``(conversations, seed)``, cut at the snapshot, as ``Data``;
+- ``chunked``: the same, a chunk of conversations at a time, spilled to disk and merged;
 - ``cells``: vectorised CSV cell formatting;
 - ``tables``: each table as rows or as a producer of its cells;
 - ``writing``: ``write_demo``, to a folder or a zip.

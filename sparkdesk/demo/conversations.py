@@ -725,16 +725,28 @@ def released_unlocks(events: dict[str, np.ndarray]) -> np.ndarray:
     last lock before it is on that conversation, and since that lock nobody else locked the
     conversation, its status did not leave NEW and the agent did not unlock it already.
     """
+    open_session, session_lock = unlock_sessions(events)
+    held = agents_last_lock(events)
+    kind = events["type"]
+    u = np.flatnonzero(kind == 2)
+    drop = np.zeros(kind.size, dtype=bool)
+    drop[u] = ~(open_session[u] & (held[u] == session_lock[u]))
+    return drop
+
+
+def unlock_sessions(events: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """The part of ``released_unlocks`` that looks at one conversation at a time.
+
+    For every UNLOCKED (events in time order): whether the conversation's last lock before
+    it is its agent's own, unreleased since and not unlocked already, and that lock's row
+    (-1 when there is none). Conversations never span the demo's chunks, so this runs per
+    chunk; only the agent's last lock on *any* conversation (``agents_last_lock``) needs the
+    whole stream.
+    """
     kind, conv, user = events["type"], events["conv"], events["user"]
     lock, unlock = kind == 1, kind == 2
     release = (kind == 0) & (events["status"] >= 1)
     own = np.flatnonzero((lock | unlock) & (user >= 0))  # rows in time order
-
-    # the agent's last lock, on any conversation
-    by_user = own[np.argsort(user[own], kind="stable")]
-    last = _last_in_group(lock[by_user], user[by_user])
-    held = np.full(kind.size, -1, dtype=np.int64)
-    held[by_user] = np.where(last >= 0, by_user[np.maximum(last, 0)], -1)
 
     # the agent's previous lock or unlock of the same conversation
     by_pair = own[np.lexsort((user[own], conv[own]))]
@@ -752,18 +764,39 @@ def released_unlocks(events: dict[str, np.ndarray]) -> np.ndarray:
         out[by_conv] = np.where(last >= 0, by_conv[np.maximum(last, 0)], -1)
 
     u = np.flatnonzero(unlock)
-    h = held[u]
-    still_held = (
-        (h >= 0)
-        & (conv[np.maximum(h, 0)] == conv[u])
-        & lock[np.maximum(prev[u], 0)]
+    c = conv_lock[u]
+    open_session = np.zeros(kind.size, dtype=bool)
+    open_session[u] = (
+        (c >= 0)
+        & (user[np.maximum(c, 0)] == user[u])
         & (prev[u] >= 0)
-        & (conv_lock[u] == h)
-        & (conv_release[u] < h)
+        & lock[np.maximum(prev[u], 0)]
+        & (conv_release[u] < c)
     )
-    drop = np.zeros(kind.size, dtype=bool)
-    drop[u[~still_held]] = True
-    return drop
+    session_lock = np.full(kind.size, -1, dtype=np.int64)
+    session_lock[u] = c
+    return open_session, session_lock
+
+
+def agents_last_lock(events: dict[str, np.ndarray], before: np.ndarray | None = None) -> np.ndarray:
+    """For every lock or unlock by an agent: the key of the agent's last lock so far, on any conversation.
+
+    Events in time order; a lock counts for itself. A lock's key is its row, or its
+    ``events["key"]`` when there is one (the chunked demo's keys hold across chunks); where
+    the agent has not locked anything in these rows, ``before[user]`` (default -1) is the
+    answer: the chunked demo carries it from one stretch of the stream to the next. Other
+    rows get -1.
+    """
+    kind, user = events["type"], events["user"]
+    lock = kind == 1
+    keys = events.get("key", np.arange(kind.size, dtype=np.int64))
+    own = np.flatnonzero(((kind == 1) | (kind == 2)) & (user >= 0))
+    by_user = own[np.argsort(user[own], kind="stable")]
+    last = _last_in_group(lock[by_user], user[by_user])
+    carried = before[user[by_user]] if before is not None else np.full(by_user.size, -1, dtype=np.int64)
+    held = np.full(kind.size, -1, dtype=np.int64)
+    held[by_user] = np.where(last >= 0, keys[by_user[np.maximum(last, 0)]], carried)
+    return held
 
 
 def _last_in_group(flag: np.ndarray, group: np.ndarray) -> np.ndarray:

@@ -1,9 +1,15 @@
 """Generation: the world and the conversations simulated, the rows cut at the snapshot and
-sorted, and the contacts, their attributes and the agents' presence; all of it as ``Data``."""
+sorted, and the contacts, their attributes and the agents' presence; all of it as ``Data``.
+
+The fact tables (messages, events, tags, surveys) are reached through ``Facts``: here they
+are arrays in memory; ``chunked`` keeps them on disk for dumps too big for that.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -24,6 +30,61 @@ from sparkdesk.demo.sampling import choice, lognormal, uniform
 from sparkdesk.demo.world import SHIFTS, World, make_world
 from sparkdesk.tasks import Progress
 
+Columns = dict[str, np.ndarray]
+FACT_TABLES = ("messages", "conversation_events", "message_tags", "csat_surveys")
+
+
+class Facts(Protocol):
+    """The fact tables' rows, in time order, however they are kept."""
+
+    def count(self, table: str) -> int:
+        """Rows of ``table`` (one of ``FACT_TABLES``)."""
+        ...
+
+    def batches(self, table: str, size: int) -> Iterator[tuple[int, Columns]]:
+        """The rows in order, at most ``size`` at a time, each batch with its first row number."""
+        ...
+
+    def release(self, table: str) -> None:
+        """``table`` is written: what holds its rows may go."""
+        ...
+
+
+def slices(cols: Columns, size: int) -> Iterator[tuple[int, Columns]]:
+    """Columns in memory cut into batches of ``size`` rows (views, no copy)."""
+    n = len(next(iter(cols.values())))
+    for lo in range(0, n, size):
+        yield lo, {k: v[lo : lo + size] for k, v in cols.items()}
+
+
+@dataclass
+class FactsInMemory:
+    """The fact tables as arrays (what ``generate`` gives)."""
+
+    tables: dict[str, Columns]
+
+    def count(self, table: str) -> int:
+        return len(next(iter(self.tables[table].values())))
+
+    def batches(self, table: str, size: int) -> Iterator[tuple[int, Columns]]:
+        return slices(self.tables[table], size)
+
+    def release(self, table: str) -> None:
+        """Nothing to do: the arrays go with the ``Data``."""
+
+
+@dataclass
+class Start:
+    """What is drawn before any conversation is lived: the world, the conversations, their contacts."""
+
+    world: World
+    conv_t: np.ndarray
+    conv_ch: np.ndarray
+    conv_contact: np.ndarray
+    conv_lang: np.ndarray
+    conv_url: np.ndarray
+    contact_ch: np.ndarray
+
 
 @dataclass
 class Data:
@@ -36,10 +97,7 @@ class Data:
     conv_lang: np.ndarray
     conv_url: np.ndarray
     contact_ch: np.ndarray
-    messages: dict[str, np.ndarray]
-    events: dict[str, np.ndarray]
-    tags: dict[str, np.ndarray]
-    surveys: dict[str, np.ndarray]
+    facts: Facts
     presence: dict[str, np.ndarray]
     contacts: dict[str, np.ndarray]
     attributes: dict[str, np.ndarray]
@@ -125,14 +183,31 @@ def _group_max(out: np.ndarray, group: np.ndarray, values: np.ndarray) -> None:
     out[g[last]] = values[order][last]
 
 
+ATTRIBUTE_PIECE = 1_000_000  # contacts drawn at a time (float draws in pieces give the same numbers)
+
+
 def _attributes(rng: np.random.Generator, n_contacts: int) -> dict[str, np.ndarray]:
-    """Some attributes per contact, each with its own probability; one row per contact and attribute."""
+    """Some attributes per contact, each with its own probability; one row per contact and attribute.
+
+    Drawn ``ATTRIBUTE_PIECE`` contacts at a time, so ten million contacts do not need their
+    whole probability matrix at once; ``rng.random`` fills consecutive calls from one stream,
+    so the pieces draw the very numbers one call would.
+    """
     probs = np.array([a[3] for a in ATTRIBUTES])
-    has = rng.random((n_contacts, len(ATTRIBUTES))) < probs[None, :]
-    contact, attr = np.nonzero(has)
+    contacts, attrs = [], []
+    for lo in range(0, n_contacts, ATTRIBUTE_PIECE):
+        has = rng.random((min(ATTRIBUTE_PIECE, n_contacts - lo), len(ATTRIBUTES))) < probs[None, :]
+        contact, attr = np.nonzero(has)
+        contacts.append((contact + lo).astype(np.int32))
+        attrs.append(attr.astype(np.int8))
+    contact = np.concatenate(contacts) if contacts else np.zeros(0, np.int32)
+    attr = np.concatenate(attrs) if attrs else np.zeros(0, np.int8)
     sizes = np.array([len(a[4]) for a in ATTRIBUTES])
     offsets = np.cumsum(sizes) - sizes
-    value = offsets[attr] + (rng.random(attr.size) * sizes[attr]).astype(np.int64)
+    value = np.empty(attr.size, dtype=np.int16)
+    for lo in range(0, attr.size, ATTRIBUTE_PIECE):
+        a = attr[lo : lo + ATTRIBUTE_PIECE]
+        value[lo : lo + a.size] = offsets[a] + (rng.random(a.size) * sizes[a]).astype(np.int64)
     return {"contact": contact, "attr": attr, "value": value}
 
 
@@ -148,54 +223,78 @@ def _languages(rng: np.random.Generator, conv_ch: np.ndarray) -> np.ndarray:
     return conv_lang
 
 
-def _collect(sim: Simulation, progress: Progress) -> tuple[dict[str, np.ndarray], ...]:
-    """The simulated fact rows, cut at the snapshot and in time order; tags follow their messages."""
+def collect_chunk(sim: Simulation, progress: Progress) -> dict[str, Columns]:
+    """The simulated fact rows, cut at the snapshot and in time order; tags follow their messages.
+
+    Events keep the UNLOCKED rows of released locks: whether a lock was released needs
+    every conversation of the agent (``released_unlocks``), which a chunk does not have.
+    """
     messages, msg_new = _cut_and_sort(sim.messages.finish(), "t")
     _after_snapshot_to_empty(messages["updated"], messages["deleted"])
     progress.step(0.4, "Sorting events")
     events, _ = _cut_and_sort(sim.events.finish(), "t")
-    kept = ~released_unlocks(events)
-    events = {k: v[kept] for k, v in events.items()}
     progress.step(0.8, "Sorting tags and surveys")
     tags, _ = _cut_and_sort(sim.tags.finish(), "t")
     tags["msg"] = msg_new[tags["msg"]]
     tags = {k: v[tags["msg"] >= 0] for k, v in tags.items()}
     surveys, _ = _cut_and_sort(sim.surveys.finish(), "sent")
     _expire_unanswered(surveys)
-    return messages, events, tags, surveys
+    return {
+        "messages": messages,
+        "conversation_events": events,
+        "message_tags": tags,
+        "csat_surveys": surveys,
+    }
 
 
-def generate(conversations: int, seed: int, progress: Progress) -> Data:
-    rng = np.random.default_rng(seed)
+def _collect(sim: Simulation, progress: Progress) -> dict[str, Columns]:
+    facts = collect_chunk(sim, progress)
+    events = facts["conversation_events"]
+    kept = ~released_unlocks(events)
+    facts["conversation_events"] = {k: v[kept] for k, v in events.items()}
+    return facts
+
+
+def start(rng: np.random.Generator, conversations: int) -> Start:
+    """The world, the conversations' creation times, channels, contacts, languages and legacy urls."""
     world = make_world(rng, conversations)
     conv_t = creation_times(rng, conversations)
     conv_ch = choice(rng, conversations, [c.weight for c in CHANNELS])
     conv_contact, contact_ch = contacts_for(rng, conv_ch)
     conv_lang = _languages(rng, conv_ch)
     conv_url = rng.random(conversations) < 0.02
-    sim = Simulation(rng, world, conv_t, conv_ch, progress.sub(0.0, 0.75))
-    sim.run()
-    messages, events, tags, surveys = _collect(sim, progress.sub(0.75, 0.9))
-    progress.step(0.9, "Contacts and presence")
-    contacts = _contacts(rng, contact_ch, conv_contact, conv_t)
-    attributes = _attributes(rng, contact_ch.size)
-    presence = _presence(rng, world)
+    return Start(world, conv_t, conv_ch, conv_contact, conv_lang, conv_url, contact_ch)
+
+
+def finish(rng: np.random.Generator, s: Start, facts: Facts, progress: Progress) -> Data:
+    """After the conversations: the contacts, their attributes and the agents' presence."""
+    progress.step(0.0, "Contacts and presence")
+    contacts = _contacts(rng, s.contact_ch, s.conv_contact, s.conv_t)
+    attributes = _attributes(rng, s.contact_ch.size)
+    presence = _presence(rng, s.world)
     return Data(
-        world,
-        conv_t,
-        conv_ch,
-        conv_contact,
-        conv_lang,
-        conv_url,
-        contact_ch,
-        messages,
-        events,
-        tags,
-        surveys,
+        s.world,
+        s.conv_t,
+        s.conv_ch,
+        s.conv_contact,
+        s.conv_lang,
+        s.conv_url,
+        s.contact_ch,
+        facts,
         presence,
         contacts,
         attributes,
     )
+
+
+def generate(conversations: int, seed: int, progress: Progress) -> Data:
+    """Every conversation simulated at once, in memory (about 0.94 GiB per 300,000)."""
+    rng = np.random.default_rng(seed)
+    s = start(rng, conversations)
+    sim = Simulation(rng, s.world, s.conv_t, s.conv_ch, progress.sub(0.0, 0.75))
+    sim.run()
+    facts = _collect(sim, progress.sub(0.75, 0.9))
+    return finish(rng, s, FactsInMemory(facts), progress.sub(0.9, 1.0))
 
 
 def _expire_unanswered(s: dict[str, np.ndarray]) -> None:

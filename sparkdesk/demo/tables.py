@@ -4,7 +4,7 @@ the small reference tables as rows."""
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,7 +20,7 @@ from sparkdesk.demo.cells import (
     timestamp_cells,
     vocab_cells,
 )
-from sparkdesk.demo.generation import Data
+from sparkdesk.demo.generation import Columns, Data, slices
 from sparkdesk.demo.organisation import (
     ACTIONS,
     AGENTS,
@@ -60,17 +60,33 @@ from sparkdesk.demo.organisation import (
 )
 from sparkdesk.demo.world import World
 
-ColumnFn = Callable[[slice], list[pa.Array]]
+CellFn = Callable[[Columns, np.ndarray], list[pa.Array]]  # (columns, their row numbers) -> cells
 
 
 @dataclass
 class BigTable:
-    """A fact table to write in chunks: its header, row count and a function giving its cells."""
+    """A fact table to write in chunks: its header, row count, where its rows come from and how
+    they become cells."""
 
     name: str
     header: tuple[str, ...]
     rows: int
-    cells: ColumnFn
+    source: Callable[[int], Iterator[tuple[int, Columns]]]  # batch size -> (first row, columns)
+    cells: CellFn
+
+    def batches(self, size: int) -> Iterator[tuple[int, list[pa.Array]]]:
+        """The cells, at most ``size`` rows at a time, each batch with its first row number."""
+        for lo, cols in self.source(size):
+            n = len(next(iter(cols.values())))
+            yield lo, self.cells(cols, np.arange(lo, lo + n))
+
+
+def _in_memory(cols: Columns) -> Callable[[int], Iterator[tuple[int, Columns]]]:
+    return lambda size: slices(cols, size)
+
+
+def _fact(data: Data, table: str) -> Callable[[int], Iterator[tuple[int, Columns]]]:
+    return lambda size: data.facts.batches(table, size)
 
 
 def _user_ids(world: World) -> list[str]:
@@ -87,53 +103,59 @@ def _conversation_table(data: Data) -> BigTable:
     width = id_width(n, 9)
     langs = sorted({lang for c in CHANNELS for lang, _ in c.languages} - {""})
 
-    def cells(sl: slice) -> list[pa.Array]:
-        ids = id_cells("7", np.arange(sl.start, sl.stop), width)
-        url = blank_where(join_cells(["https://legacy.acme-demo.example/c/", ids]), ~data.conv_url[sl])
+    def cells(c: Columns, rows: np.ndarray) -> list[pa.Array]:
+        ids = id_cells("7", rows, width)
+        url = blank_where(join_cells(["https://legacy.acme-demo.example/c/", ids]), ~c["url"])
         return [
             ids,
-            vocab_cells([c.channel_id for c in CHANNELS], data.conv_ch[sl]),
-            id_cells("k-", data.conv_contact[sl], id_width(data.contact_ch.size, 7)),
-            timestamp_cells(data.conv_t[sl]),
-            vocab_cells(langs, data.conv_lang[sl]),
+            vocab_cells([ch.channel_id for ch in CHANNELS], c["ch"]),
+            id_cells("k-", c["contact"], id_width(data.contact_ch.size, 7)),
+            timestamp_cells(c["t"]),
+            vocab_cells(langs, c["lang"]),
             url,
         ]
 
+    cols = {
+        "t": data.conv_t,
+        "ch": data.conv_ch,
+        "contact": data.conv_contact,
+        "lang": data.conv_lang,
+        "url": data.conv_url,
+    }
     header = ("conversation_id", "channel_id", "contact_id", "created_at", "language", "url")
-    return BigTable("conversations", header, n, cells)
+    return BigTable("conversations", header, n, _in_memory(cols), cells)
 
 
 def _message_table(data: Data) -> BigTable:
-    m = data.messages
+    rows_total = data.facts.count("messages")
     conv_width = id_width(data.conv_t.size, 9)
-    width = id_width(m["t"].size, 9)
+    width = id_width(rows_total, 9)
     users, teams = _user_ids(data.world), _team_ids(data.world)
     post_prefix = [c.post_url for c in CHANNELS]
 
-    def cells(sl: slice) -> list[pa.Array]:
-        rows = np.arange(sl.start, sl.stop)
-        ch = data.conv_ch[m["conv"][sl]]
-        public = np.array([c.public for c in CHANNELS])[ch] & ((m["dir"][sl] == 0) | (m["otype"][sl] == 0))
-        public &= m["sys"][sl] < 0
+    def cells(m: Columns, rows: np.ndarray) -> list[pa.Array]:
+        ch = data.conv_ch[m["conv"]]
+        public = np.array([c.public for c in CHANNELS])[ch] & ((m["dir"] == 0) | (m["otype"] == 0))
+        public &= m["sys"] < 0
         post = join_cells(
             [vocab_cells(post_prefix, ch), template_cells("19#################", rows * 7919 + 11)]
         )
         return [
             id_cells("m-", rows, width),
-            id_cells("7", m["conv"][sl], conv_width),
-            timestamp_cells(m["t"][sl]),
-            vocab_cells(DIRECTIONS, m["dir"][sl]),
-            vocab_cells(MESSAGE_TYPES, m["mtype"][sl]),
-            vocab_cells(ORIGINS, m["origin"][sl]),
-            vocab_cells(OUTBOUND_TYPES, m["otype"][sl]),
-            vocab_cells(users, m["user"][sl]),
-            vocab_cells(teams, m["team"][sl]),
-            vocab_cells([v for v, _ in VIRTUAL_AGENTS], m["va"][sl]),
-            vocab_cells(SYSTEM_USER_TYPES, m["sys"][sl]),
-            vocab_cells(CONTENT, m["content"][sl]),
+            id_cells("7", m["conv"], conv_width),
+            timestamp_cells(m["t"]),
+            vocab_cells(DIRECTIONS, m["dir"]),
+            vocab_cells(MESSAGE_TYPES, m["mtype"]),
+            vocab_cells(ORIGINS, m["origin"]),
+            vocab_cells(OUTBOUND_TYPES, m["otype"]),
+            vocab_cells(users, m["user"]),
+            vocab_cells(teams, m["team"]),
+            vocab_cells([v for v, _ in VIRTUAL_AGENTS], m["va"]),
+            vocab_cells(SYSTEM_USER_TYPES, m["sys"]),
+            vocab_cells(CONTENT, m["content"]),
             blank_where(post, ~public),
-            timestamp_cells(m["updated"][sl]),
-            timestamp_cells(m["deleted"][sl]),
+            timestamp_cells(m["updated"]),
+            timestamp_cells(m["deleted"]),
         ]
 
     header = (
@@ -153,34 +175,33 @@ def _message_table(data: Data) -> BigTable:
         "updated_at",
         "deleted_at",
     )
-    return BigTable("messages", header, m["t"].size, cells)
+    return BigTable("messages", header, rows_total, _fact(data, "messages"), cells)
 
 
 def _event_table(data: Data) -> BigTable:
-    e = data.events
+    rows_total = data.facts.count("conversation_events")
     conv_width = id_width(data.conv_t.size, 9)
-    width = id_width(e["t"].size, 9)
+    width = id_width(rows_total, 9)
     users, teams = _user_ids(data.world), _team_ids(data.world)
 
-    def cells(sl: slice) -> list[pa.Array]:
-        rows = np.arange(sl.start, sl.stop)
+    def cells(e: Columns, rows: np.ndarray) -> list[pa.Array]:
         no_id = rows % 97 == 41  # about 1 %: event_id is optional
         return [
             blank_where(id_cells("ev-", rows, width), no_id),
-            id_cells("7", e["conv"][sl], conv_width),
-            timestamp_cells(e["t"][sl]),
-            vocab_cells(EVENT_TYPES, e["type"][sl]),
-            vocab_cells(users, e["user"][sl]),
-            vocab_cells(teams, e["team"][sl]),
-            vocab_cells([v for v, _ in VIRTUAL_AGENTS], e["va"][sl]),
-            vocab_cells(STATUSES, e["status"][sl]),
-            vocab_cells(RESOLVED_BY, e["rby"][sl]),
-            vocab_cells(TRIGGERS, e["trig"][sl]),
-            vocab_cells(RESOLVE_REASONS, e["reason"][sl]),
-            vocab_cells(RESOLVE_COMMENTS, e["comment"][sl]),
-            vocab_cells([t[0] for t in TOPICS], e["topic"][sl]),
-            vocab_cells(STARTED_BY, e["started"][sl]),
-            vocab_cells(HANDOVER_REASONS, e["handover"][sl]),
+            id_cells("7", e["conv"], conv_width),
+            timestamp_cells(e["t"]),
+            vocab_cells(EVENT_TYPES, e["type"]),
+            vocab_cells(users, e["user"]),
+            vocab_cells(teams, e["team"]),
+            vocab_cells([v for v, _ in VIRTUAL_AGENTS], e["va"]),
+            vocab_cells(STATUSES, e["status"]),
+            vocab_cells(RESOLVED_BY, e["rby"]),
+            vocab_cells(TRIGGERS, e["trig"]),
+            vocab_cells(RESOLVE_REASONS, e["reason"]),
+            vocab_cells(RESOLVE_COMMENTS, e["comment"]),
+            vocab_cells([t[0] for t in TOPICS], e["topic"]),
+            vocab_cells(STARTED_BY, e["started"]),
+            vocab_cells(HANDOVER_REASONS, e["handover"]),
         ]
 
     header = (
@@ -200,45 +221,45 @@ def _event_table(data: Data) -> BigTable:
         "started_by",
         "handover_reason",
     )
-    return BigTable("conversation_events", header, e["t"].size, cells)
+    return BigTable("conversation_events", header, rows_total, _fact(data, "conversation_events"), cells)
 
 
 def _tag_table(data: Data) -> BigTable:
-    g = data.tags
-    width = id_width(data.messages["t"].size, 9)
+    width = id_width(data.facts.count("messages"), 9)
     users, teams = _user_ids(data.world), _team_ids(data.world)
 
-    def cells(sl: slice) -> list[pa.Array]:
+    def cells(g: Columns, rows: np.ndarray) -> list[pa.Array]:
         return [
-            id_cells("m-", g["msg"][sl], width),
-            vocab_cells([t[0] for t in TAGS], g["tag"][sl]),
-            timestamp_cells(g["t"][sl]),
-            vocab_cells(ACTIONS, g["action"][sl]),
-            vocab_cells(users, g["user"][sl]),
-            vocab_cells(teams, g["team"][sl]),
-            vocab_cells([v for v, _ in VIRTUAL_AGENTS], g["va"][sl]),
+            id_cells("m-", g["msg"], width),
+            vocab_cells([t[0] for t in TAGS], g["tag"]),
+            timestamp_cells(g["t"]),
+            vocab_cells(ACTIONS, g["action"]),
+            vocab_cells(users, g["user"]),
+            vocab_cells(teams, g["team"]),
+            vocab_cells([v for v, _ in VIRTUAL_AGENTS], g["va"]),
         ]
 
     header = ("message_id", "tag_id", "at", "action", "user_id", "team_id", "virtual_agent_id")
-    return BigTable("message_tags", header, g["t"].size, cells)
+    return BigTable(
+        "message_tags", header, data.facts.count("message_tags"), _fact(data, "message_tags"), cells
+    )
 
 
 def _survey_table(data: Data) -> BigTable:
-    s = data.surveys
+    rows_total = data.facts.count("csat_surveys")
     conv_width = id_width(data.conv_t.size, 9)
-    width = id_width(s["sent"].size, 7)
+    width = id_width(rows_total, 7)
 
-    def cells(sl: slice) -> list[pa.Array]:
-        rows = np.arange(sl.start, sl.stop)
+    def cells(s: Columns, rows: np.ndarray) -> list[pa.Array]:
         return [
-            blank_where(id_cells("cs-", rows, width), s["noid"][sl]),
-            id_cells("7", s["conv"][sl], conv_width),
-            timestamp_cells(s["sent"][sl]),
-            timestamp_cells(s["resp"][sl]),
-            vocab_cells(["1", "2", "3", "4", "5"], np.where(s["score"][sl] > 0, s["score"][sl] - 1, -1)),
-            vocab_cells(SURVEY_STATUSES, s["status"][sl]),
-            vocab_cells(FOLLOWUP_QUESTIONS, s["fq"][sl]),
-            vocab_cells(FOLLOWUP_ANSWERS, s["fa"][sl]),
+            blank_where(id_cells("cs-", rows, width), s["noid"]),
+            id_cells("7", s["conv"], conv_width),
+            timestamp_cells(s["sent"]),
+            timestamp_cells(s["resp"]),
+            vocab_cells(["1", "2", "3", "4", "5"], np.where(s["score"] > 0, s["score"] - 1, -1)),
+            vocab_cells(SURVEY_STATUSES, s["status"]),
+            vocab_cells(FOLLOWUP_QUESTIONS, s["fq"]),
+            vocab_cells(FOLLOWUP_ANSWERS, s["fa"]),
         ]
 
     header = (
@@ -251,22 +272,23 @@ def _survey_table(data: Data) -> BigTable:
         "followup_question",
         "followup_answer",
     )
-    return BigTable("csat_surveys", header, s["sent"].size, cells)
+    return BigTable("csat_surveys", header, rows_total, _fact(data, "csat_surveys"), cells)
 
 
 def _presence_table(data: Data) -> BigTable:
     p = data.presence
     users = _user_ids(data.world)
 
-    def cells(sl: slice) -> list[pa.Array]:
+    def cells(p: Columns, rows: np.ndarray) -> list[pa.Array]:
         return [
-            vocab_cells(users, p["user"][sl]),
-            timestamp_cells(p["t"][sl]),
-            vocab_cells(PRESENCES, p["presence"][sl]),
-            vocab_cells(AWAY_STATUSES, p["away"][sl]),
+            vocab_cells(users, p["user"]),
+            timestamp_cells(p["t"]),
+            vocab_cells(PRESENCES, p["presence"]),
+            vocab_cells(AWAY_STATUSES, p["away"]),
         ]
 
-    return BigTable("presence_events", ("user_id", "at", "presence", "away_status"), p["t"].size, cells)
+    header = ("user_id", "at", "presence", "away_status")
+    return BigTable("presence_events", header, p["t"].size, _in_memory(p), cells)
 
 
 def _contact_table(data: Data) -> BigTable:
@@ -276,21 +298,20 @@ def _contact_table(data: Data) -> BigTable:
     names = [f"{f} {last}" for f in FIRST_NAMES for last in LAST_NAMES]
     handles = [_ascii(f).lower() for f in FIRST_NAMES]
 
-    def cells(sl: slice) -> list[pa.Array]:
-        rows = np.arange(sl.start, sl.stop)
-        ch = data.contact_ch[sl]
-        primary = _primary_identifiers(ch, c["number"][sl], c["name"][sl] % len(FIRST_NAMES), handles)
-        primary = blank_where(primary, c["no_primary"][sl])
+    def cells(c: Columns, rows: np.ndarray) -> list[pa.Array]:
+        ch = c["ch"]
+        primary = _primary_identifiers(ch, c["number"], c["name"] % len(FIRST_NAMES), handles)
+        primary = blank_where(primary, c["no_primary"])
         return [
             id_cells("k-", rows, width),
             vocab_cells([x.medium for x in CHANNELS], ch),
             primary,
-            vocab_cells(names, c["name"][sl]),
-            timestamp_cells(c["updated"][sl]),
+            vocab_cells(names, c["name"]),
+            timestamp_cells(c["updated"]),
         ]
 
     header = ("contact_id", "medium", "primary_identifier", "secondary_identifier", "updated_at")
-    return BigTable("contacts", header, n, cells)
+    return BigTable("contacts", header, n, _in_memory({**c, "ch": data.contact_ch}), cells)
 
 
 def _ascii(text: str) -> str:
@@ -323,20 +344,19 @@ def _attribute_table(data: Data) -> BigTable:
     width = id_width(data.contact_ch.size, 7)
     values = [v for spec in ATTRIBUTES for v in spec[4]]
 
-    def cells(sl: slice) -> list[pa.Array]:
-        attr = a["attr"][sl]
+    def cells(a: Columns, rows: np.ndarray) -> list[pa.Array]:
+        attr = a["attr"]
         kind = np.array([ATTR_TYPES.index(s[2]) if s[2] else -1 for s in ATTRIBUTES])[attr]
         return [
-            id_cells("k-", a["contact"][sl], width),
+            id_cells("k-", a["contact"], width),
             vocab_cells([s[0] for s in ATTRIBUTES], attr),
             vocab_cells([s[1] for s in ATTRIBUTES], attr),
-            vocab_cells(values, a["value"][sl]),
+            vocab_cells(values, a["value"]),
             vocab_cells(ATTR_TYPES, kind),
         ]
 
-    return BigTable(
-        "contact_attributes", ("contact_id", "attribute_id", "name", "value", "type"), a["attr"].size, cells
-    )
+    header = ("contact_id", "attribute_id", "name", "value", "type")
+    return BigTable("contact_attributes", header, a["attr"].size, _in_memory(a), cells)
 
 
 def big_tables(data: Data) -> list[BigTable]:

@@ -8,6 +8,8 @@ import io
 import json
 import os
 import pathlib
+import shutil
+import tempfile
 import zipfile
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -17,8 +19,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from sparkdesk.demo import chunked
 from sparkdesk.demo.cells import LS, join_cells
-from sparkdesk.demo.generation import Data, generate
+from sparkdesk.demo.generation import FACT_TABLES, Data, generate
 from sparkdesk.demo.organisation import ORGANIZATION, SNAPSHOT, URL_TEMPLATE
 from sparkdesk.demo.tables import BigTable, big_tables, small_tables
 from sparkdesk.files import atomic_output
@@ -30,10 +33,8 @@ CHUNK_ROWS = 500_000  # rows formatted and written at a time
 
 def _write_big(out: IO[bytes], table: BigTable, progress: Progress) -> None:
     out.write((",".join(table.header) + "\n").encode())
-    for lo in range(0, table.rows, CHUNK_ROWS):
+    for lo, cols in table.batches(CHUNK_ROWS):
         progress.step(lo / max(table.rows, 1), f"Writing {table.name}")
-        sl = slice(lo, min(lo + CHUNK_ROWS, table.rows))
-        cols = table.cells(sl)
         cols[-1] = join_cells([cols[-1], "\n"])
         joined = pc.binary_join_element_wise(*cols, pa.scalar(",", LS))
         _write_array_bytes(out, joined)
@@ -138,6 +139,8 @@ def _write_all(sink: _FolderSink | _ZipSink, data: Data, manifest: bytes, progre
     for table in tables:
         with sink.open(f"{table.name}.csv") as fh:
             _write_big(fh, table, progress.sub(done / total, (done + table.rows) / total))
+        if table.name in FACT_TABLES:
+            data.facts.release(table.name)
         done += table.rows
 
 
@@ -153,7 +156,8 @@ def write_demo(
     """Write a synthetic dump and return its path.
 
     Without ``as_zip``, ``out_dir`` is the dump folder (created if needed; the manifest and
-    the 17 table files are overwritten, nothing else is touched). With ``as_zip``, a path
+    the 17 table files are overwritten, nothing else is touched but a hidden scratch folder
+    for dumps above ``chunked.IN_MEMORY_UP_TO`` conversations, removed at the end). With ``as_zip``, a path
     ending in ``.zip`` is the archive to write, anything else is a folder that receives
     ``sparkdesk-demo.zip``; the archive is written to a temporary name and renamed at the
     end, so it is whole or absent. The same ``conversations`` and ``seed`` always give the
@@ -163,20 +167,42 @@ def write_demo(
     if conversations < 1:
         raise ValueError("conversations must be at least 1")
     prog = as_progress(progress, cancel)
-    data = generate(int(conversations), int(seed), prog.sub(0.0, 0.45))
-    manifest = _manifest(int(conversations), int(seed))
+    conversations, seed = int(conversations), int(seed)
+    manifest = _manifest(conversations, seed)
     target = pathlib.Path(out_dir)
-    if not as_zip:
-        _write_all(_FolderSink(target), data, manifest, prog.sub(0.45, 1.0))
-        prog.step(1.0, "Done", force=True)
-        return target
-    if target.suffix.lower() != ".zip":
+    if as_zip and target.suffix.lower() != ".zip":
         target.mkdir(parents=True, exist_ok=True)
         target = target / DEMO_ZIP_NAME
-    with (
-        atomic_output(target) as out,
-        zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as zf,
-    ):
-        _write_all(_ZipSink(zf), data, manifest, prog.sub(0.45, 1.0))
+    with _scratch(conversations, target if not as_zip else target.parent) as scratch:
+        if scratch is None:
+            data = generate(conversations, seed, prog.sub(0.0, 0.45))
+        else:
+            data = chunked.generate_chunked(conversations, seed, scratch, prog.sub(0.0, 0.45))
+        if not as_zip:
+            _write_all(_FolderSink(target), data, manifest, prog.sub(0.45, 1.0))
+        else:
+            with (
+                atomic_output(target) as out,
+                zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as zf,
+            ):
+                _write_all(_ZipSink(zf), data, manifest, prog.sub(0.45, 1.0))
     prog.step(1.0, "Done", force=True)
     return target
+
+
+@contextmanager
+def _scratch(conversations: int, near: pathlib.Path) -> Iterator[pathlib.Path | None]:
+    """A scratch folder for the chunked generation (None when the dump is made in memory).
+
+    It is a hidden folder inside ``near`` (the dump folder, or the zip's folder), on the
+    disk that receives the dump, and it is removed at the end, also on error or cancel.
+    """
+    if conversations <= chunked.IN_MEMORY_UP_TO:
+        yield None
+        return
+    near.mkdir(parents=True, exist_ok=True)
+    folder = pathlib.Path(tempfile.mkdtemp(prefix=".sparkdesk-demo-chunks-", dir=near))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
