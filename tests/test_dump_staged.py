@@ -294,6 +294,25 @@ def test_a_cancelled_staged_import_leaves_nothing_behind(staging, tmp_path):
     assert not list(staging.glob("dumps/*/manifest.json"))
 
 
+@pytest.mark.parametrize("step", ["Removing duplicates and orphans", "Applying the snapshot"])
+def test_cancel_while_the_buckets_are_combined_stops_both_threads(staging, tmp_path, monkeypatch, step):
+    from sparkdesk.demo import write_demo
+
+    monkeypatch.setattr(buckets, "BUCKET_INPUT_BYTES", 1024)  # dozens of buckets
+    path = write_demo(tmp_path / "demo", conversations=200, seed=1)
+    token = CancelToken()
+
+    def progress(fraction: float, text: str) -> None:
+        if text.startswith(step):
+            token.cancel()
+
+    with pytest.raises(Cancelled):
+        load_dumps([path], progress, token)
+    assert no_temporary_folders(staging)
+    assert not [t for t in threading.enumerate() if t.name.startswith("sparkdesk-buckets")]
+    assert not list(staging.glob("dumps/*/manifest.json"))
+
+
 def test_the_rows_read_are_counted_block_by_block(staging, tmp_path, monkeypatch):
     """The command line's rows per second follow the count inside a long file, not only
     between files."""
