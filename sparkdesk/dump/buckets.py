@@ -63,6 +63,7 @@ from sparkdesk.dump.combine import (
     snapshot_scalar,
 )
 from sparkdesk.dump.containers import DumpSource
+from sparkdesk.dump.memory import release_memory
 from sparkdesk.dump.report import build_report
 from sparkdesk.dump.schema import TABLES, table_spec
 from sparkdesk.dump.state import State, wait
@@ -473,6 +474,7 @@ def combine_in_buckets(
     # de-duplication never changes which ids exist: orphans are looked up among the distinct ones
     conversations = Lookup(pc.unique(flat(conversation_ids)).drop_null())
     kept = _steps_two_three(state, slim_rows, empty, conversations, latest, prog.sub(0.0, 0.4))
+    release_memory()  # the buckets read are gone; Arrow's pool keeps what they held otherwise
     for spec in TABLES:  # the notes in table order, as the import in memory makes them
         if spec.name in BUCKETED:
             if kept[spec.name].duplicates:
@@ -495,6 +497,7 @@ def combine_in_buckets(
     walk = _AfterSnapshot(state, slim_rows, empty, kept, whole, s, conversations.known)
     del conversations  # its table: 200 MB at 10M
     final = walk.run(gone, prog.sub(0.45, 0.75))
+    release_memory()
     for name in ("csat_surveys", "presence_events"):
         whole[name] = cut_table(state, name, whole[name], s, gone)
     prog.step(0.75, "Checking references")

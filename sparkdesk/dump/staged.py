@@ -414,22 +414,33 @@ class _StagingFile:
         self._sink: pa.NativeFile | None = None
         self._writer: pa.ipc.RecordBatchFileWriter | None = None
         self._schema: pa.Schema | None = None
+        self._read_schema: pa.Schema | None = None  # the Arrow types of the first block, as read
 
     def write(self, rows: pa.Table) -> None:
         if not rows.num_rows:
             return
+        if self._writer is not None and rows.schema.equals(self._read_schema):
+            # the cache's form is a round trip through pandas, which the first block made:
+            # with the same Arrow types, a later block is the same cast without it (at 1M,
+            # 3 s of the import, and a block's texts as Python strings)
+            self._write_batches(rows.cast(self._schema))
+            return
         tbl, meta = dump_cache._frame_to_arrow(_to_pandas(rows))
         if self._writer is None:
+            self._read_schema = rows.schema
             self.meta = {"columns": meta["columns"], "dtypes": meta["dtypes"]}
             self._sink = pa.OSFile(str(self.path), "wb")
             self._schema = tbl.schema
             self._writer = pa.ipc.new_file(self._sink, tbl.schema, options=dump_cache.write_options())
         elif [meta["columns"], meta["dtypes"]] != [self.meta["columns"], self.meta["dtypes"]]:
             raise ValueError(f"{self.path.name}: a block gave other dtypes ({meta['dtypes']})")
-        for batch in tbl.cast(self._schema).to_batches(max_chunksize=dump_cache.BATCH_ROWS):
+        self._write_batches(tbl.cast(self._schema))
+
+    def _write_batches(self, tbl: pa.Table) -> None:
+        for batch in tbl.to_batches(max_chunksize=dump_cache.BATCH_ROWS):
             self._writer.write_batch(batch)
             self.batch_rows.append(batch.num_rows)
-        self.rows += rows.num_rows
+        self.rows += tbl.num_rows
 
     def close(self) -> None:
         if self._writer is not None:
