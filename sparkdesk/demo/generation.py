@@ -87,16 +87,9 @@ class Start:
 
 
 @dataclass
-class Data:
-    """Everything generated, ready to be formatted."""
+class Data(Start):
+    """Everything generated, ready to be formatted: the start, and the facts lived from it."""
 
-    world: World
-    conv_t: np.ndarray
-    conv_ch: np.ndarray
-    conv_contact: np.ndarray
-    conv_lang: np.ndarray
-    conv_url: np.ndarray
-    contact_ch: np.ndarray
     facts: Facts
     presence: dict[str, np.ndarray]
     contacts: dict[str, np.ndarray]
