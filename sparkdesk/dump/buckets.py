@@ -392,7 +392,17 @@ class _Grouped:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.saved: dict[str, list[Path]] = {name: [] for name in BUCKETED}
-        self.locks: list[tuple[np.ndarray, pa.Array, np.ndarray, np.ndarray]] = []
+        self.locks: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []  # conv, agent, at, seq
+        self._agents: dict[str, int] = {}  # agent id -> code, in the order buckets meet them
+
+    def add_locks(self, conv: np.ndarray, users: pa.Array, at: np.ndarray, seq: np.ndarray) -> None:
+        """A bucket's kept LOCKED events; the agents kept as codes (4 bytes, not their ids)."""
+        distinct = pc.unique(users).drop_null()
+        for agent in distinct.to_pylist():  # a loop over the bucket's agents, not its rows
+            self._agents.setdefault(agent, len(self._agents))
+        codes = np.array([self._agents[a] for a in distinct.to_pylist()] + [-1], np.int32)
+        local = pc.index_in(users, value_set=distinct).fill_null(-1).to_numpy(zero_copy_only=False)
+        self.locks.append((conv.astype(np.int32), codes[local], at, seq))
 
     def add(self, name: str, seq: np.ndarray, conv: np.ndarray) -> None:
         path = self.folder / f"{name}.{len(self.saved[name])}.rows.npy"
@@ -417,13 +427,26 @@ class _Grouped:
             return empty, empty, empty
         seq = np.concatenate([lock[3] for lock in self.locks])
         order = np.argsort(seq, kind="stable")
-        users = pa.chunked_array([lock[1] for lock in self.locks], pa.large_string()).combine_chunks()
-        return store.lock_neighbours_of(
-            np.concatenate([lock[0] for lock in self.locks])[order],
-            users.take(pa.array(order)),
-            np.concatenate([lock[2] for lock in self.locks])[order],
-            seq[order],
-        )
+        seq = seq[order]
+        user = _first_seen_codes(np.concatenate([lock[1] for lock in self.locks])[order])
+        conv = np.concatenate([lock[0] for lock in self.locks])[order].astype(np.int64)
+        at = np.concatenate([lock[2] for lock in self.locks])[order]
+        self.locks = []
+        return store.lock_neighbours_by_code(conv, user, at, seq)
+
+
+def _first_seen_codes(codes: np.ndarray) -> np.ndarray:
+    """``codes`` renumbered in the order they first appear (-1 stays): the numbers
+    ``pc.dictionary_encode`` gives the agents of the LOCKED events in reading order."""
+    out = np.full(len(codes), -1, np.int64)
+    valid = codes >= 0
+    if not valid.any():
+        return out
+    distinct, first = np.unique(codes[valid], return_index=True)
+    renumber = np.zeros(int(distinct.max()) + 1, np.int64)
+    renumber[distinct[np.argsort(first, kind="stable")]] = np.arange(len(distinct))
+    out[valid] = renumber[codes[valid]]
+    return out
 
 
 class _Ranks:
@@ -651,13 +674,11 @@ class _AfterSnapshot:
             locked = np_mask(pc.equal(rows["type"], "LOCKED"))
             if locked.any():
                 mask = pa.array(locked)
-                self.grouped.locks.append(
-                    (
-                        conv[locked],
-                        flat(rows["user_id"].filter(mask)).cast(pa.large_string()),
-                        _ms(rows["at"])[locked],
-                        rows["_seq"].to_numpy()[locked],
-                    )
+                self.grouped.add_locks(
+                    conv[locked],
+                    flat(rows["user_id"].filter(mask)).cast(pa.large_string()),
+                    _ms(rows["at"])[locked],
+                    rows["_seq"].to_numpy()[locked],
                 )
 
         side_by_side(
@@ -703,6 +724,7 @@ class _AfterSnapshot:
 
     def finish(self, final: dict[str, _Final]) -> InBuckets:
         """The ``InBuckets``, once every bucket is through ``run``."""
+        locks = self.grouped.lock_neighbours()  # first: its sorts peak before the rows' arrays exist
         ranks = _Ranks(self.flags)
         rows = {name: f.rows for name, f in final.items()}
         return InBuckets(
@@ -711,7 +733,7 @@ class _AfterSnapshot:
             row_conv={name: self.grouped.row_conv(name, rows[name], self.state, ranks) for name in BUCKETED},
             lo=self.lo,
             hi=self.hi,
-            locks=self.grouped.lock_neighbours(),
+            locks=locks,
             times={name: (f.first, f.last) for name, f in final.items()},
         )
 

@@ -143,6 +143,14 @@ def lock_neighbours_of(conv: np.ndarray, users: pa.Array, at: np.ndarray, seq: n
     """``lock_neighbours`` of the locks given by their conversation positions, agents,
     times (ms) and ``_seq``, in reading order."""
     user = pc.dictionary_encode(users).indices.fill_null(-1).to_numpy(zero_copy_only=False)
+    return lock_neighbours_by_code(conv, user, at, seq)
+
+
+def lock_neighbours_by_code(
+    conv: np.ndarray, user: np.ndarray, at: np.ndarray, seq: np.ndarray
+) -> LockNeighbours:
+    """``lock_neighbours_of``, the agents given as codes in the order they first appear in
+    reading order (-1: no agent), as ``pc.dictionary_encode`` numbers them."""
     order = np.lexsort((seq, at, user))
     u, c = user[order], conv[order]
     n = len(order)
