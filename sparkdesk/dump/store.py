@@ -217,19 +217,21 @@ def empty_spans(n: int) -> tuple[np.ndarray, np.ndarray]:
 
 def assemble_index(
     tables: Mapping[str, pd.DataFrame],
-    row_conv: Mapping[str, np.ndarray],
+    row_conv: dict[str, np.ndarray],
     lo: np.ndarray,
     hi: np.ndarray,
     locks: LockNeighbours,
 ) -> dict[str, np.ndarray]:
     """The index files, from each grouped table's row conversations (``BY_CONVERSATION``
     and ``message_tags``, rows in reading order) and the spans their times gave; the
-    conversations, contacts and contact attributes are read from ``tables``."""
+    conversations, contacts and contact attributes are read from ``tables``. Each table's
+    row conversations are taken out of ``row_conv`` as it is grouped (at 10M, the messages'
+    are 395 MB), so that the sorts do not meet them all."""
     n = len(lo)
     widen(lo, hi, np.arange(n), ms_ints(tables["conversations"]["created_at"]))
     out: dict[str, np.ndarray] = {}
     for name in (*BY_CONVERSATION, "message_tags"):
-        out[f"{name}.order"], out[f"{name}.start"] = csr(row_conv[name], n)
+        out[f"{name}.order"], out[f"{name}.start"] = csr(row_conv.pop(name), n)
     out["span_lo"], out["span_hi"] = lo, hi
     out.update(_by_contact(tables))
     c, prev, nxt = locks
