@@ -64,6 +64,7 @@ from sparkdesk.dump.combine import (
 )
 from sparkdesk.dump.containers import DumpSource
 from sparkdesk.dump.memory import release_memory
+from sparkdesk.dump.model import TIME_SPAN_COLUMNS
 from sparkdesk.dump.report import build_report
 from sparkdesk.dump.schema import TABLES, table_spec
 from sparkdesk.dump.state import State, wait
@@ -146,7 +147,6 @@ def _word_sums_fixed(arr: pa.LargeStringArray, lengths: np.ndarray, width: int) 
 def _word_sums_any(arr: pa.LargeStringArray, lengths: np.ndarray) -> np.ndarray:
     n = len(arr)
     offsets = np.frombuffer(arr.buffers()[1], np.int64)[arr.offset : arr.offset + n + 1]
-    lengths = np.where(np.asarray(arr.is_valid()), np.diff(offsets), 0)
     used = -(-lengths // 8)
     word_start = np.concatenate(([0], np.cumsum(used)))
     buffer = np.full(int(word_start[-1]) * 8, 0x20, np.uint8)
@@ -366,8 +366,9 @@ class _Final:
             self.last = hi if self.last is None else max(self.last, hi)
 
 
-# The time of a row that Dump.time_span and the index's spans (store.SPAN_TIMES) read.
-SPAN_COLUMN = {"messages": "created_at", "conversation_events": "at", "message_tags": "at"}
+# The time of a row that Dump.time_span reads; the index's spans read the same columns
+# (store.SPAN_TIMES, and a tag's "at" in store.build_index).
+SPAN_COLUMN = {name: col for name, col in TIME_SPAN_COLUMNS if name in BUCKETED}
 
 
 @dataclass
@@ -559,7 +560,7 @@ def _reference_warnings_of(state: State, whole: dict[str, pa.Table], final: dict
 
 def _steps_two_three(
     state: State,
-    store: SlimBuckets,
+    slim_rows: SlimBuckets,
     empty: dict[str, pa.Table],
     conversations: Lookup,
     latest: dict[int, int],
@@ -586,7 +587,7 @@ def _steps_two_three(
             drop |= bad
         res.add(~drop)
         if conv is not None:
-            path = store.folder / f"{name}.{len(res.positions)}.conv.npy"
+            path = slim_rows.folder / f"{name}.{len(res.positions)}.conv.npy"
             np.save(path, conv[~drop].astype(np.int32), allow_pickle=False)
             res.positions.append(path)
         out = tbl.filter(pa.array(~drop)) if drop.any() else tbl
@@ -598,10 +599,10 @@ def _steps_two_three(
         return out
 
     def messages_and_tags(b: int) -> None:
-        messages = store.read("messages", b, empty["messages"])
+        messages = slim_rows.read("messages", b, empty["messages"])
         conv = conversations.index(messages["conversation_id"])
         kept_messages = checked("messages", messages, conv < 0 if messages.num_rows else None, conv)
-        tags = store.read("message_tags", b, empty["message_tags"])
+        tags = slim_rows.read("message_tags", b, empty["message_tags"])
         orphan = None
         if tags.num_rows:
             dropped = None
@@ -612,12 +613,15 @@ def _steps_two_three(
         checked("message_tags", tags, orphan)
 
     def events(b: int) -> None:
-        rows = store.read("conversation_events", b, empty["conversation_events"])
+        rows = slim_rows.read("conversation_events", b, empty["conversation_events"])
         conv = conversations.index(rows["conversation_id"])
         checked("conversation_events", rows, conv < 0 if rows.num_rows else None, conv)
 
     side_by_side(
-        [(store.counts["messages"], messages_and_tags), (store.counts["conversation_events"], events)],
+        [
+            (slim_rows.counts["messages"], messages_and_tags),
+            (slim_rows.counts["conversation_events"], events),
+        ],
         prog,
         "Removing duplicates and orphans",
     )
@@ -638,14 +642,12 @@ class _AfterSnapshot:
         s: pa.Scalar,
         read_ids: pa.Array,
     ) -> None:
-        self.state, self.slim_rows, self.empty, self.kept, self.whole, self.s = (
-            state,
-            slim_rows,
-            empty,
-            kept,
-            whole,
-            s,
-        )
+        self.state = state
+        self.slim_rows = slim_rows
+        self.empty = empty
+        self.kept = kept
+        self.whole = whole
+        self.s = s
         final = Lookup(whole["conversations"]["conversation_id"])  # unique: de-duplicated
         self.final_of_read = final.index(read_ids)  # steps two and three looked rows up in read_ids
         self.lo, self.hi = store.empty_spans(len(final.known))

@@ -617,10 +617,10 @@ def _pandas_type(t: pa.DataType) -> object:
     return None
 
 
-def _to_pandas(tbl: pa.Table) -> pd.DataFrame:
-    """Arrow to the dtypes of schema.py; ``_seq`` as plain int64."""
+def _to_pandas(tbl: pa.Table, types_mapper: Callable[[pa.DataType], object] = _pandas_type) -> pd.DataFrame:
+    """Arrow to the dtypes of schema.py (or of ``types_mapper``); ``_seq`` as plain int64."""
     seq = tbl["_seq"].to_numpy()
-    df = tbl.drop_columns(["_seq"]).to_pandas(types_mapper=_pandas_type)
+    df = tbl.drop_columns(["_seq"]).to_pandas(types_mapper=types_mapper)
     df["_seq"] = seq.astype(np.int64)
     return df
 

@@ -65,6 +65,16 @@ class ImportReport:
         return pd.concat(parts, ignore_index=True)[["table", "kind", "reason", "count"]]
 
 
+# The timestamps whose earliest and latest make a dump's time span (``Dump.time_span``).
+TIME_SPAN_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("conversations", "created_at"),
+    ("messages", "created_at"),
+    ("conversation_events", "at"),
+    ("message_tags", "at"),
+    ("presence_events", "at"),
+)
+
+
 @dataclass
 class Dump:
     """One or several dumps read and combined.
@@ -100,13 +110,7 @@ class Dump:
         if "time_span" in self.known:
             return self.known["time_span"]
         lo, hi = [], []
-        for name, col in (
-            ("conversations", "created_at"),
-            ("messages", "created_at"),
-            ("conversation_events", "at"),
-            ("message_tags", "at"),
-            ("presence_events", "at"),
-        ):
+        for name, col in TIME_SPAN_COLUMNS:
             s = self.tables[name][col]
             if len(s) and s.notna().any():
                 lo.append(s.min())

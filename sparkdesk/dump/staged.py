@@ -51,7 +51,7 @@ from sparkdesk.dump.arrays import np_mask
 from sparkdesk.dump.combine import _empty_table, _pandas_type, _to_pandas
 from sparkdesk.dump.containers import DumpSource, ReadMeter, TableFile
 from sparkdesk.dump.memory import release_memory
-from sparkdesk.dump.model import Dump, DumpRefused
+from sparkdesk.dump.model import TIME_SPAN_COLUMNS, Dump, DumpRefused
 from sparkdesk.dump.parse import RESTART, RawFile, read_blocks
 from sparkdesk.dump.schema import TABLES, table_spec
 from sparkdesk.dump.state import State
@@ -194,7 +194,9 @@ def _time_span(
 ) -> tuple[pd.Timestamp, pd.Timestamp] | None:
     """``Dump.time_span``: the bucketed tables' times from ``parts``, the others' from ``tables``."""
     ends = [(lo, hi) for lo, hi in parts.times.values() if lo is not None and hi is not None]
-    for name, col in (("conversations", "created_at"), ("presence_events", "at")):
+    for name, col in TIME_SPAN_COLUMNS:
+        if name in buckets.BUCKETED:
+            continue
         times = store.ms_ints(tables[name][col])
         times = times[times != store.NO_TIME]
         if len(times):
@@ -238,11 +240,7 @@ def _for_the_index(name: str, tbl: pa.Table) -> pd.DataFrame:
     """A combined slim table as the frame the rest of the import reads: only its columns
     there (``AFTER_COMBINING``), so that the frames do not hold what the index never reads."""
     columns = AFTER_COMBINING.get(name)
-    tbl = tbl.select(list(columns)) if columns else tbl
-    seq = tbl["_seq"].to_numpy()
-    frame = tbl.drop_columns(["_seq"]).to_pandas(types_mapper=_arrow_backed)
-    frame["_seq"] = seq.astype(np.int64)
-    return frame
+    return _to_pandas(tbl.select(list(columns)) if columns else tbl, _arrow_backed)
 
 
 def _arrow_backed(t: pa.DataType) -> object:

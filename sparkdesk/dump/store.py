@@ -131,26 +131,17 @@ def lock_neighbours(events: pd.DataFrame, conversation_ids: pa.Array) -> LockNei
     then reading order. Locks without an agent form one group, as they do there."""
     locked = (events["type"] == "LOCKED").fillna(False).to_numpy(bool)
     locks = events.loc[locked, ["conversation_id", "user_id", "at", "_seq"]]
-    return lock_neighbours_of(
-        index_in(locks["conversation_id"], conversation_ids),
-        ids(locks["user_id"]),
-        ms_ints(locks["at"]),
-        locks["_seq"].to_numpy(np.int64),
-    )
-
-
-def lock_neighbours_of(conv: np.ndarray, users: pa.Array, at: np.ndarray, seq: np.ndarray) -> LockNeighbours:
-    """``lock_neighbours`` of the locks given by their conversation positions, agents,
-    times (ms) and ``_seq``, in reading order."""
-    user = pc.dictionary_encode(users).indices.fill_null(-1).to_numpy(zero_copy_only=False)
-    return lock_neighbours_by_code(conv, user, at, seq)
+    user = pc.dictionary_encode(ids(locks["user_id"])).indices.fill_null(-1).to_numpy(zero_copy_only=False)
+    conv = index_in(locks["conversation_id"], conversation_ids)
+    return lock_neighbours_by_code(conv, user, ms_ints(locks["at"]), locks["_seq"].to_numpy(np.int64))
 
 
 def lock_neighbours_by_code(
     conv: np.ndarray, user: np.ndarray, at: np.ndarray, seq: np.ndarray
 ) -> LockNeighbours:
-    """``lock_neighbours_of``, the agents given as codes in the order they first appear in
-    reading order (-1: no agent), as ``pc.dictionary_encode`` numbers them."""
+    """``lock_neighbours`` of the locks given by their conversation positions, agents (codes
+    in the order they first appear in reading order, -1: none, as ``pc.dictionary_encode``
+    numbers them), times (ms) and ``_seq``, in reading order."""
     order = np.lexsort((seq, at, user))
     u, c = user[order], conv[order]
     n = len(order)
